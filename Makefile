@@ -1,0 +1,42 @@
+# `make serve` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test index rebuild browser bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Incremental: builds the index if missing, otherwise only picks up changed reports.
+# Files that cannot be read are listed, and the rest is served all the same.
+index: $(STAMP)
+	$(PY) -m indexer build || echo "note: some corpus files were refused (see above)"
+
+rebuild: $(STAMP)
+	$(PY) -m indexer build --rebuild
+
+serve: index
+	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
+
+# Browser tests drive Debian's Chromium; install it when we may (root) and it is missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/index.py
+	$(PY) benchmarks/search.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts

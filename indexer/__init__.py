@@ -1,0 +1,1 @@
+"""Reading, structure, analysis and index writing for the report search engine."""

@@ -1,0 +1,91 @@
+"""``python -m indexer build|outline``: the indexer's command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .build import build as run_build
+from .reading import ReadError
+from .schema import corpus_dir, index_dir
+from .store import BuildLocked
+from .structure import read_reports
+
+
+@click.group()
+def cli() -> None:
+    """Index Chinese government work reports for search."""
+
+
+@cli.command()
+@click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].")
+@click.option("--index", "index", type=click.Path(file_okay=False, path_type=Path),
+              help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].")
+@click.option("--rebuild", is_flag=True, help="Build a complete new index aside and switch to it.")
+@click.option("--wait", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for another running build before giving up.")
+def build(corpus: Path | None, index: Path | None, rebuild: bool, wait: float) -> None:
+    """Bring the index up to date with the corpus folder (incremental by default)."""
+    corpus, index = corpus_dir(corpus), index_dir(index)
+    tty = sys.stderr.isatty()
+
+    def log(msg: str) -> None:
+        if not tty:
+            click.echo(msg, err=True)
+
+    def progress(files):
+        if not tty:
+            return files
+        return _ProgressFiles(files)
+
+    try:
+        summary = run_build(corpus, index, rebuild=rebuild, wait=wait, log=log, progress=progress)
+    except BuildLocked as exc:
+        raise click.ClickException(str(exc)) from exc
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in summary.refused:
+        click.echo(f"refused {item['file']}: {item['reason']}", err=True)
+    click.echo(summary.line())
+    if summary.refused:
+        sys.exit(1)
+
+
+class _ProgressFiles:
+    """Iterate files under a click progress bar that names the file being read."""
+
+    def __init__(self, files):
+        self.files = files
+
+    def __iter__(self):
+        with click.progressbar(self.files, label="Indexing", file=sys.stderr,
+                               item_show_func=lambda p: str(p) if p else "") as bar:
+            yield from bar
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def outline(file: Path) -> None:
+    """Print the parsed report in FILE as JSON: title, region, year, headings, paragraphs."""
+    try:
+        reports = read_reports(file, corpus_dir() if _inside(file, corpus_dir()) else None)
+    except ReadError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    data = [r.outline() for r in reports]
+    click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+if __name__ == "__main__":
+    cli(prog_name="python -m indexer")

@@ -1,0 +1,224 @@
+"""Text normalization and the Whoosh analyzers for Chinese report text.
+
+Matching happens on a *folded* copy of the text: NFKC (full-width letters and digits to
+half-width), lower case and Traditional -> Simplified characters, one character for one
+character. Because the folded copy has exactly the length of the original, every offset
+computed on it points into the original text, so highlights land on the original
+characters whatever script the report is written in.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import jieba
+import opencc
+from whoosh.analysis import Token, Tokenizer
+
+__all__ = [
+    "CharAnalyzer",
+    "JiebaAnalyzer",
+    "fold",
+    "query_chars",
+    "word_tokens",
+]
+
+_t2s = opencc.OpenCC("t2s")
+
+
+class _FoldTable(dict):
+    """A ``str.translate`` table that folds each character on first sight and remembers it."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        nf = unicodedata.normalize("NFKC", ch)
+        if len(nf) != 1:  # ㈠ -> (一), ½ -> 1⁄2: keep the length, keep the character
+            nf = ch
+        nf = nf.lower()
+        if len(nf) != 1:
+            nf = ch
+        if "\u3400" <= nf <= "\u9fff" or "\uf900" <= nf <= "\ufaff":
+            simplified = _t2s.convert(nf)
+            if len(simplified) == 1:
+                nf = simplified
+        self[code] = nf
+        return nf
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Return the matching form of ``text``: same length, NFKC, lower case, Simplified."""
+    return text.translate(_FOLD)
+
+
+# --- jieba ---------------------------------------------------------------------------
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "gov-report-search"
+
+
+def init_jieba() -> None:
+    """Load jieba's dictionary once per process, caching it in a writable folder."""
+    global _jieba_ready
+    if _jieba_ready:
+        return
+    with _jieba_lock:
+        if _jieba_ready:
+            return
+        jieba.setLogLevel(logging.WARNING)
+        cache = _cache_dir()
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            jieba.dt.tmp_dir = str(cache)
+        except OSError:  # read-only home: jieba falls back to the system temp folder
+            pass
+        jieba.dt.initialize()
+        _jieba_ready = True
+
+
+def _is_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
+def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, int, int, int]]:
+    """Yield ``(word, position, start, end)`` for the jieba words of folded text.
+
+    Positions are a running count of jieba's words (punctuation takes a position but is
+    not yielded, so a phrase never matches across it). In search mode the dictionary
+    words inside a longer word are yielded too, at the position of the longer word.
+    """
+    init_jieba()
+    freq = jieba.dt.FREQ
+    pos = -1
+    for word, start, end in jieba.tokenize(folded, HMM=True):
+        if word.isspace():
+            continue
+        pos += 1
+        if not _is_word(word):
+            continue
+        yield word, pos, start, end
+        if search_mode and len(word) > 2:
+            for n in (2, 3):
+                for i in range(len(word) - n + 1):
+                    gram = word[i : i + n]
+                    if gram != word and freq.get(gram):
+                        yield gram, pos, start + i, start + i + n
+
+
+def char_tokens(folded: str) -> Iterator[tuple[str, int, int, int]]:
+    """Yield ``(gram, position, start, end)``: each non-space character and each bigram.
+
+    The unigram and the bigram starting at a character share its position (a running
+    count of non-space characters), so any typed string is found as a phrase of its
+    bigrams exactly where it occurs; white space inside the text is skipped, so
+    ``政 府`` is found by ``政府``.
+    """
+    prev = None  # (char, start) of the previous non-space character
+    pos = -1
+    for i, ch in enumerate(folded):
+        if ch.isspace():
+            continue
+        if prev is not None:
+            yield prev[0] + ch, pos, prev[1], i + 1
+        pos += 1
+        yield ch, pos, i, i + 1
+        prev = (ch, i)
+
+
+def query_chars(folded: str) -> list[str]:
+    """The chars-field terms that find ``folded`` as a phrase: its bigrams, or one character."""
+    chars = [ch for ch in folded if not ch.isspace()]
+    if len(chars) == 1:
+        return chars
+    return [a + b for a, b in zip(chars, chars[1:])]
+
+
+class _FoldingTokenizer(Tokenizer):
+    """Base for tokenizers that work on the folded text and report original offsets."""
+
+    def _grams(self, folded: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = fold(value)
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        for gram, pos, start, end in self._grams(fold(value), mode):
+            t.text = gram
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t
+
+
+class JiebaTokenizer(_FoldingTokenizer):
+    """jieba words of the folded text (search mode when indexing), original offsets."""
+
+    def _grams(self, folded, mode):
+        return word_tokens(folded, search_mode=(mode != "query"))
+
+
+class CharTokenizer(_FoldingTokenizer):
+    """Single characters and overlapping bigrams of the folded text, original offsets."""
+
+    def _grams(self, folded, mode):
+        return char_tokens(folded)
+
+
+def JiebaAnalyzer() -> JiebaTokenizer:  # noqa: N802 - named like Whoosh's analyzers
+    """The analyzer of the word field."""
+    return JiebaTokenizer()
+
+
+def CharAnalyzer() -> CharTokenizer:  # noqa: N802
+    """The analyzer of the recall safety-net field."""
+    return CharTokenizer()
+
+
+SENTENCE_END = re.compile(r"[。！？；!?;]")
+"""Where a Chinese sentence ends (used to cut snippets and heading leads)."""

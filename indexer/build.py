@@ -1,0 +1,203 @@
+"""Bring the index in line with the corpus folder: add, replace and delete reports."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis import fold, init_jieba
+from .reading import ReadError
+from .schema import HEADING, META, META_UID, PARAGRAPH, REPORT, SCHEMA_VERSION
+from .store import (build_lock, current_path, indexed_reports, new_generation, open_current,
+                    read_meta, schema_is_current, switch_to)
+from .structure import NATIONAL, Report, file_digest, read_reports
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class BuildSummary:
+    """What a build did; ``refused`` and ``duplicates`` name files and reasons."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)  # {file, reason}
+    duplicates: list[dict] = field(default_factory=list)  # {report, same_as}
+    rebuilt: bool = False
+    seconds: float = 0.0
+    bytes_read: int = 0
+
+    def line(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged, {len(self.refused)} refused"
+                + (f", {len(self.duplicates)} duplicates skipped" if self.duplicates else "")
+                + f" in {self.seconds:.1f} s")
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    """Every file under the corpus folder, sorted; hidden files and READMEs are not reports."""
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"corpus folder {corpus} does not exist")
+    files = []
+    for path in sorted(corpus.rglob("*")):
+        rel = path.relative_to(corpus)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.stem.upper().startswith("README"):
+            continue
+        files.append(path)
+    return files
+
+
+def _summary(report: Report) -> dict:
+    return {"digest": report.digest, "source": report.source, "title": report.title,
+            "region": report.region, "year": report.year,
+            "paragraphs": len(report.paragraphs), "chars": sum(len(p.text) for p in report.paragraphs)}
+
+
+def report_documents(report: Report) -> Iterator[dict]:
+    """The Whoosh documents of one report: the report itself and each searchable block."""
+    base = {"report_id": report.id, "title": report.title, "region": report.region,
+            "region_key": report.region}
+    if report.year is not None:
+        base["year"] = report.year
+    yield {**base, "uid": report.id, "kind": REPORT, "digest": report.digest,
+           "data": json.dumps({"summary": _summary(report), "report": report.to_dict()},
+                              ensure_ascii=False)}
+    for order, block in enumerate(report.blocks):
+        if block.kind == HEADING and block.inline:
+            continue  # its words are the lead of the next paragraph, indexed there
+        doc = {**base, "uid": f"{report.id}#{block.id}", "kind": block.kind,
+               "block_id": block.id, "order": order, "section": block.section_path,
+               "text": block.text, "content": block.text, "chars": block.text}
+        if block.kind == HEADING:
+            doc["heading"] = block.text
+        elif block.lead:
+            doc["heading"] = block.lead
+        yield doc
+
+
+def region_key(region: str) -> str:
+    """The region as compared for duplicates: 国务院 and 全国 are one, scripts fold together."""
+    key = fold(region).replace("人民政府", "")
+    return NATIONAL if key in ("国务院", "中国", "中华人民共和国") else key
+
+
+def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
+    """Map each duplicate report id to the one kept: same region and year, more text wins."""
+    groups: dict[tuple, list[str]] = {}
+    for rid, s in reports.items():
+        if s.get("year") is not None:
+            groups.setdefault((region_key(s["region"]), s["year"]), []).append(rid)
+    dupes = {}
+    for ids in groups.values():
+        if len(ids) > 1:
+            keep = max(sorted(ids), key=lambda r: reports[r]["chars"])  # max keeps first on ties
+            dupes.update({r: keep for r in ids if r != keep})
+    return dupes
+
+
+def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10.0,
+          log: Log = lambda msg: None, progress=None) -> BuildSummary:
+    """Update the index in ``index_dir`` from the files in ``corpus``.
+
+    Unchanged files (same SHA-256) are left alone; new and changed ones are read and
+    (re)indexed, vanished ones deleted, all in one commit. ``rebuild`` writes a complete
+    new index aside and switches to it. ``progress`` wraps the file list (a progress bar).
+    """
+    started = time.monotonic()
+    summary = BuildSummary()
+    files = corpus_files(corpus)
+    with build_lock(index_dir, wait):
+        ix = None
+        if not rebuild and current_path(index_dir) is not None:
+            ix = open_current(index_dir)
+            if not schema_is_current(ix):
+                log("the index was written by another version of the schema or analyzer; rebuilding")
+                ix = None
+        summary.rebuilt = ix is None
+        if ix is None:
+            gen_path, ix = new_generation(index_dir)
+            indexed: dict[str, dict] = {}
+        else:
+            gen_path, indexed = None, indexed_reports(ix)
+
+        by_source: dict[str, set[str]] = {}
+        for rid, s in indexed.items():
+            by_source.setdefault(s["source"], set()).add(rid)
+
+        wanted: dict[str, dict] = {}  # report id -> summary, for everything in the corpus
+        fresh: dict[str, Report] = {}  # reports read this time (new or changed)
+        owner: dict[str, Path] = {}  # report id -> file, to catch two files with one id
+        for path in (progress(files) if progress else files):
+            source = str(path)
+            digest = file_digest(path)
+            known = by_source.get(source, set())
+            if known and all(indexed[r]["digest"] == digest for r in known):
+                for rid in known:
+                    wanted[rid] = indexed[rid]
+                    owner[rid] = path
+                continue
+            summary.bytes_read += path.stat().st_size
+            log(f"reading {path}")
+            try:
+                reports = read_reports(path, corpus)
+            except (ReadError, OSError) as exc:
+                summary.refused.append({"file": str(path), "reason": str(exc)})
+                continue
+            for report in reports:
+                if report.id in owner:
+                    reason = f"same report id {report.id!r} as {owner[report.id]}; rename one of them"
+                    summary.refused.append({"file": str(path), "reason": reason})
+                    continue
+                owner[report.id] = path
+                wanted[report.id] = _summary(report)
+                fresh[report.id] = report
+
+        dupes = _choose_canonical(wanted)
+        summary.duplicates = [{"report": r, "same_as": keep} for r, keep in sorted(dupes.items())]
+        for rid, keep in sorted(dupes.items()):
+            log(f"{rid}: same region and year as {keep}; indexing only {keep}")
+
+        to_write = {rid: rep for rid, rep in fresh.items() if rid not in dupes}
+        to_delete = [rid for rid in indexed if rid not in wanted or rid in dupes or rid in to_write]
+        for rid in sorted(wanted):
+            if rid in dupes:
+                continue
+            if rid in to_write:
+                (summary.updated if rid in indexed else summary.added).append(rid)
+            else:
+                summary.unchanged.append(rid)
+        summary.removed = sorted(r for r in indexed if r not in wanted or r in dupes)
+
+        record = {"schema_version": SCHEMA_VERSION, "refused": summary.refused,
+                  "duplicates": summary.duplicates}
+        kept = {r: s for r, s in wanted.items() if r not in dupes}
+        record["reports"] = len(kept)
+        record["paragraphs"] = sum(s["paragraphs"] for s in kept.values())
+        changed = bool(to_write or to_delete or summary.rebuilt)
+        if summary.rebuilt:
+            old_record = {}
+        else:
+            with ix.searcher() as s:
+                old_record = read_meta(s)
+        if changed or {k: old_record.get(k) for k in record} != record:
+            record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            if to_write:
+                init_jieba()
+            with ix.writer(limitmb=256) as w:
+                for rid in to_delete:
+                    w.delete_by_term("report_id", rid)
+                for rid in sorted(to_write):
+                    for doc in report_documents(to_write[rid]):
+                        w.add_document(**doc)
+                w.update_document(uid=META_UID, kind=META, data=json.dumps(record, ensure_ascii=False))
+        if gen_path is not None:
+            switch_to(index_dir, gen_path)
+    summary.seconds = time.monotonic() - started
+    return summary

@@ -1,0 +1,396 @@
+"""Turn a report file (txt, md, html, csv in any of the usual Chinese encodings) into lines.
+
+A *source* is one report's worth of lines plus the metadata the file itself declares (YAML
+front matter, CSV columns, an HTML title). Chrome around the report — site navigation,
+encyclopedia info boxes, share links, footers — is dropped here; the report's structure is
+found from the lines by :mod:`indexer.structure`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import charset_normalizer
+
+from .analysis import fold
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""Files above this size are refused: the largest real report is well under 1 MB."""
+
+SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+            ".htm": "html", ".csv": "csv"}
+
+
+class ReadError(ValueError):
+    """A file that cannot be read as a report; the message says why."""
+
+
+@dataclass
+class Line:
+    """One line of report text; ``heading`` is a level when the markup says it is a heading."""
+
+    text: str
+    heading: int | None = None
+    bold: bool = False
+
+
+@dataclass
+class Source:
+    """The lines of one report as found in a file, and the metadata the file declares."""
+
+    lines: list[Line]
+    meta: dict[str, str] = field(default_factory=dict)
+    row: int | None = None  # the CSV row (1-based) when a file holds several reports
+
+
+# --- decoding ----------------------------------------------------------------------------
+
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+# A declared or detected legacy encoding is read with its superset: pages declared
+# gb2312 routinely contain GBK/GB18030 characters, and Big5 files HKSCS/CP950 ones.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "euc_cn": "gb18030",
+             "hz": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+_CANDIDATES = ["utf-8", "gb18030", "big5hkscs"]
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+
+
+def _codec(name: str) -> str:
+    name = codecs.lookup(name).name.replace("-", "_")
+    return _SUPERSET.get(name, name)
+
+
+def _han_share(text: str) -> float:
+    """Share of common Chinese characters among the non-ASCII characters of ``text``.
+
+    charset-normalizer is good at telling UTF-8 from legacy encodings but sometimes
+    prefers a Big5 reading of GBK bytes (both decode without error); the reading that
+    is real Chinese is the one made of common characters, which jieba's dictionary lists.
+    """
+    from .analysis import init_jieba
+    import jieba
+
+    init_jieba()
+    freq = jieba.dt.FREQ
+    sample = [ch for ch in text[:20000] if ord(ch) > 127 and not ch.isspace()]
+    if not sample:
+        return 1.0
+    folded = fold("".join(sample))
+    return sum(1 for ch in folded if freq.get(ch, 0) > 50) / len(folded)
+
+
+def decode(data: bytes, declared: str | None = None) -> str:
+    """Decode report bytes: BOM, then a declared charset, then detection among Chinese codecs."""
+    if not data.strip():
+        raise ReadError("the file is empty")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ReadError(f"not valid {codec.upper()} after its byte-order mark: {exc.reason}")
+    if b"\x00" in data[:4096]:
+        raise ReadError("binary data (NUL bytes), not a text file")
+    tried: list[str] = []
+    if declared:
+        try:
+            codec = _codec(declared)
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    readings: dict[str, str] = {}
+    best = charset_normalizer.from_bytes(data, cp_isolation=["utf_8", "gb18030", "big5"]).best()
+    order = ([_codec(best.encoding)] if best else []) + _CANDIDATES
+    for codec in dict.fromkeys(order):
+        tried.append(codec)
+        try:
+            readings[codec] = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    if "utf-8" in readings:  # valid UTF-8 of any length is practically never an accident
+        return readings["utf-8"]
+    if readings:
+        return max(readings.values(), key=_han_share)
+    for codec in _CANDIDATES:  # a multi-byte character cut off at the very end?
+        try:
+            data[: len(data) - 3].decode(codec, errors="strict")
+        except UnicodeDecodeError:
+            continue
+        try:
+            data.decode(codec)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 3:
+                raise ReadError(f"truncated: the last character is cut off ({codec.upper()})")
+    raise ReadError("cannot be decoded as UTF-8, UTF-16, GB18030 or Big5 text")
+
+
+# --- cleaning lines ------------------------------------------------------------------------
+
+_U_ESCAPE = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SPACES = " \t\r\n\u3000\xa0\u2002\u2003\u2009\u200b\ufeff"
+# Lines that are page chrome, matched on the folded (Simplified, half-width) text.
+_CHROME = re.compile(
+    r"^(当前位置|您现在的位置|首页\s*>|.*【字[体号]|字[体号][:：]|"
+    r"[(（]?责任编辑|.*版权所有|.*网站标识码|.*icp备|分享到|.*e-mail推荐|【?打印|【?关闭|"
+    r"主办[:：]|承办[:：]|发布日期[:：]|发布时间[:：]|来源[:：]|.*中央政府门户网站|"
+    r"登录\s*\|\s*注册|基本介绍$|[•·]\s*\S{1,8}[:：]|.*是由.{1,20}发布的报告。?$|"
+    r"扫一扫|微信|微博$|返回顶部|上一篇|下一篇|相关链接|时间[:：]\s*\d|"
+    r"(下载|打印|全屏|收藏|加大|还原|减小|放大|缩小|默认)$|.*记者.{0,10}摄$)",
+    re.I,
+)
+# Lines after which nothing belongs to the report any more.
+_TAIL = re.compile(r"^(相关词条|热门词条|联络我们|联系我们|相关报道|相关新闻|相关阅读|相关文章)[:：]?$")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+_CLOSING = re.compile(r"^[。，、；：！？”’」』）)]+$")
+_NAV = re.compile(r"^(\S{1,6}\s+){2,}\S{1,6}$")  # 首页 政务公开 政府公报 …: menus
+
+
+def clean_text(text: str) -> str:
+    """Strip literal junk from a line: ``<U+00A0>`` escapes and outer white space."""
+    text = _U_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text.strip(_SPACES)
+
+
+def drop_chrome(lines: list[Line]) -> list[Line]:
+    """Remove chrome lines; stop at the links an encyclopedia or news page puts after the text."""
+    kept = []
+    for line in lines:
+        text = clean_text(line.text)
+        if not text:
+            continue
+        folded = fold(text)
+        if _TAIL.match(folded):
+            break
+        if _CHROME.match(folded):
+            continue
+        if _NAV.match(folded) and "首页" in folded:
+            continue
+        if _PUNCT_ONLY.match(text):
+            if _CLOSING.match(text) and kept:  # a sentence end wrapped onto its own line
+                kept[-1] = Line(kept[-1].text + text, kept[-1].heading, kept[-1].bold)
+            continue
+        kept.append(Line(text, line.heading, line.bold))
+    return kept
+
+
+# --- front matter ----------------------------------------------------------------------------
+
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.S)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split a YAML-style ``---`` header of ``key: value`` lines off the text."""
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    meta = {}
+    for row in m.group(1).splitlines():
+        key, sep, value = row.partition(":")
+        if sep and key.strip():
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta, text[m.end():]
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+def _text_lines(text: str) -> list[Line]:
+    text = _HTML_COMMENT.sub("\n", text)
+    return [Line(row) for row in text.splitlines()]
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_RULE = re.compile(r"^\s{0,3}([-*_]\s*){3,}$")
+_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)")
+_MD_FOOTNOTE = re.compile(r"\[\^[^\]]+\]:?\s*")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|>)\s+")
+_TAG = re.compile(r"<[^>]+>")
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _markdown_lines(text: str) -> list[Line]:
+    text = _HTML_COMMENT.sub("\n", text)
+    text = _BR.sub("\n", text)
+    lines = []
+    for raw in text.splitlines():
+        if _MD_RULE.match(raw) or _MD_TABLE_SEP.match(raw):
+            continue
+        heading = None
+        m = _MD_HEADING.match(raw)
+        if m:
+            heading, raw = len(m.group(1)), m.group(2)
+        if raw.strip().startswith("|"):  # a table row: cells side by side
+            raw = "\u3000".join(c.strip() for c in raw.strip().strip("|").split("|"))
+        raw = _MD_FOOTNOTE.sub("", raw)
+        raw = _MD_LIST.sub("", raw)
+        raw = _MD_LINK.sub(lambda m: m.group(1) or "", raw)
+        stripped = raw.strip(_SPACES)
+        bold = bool(re.fullmatch(r"(\*\*|__)(.+?)\1[。.]?", stripped))
+        raw = _MD_BOLD.sub(r"\2", raw).replace("**", "")
+        raw = _TAG.sub("", raw)
+        raw = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", raw)
+        lines.append(Line(html.unescape(raw), heading, bold))
+    return lines
+
+
+class _HTMLLines(HTMLParser):
+    """Collect the text of an HTML page as lines, block by block, without scripts and styles."""
+
+    BLOCK = {"p", "div", "br", "li", "tr", "table", "section", "article", "header", "footer",
+             "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dd", "dt", "blockquote", "pre",
+             "nav", "aside", "main", "body", "hr"}
+    SKIP = {"script", "style", "noscript", "template", "head", "iframe", "svg", "select",
+            "button", "form"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[Line] = []
+        self.buf: list[str] = []
+        self.heading: int | None = None
+        self.bold_depth = 0
+        self.bold_only = True
+        self.skip = 0
+        self.title: list[str] = []
+        self.in_title = False
+        self.saw_bold = False
+        self.link_depth = 0
+        self.links = 0
+        self.plain = False  # text outside links in the current block
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        navigation = self.links >= 2 and not self.plain  # a block made only of links
+        if text.strip(_SPACES) and not navigation:
+            self.lines.append(Line(text, self.heading, self.bold_only and self.saw_bold))
+        self.buf = []
+        self.bold_only = True
+        self.saw_bold = False
+        self.links = 0
+        self.plain = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "title":
+            self.in_title = True
+        if tag in self.SKIP:
+            self.skip += 1
+            return
+        if tag in ("td", "th") and self.buf:
+            self.buf.append("\u3000")
+        if tag in self.BLOCK:
+            self.flush()
+            if tag[0] == "h" and tag[1:].isdigit():
+                self.heading = int(tag[1:])
+        if tag in ("strong", "b"):
+            self.bold_depth += 1
+        if tag == "a":
+            self.link_depth += 1
+            self.links += 1
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+            return
+        if tag in ("strong", "b"):
+            self.bold_depth = max(0, self.bold_depth - 1)
+        if tag == "a":
+            self.link_depth = max(0, self.link_depth - 1)
+        if tag in self.BLOCK:
+            self.flush()
+            self.heading = None
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title.append(data)
+        if self.skip:
+            return
+        if data.strip(_SPACES):
+            if self.bold_depth:
+                self.saw_bold = True
+            else:
+                self.bold_only = False
+            if not self.link_depth:
+                self.plain = True
+        self.buf.append(data.replace("\n", " "))
+
+
+def _html_source(text: str) -> Source:
+    parser = _HTMLLines()
+    parser.feed(text)
+    parser.close()
+    parser.flush()
+    title = "".join(parser.title).strip()
+    meta = {"title": re.split(r"[_|－—-]{1,2}", title)[0].strip()} if title else {}
+    return Source(parser.lines, meta)
+
+
+_TEXT_COLUMNS = ("full_text", "text", "content", "body", "正文", "全文", "内容")
+
+
+def _csv_sources(text: str) -> list[Source]:
+    csv.field_size_limit(MAX_FILE_BYTES)
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ReadError(f"malformed CSV: {exc}")
+    if not rows or not rows[0]:
+        raise ReadError("the CSV has no rows")
+    columns = {c.strip().lower(): c for c in rows[0] if c}
+    text_col = next((columns[c] for c in _TEXT_COLUMNS if c in columns), None)
+    if text_col is None:
+        raise ReadError(f"the CSV has no text column (one of {', '.join(_TEXT_COLUMNS)})")
+    sources = []
+    for n, row in enumerate(rows, 1):
+        body = row.get(text_col) or ""
+        if not body.strip():
+            continue
+        meta = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k and k != text_col}
+        if "province" in meta and "region" not in meta:
+            meta["region"] = meta["province"]
+        sources.append(Source(_text_lines(body), meta, row=n if len(rows) > 1 else None))
+    if not sources:
+        raise ReadError(f"the CSV column {text_col!r} is empty in every row")
+    return sources
+
+
+def read_sources(path: Path) -> list[Source]:
+    """Read a report file into one source per report it holds (a CSV may hold several)."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ReadError(f"unsupported file type {path.suffix or '(no extension)'!r}; "
+                        f"use one of {', '.join(sorted(SUFFIXES))}")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ReadError(f"too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
+    data = path.read_bytes()
+    declared = None
+    if kind == "html":
+        m = _META_CHARSET.search(data[:4096])
+        declared = m.group(1).decode("ascii") if m else None
+    text = decode(data, declared)
+    if "\ufffd" in text[:2000] and text.count("\ufffd") > len(text) // 100:
+        raise ReadError("the text is full of replacement characters (damaged encoding)")
+    if kind == "csv":
+        return _csv_sources(text)
+    meta, text = split_front_matter(text)
+    if kind == "html":
+        source = _html_source(text)
+        source.meta = {**source.meta, **meta}
+        return [source]
+    lines = _markdown_lines(text) if kind == "markdown" else _text_lines(text)
+    return [Source(lines, meta)]

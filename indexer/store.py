@@ -1,0 +1,139 @@
+"""Where index generations live on disk, how one is switched in, and the build lock.
+
+``SEARCH_INDEX_DIR`` holds one folder per index generation (``gen-<time>-<pid>``) and a
+symbolic link ``current`` to the one being served. Incremental builds commit into the
+current generation (Whoosh commits are atomic: readers see the state before or after);
+a full rebuild writes a new generation aside and replaces the link in one ``rename``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import EmptyIndexError, Index
+from whoosh.searching import Searcher
+
+from .schema import META_UID, REPORT, SCHEMA_VERSION, make_schema
+
+CURRENT = "current"
+LOCK_FILE = "build.lock"
+
+
+class BuildLocked(RuntimeError):
+    """Another build holds the lock."""
+
+
+class IndexMissing(RuntimeError):
+    """There is no built index yet."""
+
+
+def current_path(index_dir: Path) -> Path | None:
+    """The generation folder being served, or None before the first build."""
+    link = index_dir / CURRENT
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    path = (index_dir / target).resolve()
+    return path if path.is_dir() else None
+
+
+def open_current(index_dir: Path) -> Index:
+    """Open the generation being served. Raises :class:`IndexMissing` if there is none."""
+    path = current_path(index_dir)
+    if path is None:
+        raise IndexMissing(f"no index in {index_dir}: run `python -m indexer build`")
+    try:
+        return whoosh_index.open_dir(str(path))
+    except EmptyIndexError as exc:
+        raise IndexMissing(f"the index in {path} is empty or damaged: {exc}") from exc
+
+
+def new_generation(index_dir: Path) -> tuple[Path, Index]:
+    """Create an empty index in a new generation folder (not yet served)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    path.mkdir()
+    return path, whoosh_index.create_in(str(path), make_schema())
+
+
+def switch_to(index_dir: Path, path: Path) -> None:
+    """Serve ``path`` from now on (atomic), then remove every other generation."""
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(path.name, tmp)
+    os.replace(tmp, index_dir / CURRENT)
+    remove_stale_generations(index_dir)
+
+
+def remove_stale_generations(index_dir: Path) -> None:
+    """Delete generation folders other than the current one (left by rebuilds or crashes)."""
+    keep = current_path(index_dir)
+    for child in index_dir.glob("gen-*"):
+        if child.is_dir() and child.resolve() != keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def read_meta(searcher: Searcher) -> dict:
+    """The record of the last build stored in the index (empty for an unbuilt one)."""
+    doc = searcher.document(uid=META_UID)
+    return json.loads(doc["data"]) if doc else {}
+
+
+def schema_is_current(ix: Index) -> bool:
+    """Whether the index was written by this version of the schema and analyzers."""
+    try:
+        with ix.searcher() as s:
+            meta = read_meta(s)
+    except Exception:  # noqa: BLE001 - an unreadable old index is simply not current
+        return False
+    return meta.get("schema_version") == SCHEMA_VERSION and set(ix.schema.names()) == set(
+        make_schema().names())
+
+
+def indexed_reports(ix: Index) -> dict[str, dict]:
+    """``report_id -> {digest, source, region, year, title, paragraphs}`` of indexed reports."""
+    out = {}
+    with ix.searcher() as s:
+        for doc in s.documents(kind=REPORT):
+            out[doc["report_id"]] = json.loads(doc["data"])["summary"]
+    return out
+
+
+@contextmanager
+def build_lock(index_dir: Path, wait: float):
+    """Hold the build lock; wait up to ``wait`` seconds for another build to finish.
+
+    The lock is an ``flock`` on a file: the kernel releases it when its holder dies, so
+    a build killed with SIGKILL never blocks the next one.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                    raise BuildLocked(
+                        f"another build is running (pid {holder}); waited {wait:g} s") from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,350 @@
+"""Find a report's title, region, year, headings and paragraphs from its lines."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .analysis import SENTENCE_END, fold
+from .reading import Line, ReadError, Source, clean_text, drop_chrome, read_sources
+
+SECTION_SEP = " › "
+
+
+@dataclass
+class Block:
+    """A heading or a paragraph of a report, in reading order."""
+
+    kind: str  # "heading" | "paragraph"
+    id: str  # s1… for headings, p1… for paragraphs
+    text: str
+    section_path: list[str]
+    level: int = 0  # headings: 1 for 一、, 2 for （一）, …
+    inline: bool = False  # a heading that is the lead sentence of the next paragraph
+    lead: str = ""  # paragraphs: the heading lead they start with, shown in bold
+
+
+@dataclass
+class Report:
+    """One report, ready to index or to show."""
+
+    id: str
+    title: str
+    region: str
+    year: int | None
+    source: str
+    blocks: list[Block] = field(default_factory=list)
+    digest: str = ""
+
+    @property
+    def paragraphs(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "paragraph"]
+
+    @property
+    def headings(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "heading"]
+
+    def outline(self) -> dict:
+        """The JSON shape of ``python -m indexer outline`` and ``/api/reports/<id>``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "region": self.region,
+            "year": self.year,
+            "headings": [{"id": b.id, "level": b.level, "title": b.text,
+                          "section_path": b.section_path} for b in self.headings],
+            "paragraphs": [{"id": b.id, "section_path": b.section_path, "text": b.text}
+                           for b in self.paragraphs],
+        }
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        blocks = [Block(**b) for b in data.pop("blocks")]
+        return cls(**data, blocks=blocks)
+
+
+# --- numbers and dates -------------------------------------------------------------------
+
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_YEAR = re.compile(r"((?:19|20)\d\d|[一二三四五六七八九〇零○Ｏ]{4})\s*年")
+
+
+_BARE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def parse_year(text: str, bare: bool = False) -> int | None:
+    """The first plausible year in ``text``, in Arabic or Chinese numerals (一九九三年).
+
+    Only ``…年`` counts, unless ``bare`` (a title or file name, where ``2017政府工作报告``
+    or ``national-2017`` name the year without it).
+    """
+    folded = fold(text).replace(" ", "")
+    for pattern in (_YEAR, _BARE_YEAR) if bare else (_YEAR,):
+        for m in pattern.finditer(folded):
+            raw = m.group(1)
+            year = int(raw) if raw.isdigit() else int("".join(str(_CN_DIGITS[c]) for c in raw))
+            if 1949 <= year <= 2100:
+                return year
+    return None
+
+
+# --- headings -------------------------------------------------------------------------------
+
+_NUM = "一二三四五六七八九十百"
+_HEADING_PATTERNS = [  # (level, pattern on the folded line)
+    (1, re.compile(rf"^[{_NUM}]+[、.]")),
+    (2, re.compile(rf"^[(（][{_NUM}]+[)）]")),
+    (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
+    (4, re.compile(r"^[(（]\d{1,2}[)）]")),
+]
+_APPENDIX = re.compile(r"^(附件|附表|附录|附属档案|附属文件)\s*[\d一二三四五六七八九十]*([:：].{0,20})?$")
+_GLOSSARY = re.compile(r"^(\d[.．、]\s*)?名词解释[:：]?$")
+_MAX_HEADING = 60
+
+
+def _heading_level(folded: str) -> int | None:
+    for level, pattern in _HEADING_PATTERNS:
+        if pattern.match(folded):
+            return level
+    return None
+
+
+def _lead(text: str) -> str | None:
+    """The lead sentence of a line (text up to 。 or ：), if it is short enough for a heading."""
+    m = SENTENCE_END.search(fold(text))
+    colon = re.search(r"[:：]", text)
+    if colon and (m is None or colon.start() < m.start()):
+        m = colon
+    if m is None:
+        return text if len(text) <= _MAX_HEADING else None
+    lead = text[: m.start()].strip()
+    return lead if 0 < len(lead) <= _MAX_HEADING else None
+
+
+# --- the front of a report --------------------------------------------------------------------
+
+_TITLE = re.compile(r"政\s*府\s*工\s*作\s*报\s*告")
+_DATE_LINE = re.compile(r"^[—─－-]{1,2}\s*(.{0,6}年.{0,8}日)?\s*在.{0,40}(会议|大会)")
+_SPEAKER = re.compile(r"(国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席)\s*\S{0,5}$")
+_ADDRESS = re.compile(r"^各位代表[:：!！]?$")
+_REGION_IN_DATE = re.compile(r"在(.{2,15}?)第[一二三四五六七八九十百\d]+届")
+_REGION_IN_SPEAKER = re.compile(r"^(.{2,12}?[省市区县旗州])(人民政府)?(代理)?代?(省长|市长|区长|县长|旗长|州长|主席)")
+_REGION_IN_TITLE = re.compile(r"(?:\d{4}|[一二三四五六七八九〇零○]{4})年(?:度)?(.{2,12}?)(?:人民)?政府工作报告")
+NATIONAL = "全国"
+
+
+def _region_from(folded_line: str, original: str) -> str | None:
+    if "全国人民代表大会" in folded_line or "国务院" in folded_line:
+        return NATIONAL
+    for pattern in (_REGION_IN_DATE, _REGION_IN_SPEAKER, _REGION_IN_TITLE):
+        m = pattern.search(folded_line)
+        if m:
+            name = original[m.start(1): m.end(1)].strip()
+            if name and not re.search(r"\d", name):
+                return name
+    return None
+
+
+_FILENAME_REGIONS = {"national": NATIONAL, "guowuyuan": NATIONAL, "china": NATIONAL}
+
+
+def _region_from_filename(stem: str) -> str:
+    name = re.sub(r"[-_]?(19|20)\d\d.*$", "", stem) or stem
+    return _FILENAME_REGIONS.get(name.lower(), name)
+
+
+@dataclass
+class _Front:
+    title: str | None = None
+    region: str | None = None
+    year: int | None = None
+
+
+def _split_run_together(lines: list[Line]) -> list[Line]:
+    """Split ``政府工作报告——2024年3月5日在…会议上国务院总理 李强`` into its three lines,
+    and join a date line that was wrapped after ``第十四届``."""
+    out: list[Line] = []
+    for line in lines:
+        text = line.text
+        m = re.match(r"^(.{0,30}政\s*府\s*工\s*作\s*报\s*告)\s*([—─]{1,2}.*)$", fold(text))
+        if m and len(text) < 120:
+            out.append(Line(text[: m.end(1)], line.heading, line.bold))
+            rest = text[m.end(1):].strip()
+            m2 = re.search(r"(会议上|大会上)", fold(rest))
+            if m2 and m2.end() < len(rest):
+                out.append(Line(rest[: m2.end()]))
+                out.append(Line(rest[m2.end():].strip()))
+            else:
+                out.append(Line(rest))
+            continue
+        if out and _DATE_LINE.match(fold(out[-1].text) + "在会议") and not re.search(
+                r"(会议|大会)上?$", fold(out[-1].text)) and re.search(r"会议上$", fold(text)):
+            out[-1] = Line(out[-1].text + text)
+            continue
+        out.append(line)
+    return out
+
+
+def _read_front(lines: list[Line]) -> tuple[_Front, list[Line]]:
+    """Take the title line off the top and read region and year from the opening lines."""
+    front = _Front()
+    body: list[Line] = []
+    addressed = False  # past 各位代表: the opening lines are over
+    for i, line in enumerate(lines):
+        folded = fold(line.text)
+        addressed = addressed or bool(_ADDRESS.match(folded))
+        opening = i < 12 and not addressed
+        if opening and front.title is None and _is_title_line(folded):
+            compact = re.sub(r"\s+", "", line.text)
+            front.title = compact if len(compact) <= 8 else line.text
+            front.year = front.year or parse_year(line.text, bare=True)
+            front.region = front.region or _region_from(folded, line.text)
+            continue
+        if opening and (_DATE_LINE.match(folded) or _SPEAKER.search(folded) and len(folded) < 40):
+            front.year = front.year or parse_year(line.text)
+            front.region = front.region or _region_from(folded, line.text)
+        body.append(line)
+    return front, body
+
+
+# --- paragraphs and sections -----------------------------------------------------------------
+
+def _is_title_line(folded: str) -> bool:
+    return bool(_TITLE.search(folded)) and len(folded) <= 40 and not SENTENCE_END.search(folded)
+
+
+def _drop_repeats(texts: list[str]) -> set[int]:
+    """Indexes of paragraphs that repeat earlier text: a scraped page holding the report twice.
+
+    A long paragraph (20+ characters) seen before is a repeat; a short one (各位代表！) only
+    when a neighbour is a repeat too, since short lines recur in a report on their own.
+    """
+    seen: set[str] = set()
+    earlier = []
+    for t in texts:
+        key = fold(t)
+        earlier.append(key in seen)
+        seen.add(key)
+    repeats = {i for i, t in enumerate(texts) if earlier[i] and len(t) >= 20}
+    changed = True
+    while changed:
+        changed = False
+        for i, t in enumerate(texts):
+            if earlier[i] and i not in repeats and ({i - 1, i + 1} & repeats):
+                repeats.add(i)
+                changed = True
+    return repeats
+
+
+def build_blocks(lines: list[Line]) -> list[Block]:
+    """Headings and paragraphs with section paths and ids, in reading order."""
+    repeats = _drop_repeats([ln.text for ln in lines])
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []  # (level, title)
+    n_heading = n_para = 0
+
+    def add_heading(level: int, title: str, inline: bool) -> None:
+        nonlocal n_heading
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, title))
+        n_heading += 1
+        blocks.append(Block("heading", f"s{n_heading}", title, [t for _, t in stack], level, inline))
+
+    for i, line in enumerate(lines):
+        if i in repeats:
+            continue
+        text = line.text
+        folded = fold(text)
+        level = _heading_level(folded)
+        lead = _lead(text) if level is not None else None
+        if _APPENDIX.match(folded):
+            add_heading(1, text, False)
+            continue
+        if _GLOSSARY.match(folded):
+            top_is_appendix = bool(stack) and bool(_APPENDIX.match(fold(stack[-1][1])))
+            add_heading(2 if top_is_appendix else 1, text, False)
+            continue
+        if level is None and _is_title_line(folded):
+            continue  # the page repeating the report's title: not report text
+        if level is not None and lead is not None:
+            whole = lead == text or lead == text.rstrip("。.：:")
+            if whole:
+                add_heading(level, text.rstrip("。：:") if len(text) > 2 else text, False)
+                continue
+            add_heading(level, lead, True)
+            n_para += 1
+            blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack], lead=lead))
+            continue
+        if (line.heading or line.bold) and len(text) <= _MAX_HEADING and not SENTENCE_END.search(
+                folded.rstrip("。")):
+            depth = line.heading or 1
+            add_heading(max(1, min(depth - 1, 4)) if line.heading and line.heading > 1 else 1,
+                        text, False)
+            continue
+        n_para += 1
+        blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack]))
+    return blocks
+
+
+# --- the whole report ---------------------------------------------------------------------------
+
+def report_from_source(source: Source, report_id: str, path: Path, digest: str) -> Report:
+    """Build a :class:`Report` from the lines and declared metadata of one source."""
+    lines = drop_chrome(source.lines)
+    lines = _split_run_together(lines)
+    front, body = _read_front(lines)
+    meta = source.meta
+    title_meta = clean_text(meta.get("title", ""))
+    if len(title_meta) % 2 == 0 and title_meta[: len(title_meta) // 2] * 2 == title_meta:
+        title_meta = title_meta[: len(title_meta) // 2]  # some sites print the title twice
+    year = (_int(meta.get("year")) or front.year or parse_year(title_meta, bare=True)
+            or parse_year(path.stem, bare=True))
+    region = meta.get("region") or front.region
+    if not region and title_meta:
+        region = _region_from(fold(title_meta), title_meta)
+    region = region or _region_from_filename(path.stem)
+    title = title_meta if _TITLE.search(fold(title_meta)) and parse_year(title_meta, bare=True) \
+        and len(title_meta) <= 40 else front.title
+    if not title or parse_year(title, bare=True) is None:
+        title = f"{year}年{'国务院' if region == NATIONAL else region}政府工作报告" if year \
+            else (title or path.stem)
+    blocks = build_blocks(body)
+    if not any(b.kind == "paragraph" for b in blocks):
+        raise ReadError("no report text found (every line was empty or page chrome)")
+    return Report(report_id, title, region, year, str(path), blocks, digest)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value).strip()[:4])
+    except (TypeError, ValueError):
+        return None
+
+
+def report_id_for(path: Path, corpus: Path | None) -> str:
+    """A report's id: its path under the corpus folder, without extension, with ``/``."""
+    try:
+        rel = path.resolve().relative_to(corpus.resolve()) if corpus else Path(path.name)
+    except ValueError:
+        rel = Path(path.name)
+    return rel.with_suffix("").as_posix()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_reports(path: Path, corpus: Path | None = None) -> list[Report]:
+    """Read every report in one file. Raises :class:`ReadError` naming the reason."""
+    digest = file_digest(path)
+    base = report_id_for(path, corpus)
+    sources = read_sources(path)
+    return [report_from_source(s, base if s.row is None else f"{base}/{s.row}", path, digest)
+            for s in sources]

@@ -1,0 +1,42 @@
+"""The Flask app: a search page, a report reader and a JSON API over the Whoosh index."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from indexer.schema import corpus_dir, index_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Settings: defaults, then ``SEARCH_*`` environment variables, then
+    ``test_config``. ``INDEX_DIR`` is where ``python -m indexer build`` wrote the index."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    app.config.from_mapping(
+        INDEX_DIR=str(index_dir()),
+        CORPUS_DIR=str(corpus_dir()),
+        JSON_AS_ASCII=False,
+    )
+    app.config.from_prefixed_env("SEARCH")
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+
+    from .engine import IndexHandle
+
+    index_path = Path(app.config["INDEX_DIR"])
+    if not index_path.is_absolute():
+        index_path = Path(os.getcwd()) / index_path
+    app.extensions["search_index"] = IndexHandle(index_path)
+
+    from . import errors, views
+
+    app.register_blueprint(views.pages)
+    app.register_blueprint(views.api)
+    errors.register(app)
+    return app

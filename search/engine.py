@@ -1,0 +1,161 @@
+"""Searching the index: plain functions returning dataclasses, testable without HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from markupsafe import Markup
+from whoosh import scoring, sorting
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from indexer.schema import REPORT
+from indexer.store import IndexMissing, current_path, open_current, read_meta
+from indexer.structure import Report
+
+from .query import ParsedQuery, filter_query, needles, to_whoosh
+from .snippets import match_spans, snippet_html
+
+MAX_PER_PAGE = 100
+
+
+class IndexHandle:
+    """The served index, opened once per app; one searcher per thread, refreshed when a
+    build commits (incremental) or switches generation (rebuild), checked per request."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._lock = threading.Lock()
+        self._ix: Index | None = None
+        self._path: Path | None = None
+        self._local = threading.local()
+
+    def _index(self) -> Index:
+        path = current_path(self.index_dir)
+        if path is None:
+            raise IndexMissing(f"no index in {self.index_dir}: run `python -m indexer build`")
+        with self._lock:
+            if self._ix is None or path != self._path:
+                self._ix, self._path = open_current(self.index_dir), path
+            return self._ix
+
+    def searcher(self) -> Searcher:
+        """A searcher for this thread showing the latest committed state."""
+        ix = self._index()
+        s: Searcher | None = getattr(self._local, "searcher", None)
+        if s is None or getattr(self._local, "ix", None) is not ix:
+            if s is not None:
+                s.close()
+            s = ix.searcher(weighting=scoring.BM25F())
+            self._local.ix = ix
+        elif not s.up_to_date():
+            s = s.refresh()
+        self._local.searcher = s
+        return s
+
+
+@dataclass
+class Hit:
+    report_id: str
+    title: str
+    region: str
+    year: int | None
+    paragraph_id: str
+    section_path: list[str]
+    url: str
+    snippet_html: Markup
+    score: float
+    kind: str
+
+    def to_json(self) -> dict:
+        return {"report_id": self.report_id, "title": self.title, "region": self.region,
+                "year": self.year, "paragraph_id": self.paragraph_id,
+                "section_path": self.section_path, "url": self.url,
+                "snippet_html": str(self.snippet_html), "score": round(self.score, 4)}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    years: dict[int, int] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def report_url(report_id: str, block_id: str | None = None) -> str:
+    return f"/reports/{quote(report_id)}" + (f"#{block_id}" if block_id else "")
+
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
+           sort: str = "relevance") -> SearchResult:
+    """Run a parsed query; return one page of hits with snippets, and year/region counts."""
+    started = time.perf_counter()
+    q = to_whoosh(parsed)
+    score = sorting.ScoreFacet()
+    year = sorting.FieldFacet("year", reverse=sort != "oldest")
+    order = {"relevance": [score, year], "newest": [year, score],
+             "oldest": [year, score]}[sort]
+    results = searcher.search(q, filter=filter_query(parsed), limit=page * per_page,
+                              sortedby=order, groupedby={"year": sorting.FieldFacet("year"),
+                                                               "region": sorting.FieldFacet("region")},
+                              maptype=sorting.Count, terms=False)
+    marks = needles(parsed)
+    hits = []
+    for hit in results[(page - 1) * per_page: page * per_page]:
+        text = hit["text"]
+        hits.append(Hit(
+            report_id=hit["report_id"], title=hit["title"], region=hit["region"],
+            year=hit.get("year"), paragraph_id=hit["block_id"], section_path=hit["section"],
+            url=report_url(hit["report_id"], hit["block_id"]),
+            snippet_html=snippet_html(text, match_spans(text, marks)),
+            score=-hit.score[order.index(score)], kind=hit["kind"]))  # sort key holds -score
+    groups_year = results.groups("year")
+    groups_region = results.groups("region")
+    return SearchResult(
+        query=text, total=len(results), page=page, per_page=per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 1), hits=hits,
+        years={int(k): v for k, v in groups_year.items() if k is not None},
+        regions=dict(sorted(groups_region.items(), key=lambda kv: -kv[1])))
+
+
+def load_report(searcher: Searcher, report_id: str) -> Report | None:
+    doc = searcher.document(uid=report_id, kind=REPORT)
+    if doc is None:
+        return None
+    return Report.from_dict(json.loads(doc["data"])["report"])
+
+
+def list_reports(searcher: Searcher) -> list[dict]:
+    """Every indexed report: id, title, region, year, paragraph count, url."""
+    out = []
+    for doc in searcher.documents(kind=REPORT):
+        s = json.loads(doc["data"])["summary"]
+        out.append({"id": doc["report_id"], "title": s["title"], "region": s["region"],
+                    "year": s["year"], "paragraphs": s["paragraphs"],
+                    "url": report_url(doc["report_id"])})
+    out.sort(key=lambda r: (r["region"], -(r["year"] or 0), r["id"]))
+    return out
+
+
+def status(searcher: Searcher) -> dict:
+    """Counts and the record of the last build."""
+    meta = read_meta(searcher)
+    return {"reports": meta.get("reports", 0), "paragraphs": meta.get("paragraphs", 0),
+            "built_at": meta.get("built_at"), "refused": meta.get("refused", []),
+            "duplicates": meta.get("duplicates", [])}

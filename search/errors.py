@@ -1,0 +1,36 @@
+"""One error handler: an HTML page, or JSON under /api/, never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from indexer.store import IndexMissing
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(exc: HTTPException):
+    message = exc.description or exc.name
+    if _wants_json():
+        return jsonify({"error": message, "status": exc.code}), exc.code
+    return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return render_error(exc)
+
+    @app.errorhandler(IndexMissing)
+    def no_index(exc: IndexMissing):
+        app.logger.error("%s", exc)
+        return render_error(ServiceUnavailable(
+            "The search index has not been built yet. Run `python -m indexer build`."))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return render_error(InternalServerError("Something went wrong on our side."))

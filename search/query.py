@@ -1,0 +1,199 @@
+"""User query text -> a plain description (terms, exclusions, filters) -> a Whoosh query.
+
+The query language is literal by default: words separated by spaces must all occur;
+``"…"`` is an exact phrase; ``-word`` excludes; ``OR`` between words accepts either;
+``year:2017``, ``year:2015-2018``, ``region:广州`` and ``report:<id>`` filter. Anything
+else — a stray quote, a lone ``-`` or ``OR`` — is searched as text, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+from whoosh import query as wq
+
+from indexer.analysis import fold, query_chars, word_tokens
+from indexer.schema import HEADING, PARAGRAPH
+
+MAX_QUERY_CHARS = 500
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+
+_s2twp = opencc.OpenCC("s2twp")
+_tw2sp = opencc.OpenCC("tw2sp")
+
+
+class QueryError(ValueError):
+    """A query that cannot be run (too long); the message is shown to the user."""
+
+
+@dataclass
+class ParsedQuery:
+    """What the user asked for, independent of Whoosh."""
+
+    groups: list[list[str]] = field(default_factory=list)  # all groups; any string in a group
+    excluded: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    regions: list[str] = field(default_factory=list)
+    report: str | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        return [t for g in self.groups for t in g]
+
+    @property
+    def has_filters(self) -> bool:
+        return self.year_from is not None or bool(self.regions) or self.report is not None
+
+
+_TOKEN = re.compile(r'-?["“”「」『』][^"“”「」『』]*["“”「」『』]?|\S+')
+_QUOTES = '"“”「」『』'
+_YEAR_FILTER = re.compile(r"^(\d{4})(?:[-–~～](\d{4}))?$")
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse a query string. Raises :class:`QueryError` only when it is too long."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
+    parsed = ParsedQuery()
+    pending_or = False
+    tokens = _TOKEN.findall(text.replace("\u3000", " "))
+    for i, tok in enumerate(tokens):
+        negated = tok.startswith("-") and len(tok) > 1
+        body = tok[1:] if negated else tok
+        quoted = body[:1] in _QUOTES
+        if quoted:
+            body = body.strip(_QUOTES).strip()
+            if not body:
+                continue
+        elif ":" in body or "：" in body:
+            key, _, value = re.split(r"([:：])", body, maxsplit=1)
+            if _apply_filter(parsed, key.lower(), value.strip()):
+                continue
+        if not quoted and body == "OR" and parsed.groups and i + 1 < len(tokens) and not negated:
+            pending_or = True
+            continue
+        if not any(ch.isalnum() for ch in body) and not quoted and len(body) < 2:
+            continue  # a lone '-' or punctuation mark
+        if negated:
+            parsed.excluded.append(body)
+        elif pending_or:
+            parsed.groups[-1].append(body)
+            pending_or = False
+        else:
+            parsed.groups.append([body])
+    return parsed
+
+
+def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
+    if key == "year":
+        m = _YEAR_FILTER.match(fold(value))
+        if not m:
+            return False
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        parsed.year_from, parsed.year_to = min(lo, hi), max(lo, hi)
+        return True
+    if key == "region" and value:
+        parsed.regions.append(value)
+        return True
+    if key == "report" and value:
+        parsed.report = value
+        return True
+    return False
+
+
+# --- variants -------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, set[str]]:
+    """Equivalent wordings from ``synonyms.txt`` (one group per line), keyed by folded form."""
+    table: dict[str, set[str]] = {}
+    if SYNONYMS_FILE.exists():
+        for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            words = {fold(w) for w in re.split(r"[\s,，]+", line) if w}
+            for w in words:
+                table.setdefault(w, set()).update(words)
+    return table
+
+
+@lru_cache(maxsize=4096)
+def variants(term: str) -> tuple[str, ...]:
+    """The folded strings that count as ``term``: both scripts, Taiwan and mainland wording
+    (OpenCC's phrase tables), and synonyms; the term's own folded form first."""
+    own = fold(term)
+    found = [own, fold(_s2twp.convert(term)), fold(_tw2sp.convert(term))]
+    syn = synonyms()
+    for form in list(found):
+        for key, group in syn.items():
+            if key in form:
+                found.extend(form.replace(key, other) for other in group)
+    return tuple(dict.fromkeys(v for v in found if v.strip()))
+
+
+def needles(parsed: ParsedQuery) -> list[str]:
+    """Every folded string to mark in the text for this query."""
+    return list(dict.fromkeys(v for t in parsed.terms for v in variants(t)))
+
+
+# --- Whoosh query ----------------------------------------------------------------------------
+
+CONTENT_BOOST = 2.0  # the query is a whole jieba word there, not just a substring
+HEADING_BOOST = 1.5
+ADJACENT_BOOST = 1.5
+
+
+def _phrase(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
+    if len(terms) == 1:
+        return wq.Term(field_name, terms[0], boost=boost)
+    return wq.Phrase(field_name, terms, boost=boost)
+
+
+def _chars(s: str, field_name: str = "chars", boost: float = 1.0) -> wq.Query:
+    return _phrase(field_name, query_chars(s), boost)
+
+
+def _words(s: str) -> wq.Query | None:
+    words = [w for w, _, _, _ in word_tokens(s, search_mode=False)]
+    return _phrase("content", words, CONTENT_BOOST) if words else None
+
+
+def _term_query(term: str) -> wq.Query:
+    forms = variants(term)
+    required = wq.Or([_chars(v) for v in forms])
+    optional = [q for v in forms for q in (_words(v), _chars(v, "heading", HEADING_BOOST)) if q]
+    return wq.AndMaybe(required, wq.Or(optional))
+
+
+def to_whoosh(parsed: ParsedQuery) -> wq.Query:
+    """The Whoosh query: every group's chars phrase required, words and headings scored."""
+    parts = [wq.Or([_term_query(t) for t in group]) if len(group) > 1 else _term_query(group[0])
+             for group in parsed.groups]
+    if not parts:
+        q: wq.Query = wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])
+    elif len(parts) == 1:
+        q = parts[0]
+    else:
+        joined = "".join(g[0] for g in parsed.groups)
+        q = wq.AndMaybe(wq.And(parts), _chars(fold(joined), boost=ADJACENT_BOOST))
+    if parsed.excluded:
+        q = wq.AndNot(q, wq.Or([_chars(v) for t in parsed.excluded for v in variants(t)]))
+    return q
+
+
+def filter_query(parsed: ParsedQuery) -> wq.Query | None:
+    """Year, region and report filters (they restrict, they do not score)."""
+    parts: list[wq.Query] = []
+    if parsed.year_from is not None:
+        parts.append(wq.NumericRange("year", parsed.year_from, parsed.year_to))
+    if parsed.regions:
+        parts.append(wq.Or([_chars(v, "region_key") for r in parsed.regions for v in variants(r)]))
+    if parsed.report:
+        parts.append(wq.Term("report_id", parsed.report))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)

@@ -1,0 +1,1 @@
+// Progressive enhancement only: every link and anchor works without this file.

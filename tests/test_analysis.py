@@ -1,0 +1,58 @@
+"""The analyzers: offsets into the original text, positions, script folding."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.fields import TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.query import Phrase, Term
+
+from indexer.analysis import CharAnalyzer, JiebaAnalyzer, fold, query_chars
+
+TRAD = "推進白鵝潭中心商務區建設，加快河涌整治，ＧＤＰ增長6.3%。"
+
+
+def test_fold_keeps_length_and_simplifies():
+    assert fold(TRAD) == "推进白鹅潭中心商务区建设,加快河涌整治,gdp增长6.3%。"
+    assert len(fold(TRAD)) == len(TRAD)
+
+
+def test_jieba_tokens_point_into_the_original():
+    tokens = [(t.text, t.pos, TRAD[t.startchar:t.endchar])
+              for t in JiebaAnalyzer()(TRAD, positions=True, chars=True)]
+    for text, _, original in tokens:
+        assert fold(original) == text
+    words = [t for t, _, _ in tokens]
+    assert "白鹅" in words and "商务区" in words and "gdp" in words
+    positions = [p for _, p, _ in tokens]
+    assert positions == sorted(positions)  # a running count, sub-words share their word's
+
+
+def test_char_tokens_cover_every_character_and_bigram():
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in
+              CharAnalyzer()("河 涌整", positions=True, chars=True)]
+    assert tokens == [("河", 0, 0, 1), ("河涌", 0, 0, 3), ("涌", 1, 2, 3), ("涌整", 1, 2, 4),
+                      ("整", 2, 3, 4)]
+
+
+@given(st.text(alphabet=st.sampled_from(list("河涌發展经济ＡＢab12 .%，。")), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_every_token_slices_the_original_to_its_text(text):
+    for analyzer in (JiebaAnalyzer(), CharAnalyzer()):
+        for t in analyzer(text, positions=True, chars=True):
+            original = text[t.startchar:t.endchar]
+            assert fold(original).replace(" ", "") == t.text
+
+
+def test_simplified_query_finds_traditional_text():
+    schema = Schema(content=TEXT(analyzer=JiebaAnalyzer(), phrase=True),
+                    chars=TEXT(analyzer=CharAnalyzer(), phrase=True))
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as w:
+        w.add_document(content=TRAD, chars=TRAD)
+    with ix.searcher() as s:
+        assert len(s.search(Term("content", fold("白鹅")))) == 1
+        assert len(s.search(Phrase("chars", query_chars(fold("鹅潭中心"))))) == 1
+        assert len(s.search(Phrase("chars", query_chars(fold("潭中心商务区"))))) == 1
+        assert len(s.search(Phrase("chars", query_chars(fold("中心潭"))))) == 0

@@ -1,0 +1,130 @@
+"""Every route of the app through the test client, bad input and escaping included."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+SEED_ID = "guangzhou-liwan-2017"
+
+
+def test_home_page_has_a_search_box(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<input id="q" name="q"' in page
+    assert 'lang="zh-Hans"' in page
+
+
+@pytest.mark.parametrize("q", ["河涌", "荔湾", "荔灣"])
+def test_search_page_lists_marked_results_with_passage_links(client, q):
+    page = client.get("/", query_string={"q": q}).get_data(as_text=True)
+    assert "<mark>" in page
+    assert re.search(r'href="/reports/[^"#]+#p\d+"', page)
+    assert "找到" in page
+
+
+def test_simplified_query_marks_traditional_original(client):
+    data = client.get("/api/search", query_string={"q": "荔湾"}).get_json()
+    assert data["total"] > 0
+    seed_hits = [r for r in data["results"] if r["report_id"] == SEED_ID]
+    assert seed_hits and "<mark>荔灣</mark>" in seed_hits[0]["snippet_html"]
+
+
+def test_api_search_shape(client):
+    data = client.get("/api/search", query_string={"q": "河涌", "per_page": 3}).get_json()
+    assert set(data) == {"query", "total", "page", "per_page", "took_ms", "results"}
+    assert data["per_page"] == 3 and len(data["results"]) <= 3
+    first = data["results"][0]
+    assert set(first) == {"report_id", "title", "region", "year", "paragraph_id", "section_path",
+                          "url", "snippet_html", "score"}
+    assert first["url"] == f"/reports/{first['report_id']}#{first['paragraph_id']}"
+
+
+def test_paging_returns_other_results(client):
+    one = client.get("/api/search", query_string={"q": "发展", "per_page": 5}).get_json()
+    two = client.get("/api/search", query_string={"q": "发展", "per_page": 5, "page": 2}).get_json()
+    assert one["total"] == two["total"] > 10
+    assert {r["url"] for r in one["results"]}.isdisjoint({r["url"] for r in two["results"]})
+    page = client.get("/", query_string={"q": "发展", "page": 2}).get_data(as_text=True)
+    assert 'aria-current="page">2<' in page
+
+
+def test_report_page_has_paragraph_anchors(client):
+    page = client.get(f"/reports/{SEED_ID}").get_data(as_text=True)
+    assert "<h1>2017年荔灣區政府工作報告</h1>" in page
+    assert 'id="p1"' in page and 'id="p71"' in page
+    assert "二、2017年工作安排" in page
+
+
+def test_report_page_marks_the_query(client):
+    page = client.get(f"/reports/{SEED_ID}", query_string={"q": "白鹅潭"}).get_data(as_text=True)
+    assert "<mark>白鵝潭</mark>" in page
+
+
+def test_api_reports(client):
+    reports = client.get("/api/reports").get_json()
+    seed = next(r for r in reports if r["id"] == SEED_ID)
+    assert seed == {"id": SEED_ID, "title": "2017年荔灣區政府工作報告", "region": "荔灣區",
+                    "year": 2017, "paragraphs": 71, "url": f"/reports/{SEED_ID}"}
+    one = client.get(f"/api/reports/{SEED_ID}").get_json()
+    assert one["id"] == SEED_ID and len(one["paragraphs"]) == 71
+    assert set(one["paragraphs"][0]) == {"id", "section_path", "text"}
+
+
+def test_reports_list_page(client):
+    page = client.get("/reports/").get_data(as_text=True)
+    assert f'href="/reports/{SEED_ID}"' in page
+
+
+@pytest.mark.parametrize("url, code", [
+    ("/reports/no-such-report", 404),
+    ("/api/reports/no-such-report", 404),
+    ("/?q=河涌&page=-1", 400),
+    ("/?q=河涌&page=abc", 400),
+    ("/api/search?q=河涌&page=-1", 400),
+    ("/api/search?q=河涌&page=abc", 400),
+    ("/api/search?q=河涌&per_page=101", 400),
+    ("/api/search?q=河涌&per_page=0", 400),
+    ("/api/search?q=河涌&sort=bogus", 400),
+    ("/api/search?q=河涌&year=20x7", 400),
+    ("/api/search?q=" + "河" * 5000, 400),
+    ("/?q=" + "河" * 5000, 400),
+    ("/no/such/page", 404),
+])
+def test_bad_input_is_a_4xx_with_a_message(client, url, code):
+    response = client.get(url)
+    assert response.status_code == code
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body
+    if url.startswith("/api/"):
+        assert response.get_json()["error"]
+    else:
+        assert "<h1>" in body
+
+
+@pytest.mark.parametrize("q", ['"河涌', '河涌"', '"', "-", "OR", "河涌 OR", "year:", "region:",
+                               "((", "*", "河涌 AND NOT", "\\", "<script>"])
+def test_odd_queries_are_searched_not_errors(client, q):
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert client.get("/", query_string={"q": q}).status_code == 200
+
+
+def test_markup_in_reports_and_queries_is_escaped(client):
+    data = client.get("/api/search", query_string={"q": "专项行动"}).get_json()
+    snippet = data["results"][0]["snippet_html"]
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "<b>" not in snippet
+    page = client.get("/reports/test-xss-2019").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    page = client.get("/", query_string={"q": "<script>alert(1)</script>"}).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+
+
+def test_missing_index_is_a_clear_503(tmp_path):
+    from search import create_app
+
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
+    response = client.get("/api/search?q=河涌")
+    assert response.status_code == 503
+    assert "indexer build" in response.get_json()["error"]
