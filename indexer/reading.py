@@ -91,8 +91,24 @@ def _han_share(text: str) -> float:
     return sum(1 for ch in folded if freq.get(ch, 0) > 50) / len(folded)
 
 
+def _truncated(data: bytes, codec: str) -> bool:
+    """Whether ``data`` is good ``codec`` text but for a character cut off at the very end."""
+    for cut in (1, 2, 3):
+        try:
+            text = data[:-cut].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return _han_share(text) >= 0.8
+    return False
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
-    """Decode report bytes: BOM, then a declared charset, then detection among Chinese codecs."""
+    """Decode report bytes: BOM, then a declared charset, then detection among Chinese codecs.
+
+    Valid UTF-8 wins outright (legacy double-byte text is practically never valid UTF-8).
+    Otherwise charset-normalizer proposes an encoding, and each legacy reading is checked
+    for being made of common Chinese characters (see :func:`_han_share`).
+    """
     if not data.strip():
         raise ReadError("the file is empty")
     for bom, codec in _BOMS:
@@ -100,40 +116,37 @@ def decode(data: bytes, declared: str | None = None) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError as exc:
-                raise ReadError(f"not valid {codec.upper()} after its byte-order mark: {exc.reason}")
+                if exc.start >= len(data) - 4:
+                    raise ReadError(f"truncated: the last character is cut off ({codec})") from None
+                raise ReadError(f"not valid {codec} after its byte-order mark: {exc.reason}") from None
     if b"\x00" in data[:4096]:
         raise ReadError("binary data (NUL bytes), not a text file")
-    tried: list[str] = []
     if declared:
         try:
-            codec = _codec(declared)
-            return data.decode(codec)
+            return data.decode(_codec(declared))
         except (LookupError, UnicodeDecodeError):
-            pass
+            pass  # a wrong declaration: detect instead
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _truncated(data, "utf-8"):
+        raise ReadError("truncated: the last character is cut off (UTF-8)")
+    guess = charset_normalizer.from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
     readings: dict[str, str] = {}
-    best = charset_normalizer.from_bytes(data, cp_isolation=["utf_8", "gb18030", "big5"]).best()
-    order = ([_codec(best.encoding)] if best else []) + _CANDIDATES
-    for codec in dict.fromkeys(order):
-        tried.append(codec)
+    for codec in dict.fromkeys(([_codec(guess.encoding)] if guess else []) + _CANDIDATES[1:]):
         try:
             readings[codec] = data.decode(codec)
         except UnicodeDecodeError:
             continue
-    if "utf-8" in readings:  # valid UTF-8 of any length is practically never an accident
-        return readings["utf-8"]
     if readings:
-        return max(readings.values(), key=_han_share)
-    for codec in _CANDIDATES:  # a multi-byte character cut off at the very end?
-        try:
-            data[: len(data) - 3].decode(codec, errors="strict")
-        except UnicodeDecodeError:
-            continue
-        try:
-            data.decode(codec)
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(data) - 3:
-                raise ReadError(f"truncated: the last character is cut off ({codec.upper()})")
-    raise ReadError("cannot be decoded as UTF-8, UTF-16, GB18030 or Big5 text")
+        codec, text = max(readings.items(), key=lambda kv: _han_share(kv[1]))
+        if _han_share(text) >= 0.6:
+            return text
+    for codec in _CANDIDATES[1:]:
+        if _truncated(data, codec):
+            raise ReadError(f"truncated: the last character is cut off ({codec.upper()})")
+    raise ReadError("cannot be decoded as UTF-8, UTF-16, GB18030 or Big5 Chinese text")
 
 
 # --- cleaning lines ------------------------------------------------------------------------

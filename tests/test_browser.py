@@ -1,0 +1,54 @@
+"""End-to-end in Chromium through Playwright: search, click, land on the paragraph."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_search_click_and_land_on_the_paragraph(live, page):
+    page.goto(live.url + "/")
+    page.fill("#q", "白鹅潭")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".result mark")
+    assert page.locator(".result mark").first.inner_text() == "白鵝潭"
+    first = page.locator(".result h2 a").first
+    href = first.get_attribute("href")
+    assert "#p" in href
+    first.click()
+    page.wait_for_url("**/reports/**")
+    target_id = href.split("#", 1)[1]
+    targeted = page.evaluate("document.querySelector(':target') && document.querySelector(':target').id")
+    assert targeted == target_id
+    assert "白鵝潭" in page.locator(f"#{target_id}").inner_text()
+    background = page.evaluate(
+        f"getComputedStyle(document.getElementById('{target_id}')).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")

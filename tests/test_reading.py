@@ -1,0 +1,239 @@
+"""Reading any report a user drops into corpus/: formats, encodings, chrome, bad files."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.__main__ import cli
+from indexer.analysis import fold
+from indexer.build import build
+from indexer.reading import MAX_FILE_BYTES, ReadError
+from indexer.structure import read_reports
+
+from .conftest import SHARED_REPORTS
+
+# --- every real report in ../shared/reports ---------------------------------------------------
+
+SOURCES = list(csv.DictReader(
+    (SHARED_REPORTS / "SOURCES.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+MARKUP = ["**", "##", "<br", "<p>", "</", "&nbsp;", "<U+", "<!--", "-->", "](http"]
+CHROME = ["当前位置", "【字体", "字号：", "责任编辑", "版权所有", "网站标识码", "E-mail推荐",
+          "分享到：", "相关词条", "热门词条", "联络我们", "基本介绍", "中文名:", "ICP备"]
+
+
+@pytest.mark.parametrize("row", SOURCES, ids=[r["file"] for r in SOURCES])
+def test_every_shared_report_reads_cleanly(row):
+    reports = read_reports(SHARED_REPORTS / row["file"], SHARED_REPORTS)
+    assert len(reports) == 1
+    report = reports[0]
+    assert report.year == int(row["year"])
+    expected_region = fold(row["region"].split(" (")[0])
+    assert fold(report.region) in expected_region or (report.region == "全国" and "全国" in expected_region)
+    texts = [p.text for p in report.paragraphs]
+    joined = "\n".join(texts + [h.text for h in report.headings])
+    folded = fold(joined)
+    for junk in MARKUP:
+        assert junk not in joined, junk
+    for chrome in CHROME:
+        assert fold(chrome) not in folded, chrome
+    long_ones = [fold(t) for t in texts if len(t) >= 20]
+    assert len(long_ones) == len(set(long_ones)), "a paragraph is repeated"
+    raw = (SHARED_REPORTS / row["file"]).read_bytes()
+    if re.search(rb"\n\W{0,12}(\xe4\xb8\x80|\xd2\xbb)\xe3\x80\x81", raw):  # 一、 in UTF-8 or GBK
+        assert report.headings, "the report has 一、 headings"
+    assert len(joined) > 2000
+
+
+def test_repeated_page_yields_the_report_once():
+    report = read_reports(SHARED_REPORTS / "ljtyduyu-boilerplate/national-1975.txt")[0]
+    starts = [p for p in report.paragraphs if p.text.startswith("根据中共中央的决定")]
+    assert len(starts) == 1
+
+
+def test_csv_row_and_html_page_keep_the_report_text():
+    md = read_reports(SHARED_REPORTS / "lawtext-gov/national-2020.md")[0]
+    page = read_reports(SHARED_REPORTS / "derived/national-2020-gbk.html")[0]
+    md_text = re.sub(r"\W", "", "".join(p.text for p in md.paragraphs))
+    page_text = re.sub(r"\W", "", "".join(b.text for b in page.blocks if not b.inline))
+    kept = sum(len(p) for p in (re.sub(r"\W", "", x.text) for x in md.paragraphs) if p in page_text)
+    assert kept / len(md_text) >= 0.985
+
+
+# --- small files made here ---------------------------------------------------------------------
+
+TRAD = """2019年測試區政府工作報告
+——2019年1月10日在測試區第一屆人民代表大會第一次會議上
+測試區區長 王某
+各位代表：
+一、過去一年工作回顧
+（一）經濟運行穩中有進。地區生產總值增長6.5%，網際網路產業快速發展。
+1．推進河涌整治。完成黑臭水體治理，群眾滿意度明顯提升。
+二、今年工作安排
+堅持穩中求進工作總基調，推動高質量發展。
+"""
+SIMP = fold(TRAD).replace(",", "，")
+
+
+def _outline(path):
+    return read_reports(path)[0]
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("utf-8", SIMP), ("utf-8-sig", SIMP), ("utf-16", SIMP), ("gb18030", SIMP), ("gbk", SIMP),
+    ("big5", TRAD),
+])
+def test_encodings(tmp_path, encoding, text):
+    path = tmp_path / "ceshi-2019.txt"
+    path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    report = _outline(path)
+    assert report.year == 2019
+    assert fold(report.region) == "测试区"
+    assert [fold(h.text) for h in report.headings if not h.inline][:2] == \
+        ["一、过去一年工作回顾", "二、今年工作安排"]
+    assert any("河涌" in fold(p.text) for p in report.paragraphs)
+
+
+def test_markdown_with_front_matter_and_markup(tmp_path):
+    path = tmp_path / "r.md"
+    path.write_text("---\ntitle: 2019年测试区政府工作报告\nsource: http://example.gov.cn/x\n---\n\n"
+                    "**政府工作报告**\n\n——2019年1月10日在测试区第一届人民代表大会第一次会议上\n\n"
+                    "## 一、过去一年工作回顾\n\n**——经济综合实力迈上新台阶。**地区生产总值增长6.5%。<br>第二行。\n\n"
+                    "| 指标 | 数值 |\n|---|---|\n| 增长 | 6.5% |\n\n### （一）推进河涌整治\n\n完成黑臭水体治理。\n",
+                    encoding="utf-8")
+    report = _outline(path)
+    assert report.title == "2019年测试区政府工作报告"
+    texts = [p.text for p in report.paragraphs]
+    assert "——经济综合实力迈上新台阶。地区生产总值增长6.5%。" in texts
+    assert "第二行。" in texts
+    assert "增长\u30006.5%" in texts
+    para = next(p for p in report.paragraphs if p.text == "完成黑臭水体治理。")
+    assert para.section_path == ["一、过去一年工作回顾", "（一）推进河涌整治"]
+
+
+def test_html_page_with_declared_charset_and_chrome(tmp_path):
+    page = ("<html><head><meta charset='gbk'><title>2019年测试区政府工作报告_测试区政府网</title>"
+            "<script>var a = '政府';</script><style>p{}</style></head><body>"
+            "<div class='nav'><a href='/'>首页</a><a href='/x'>政务公开</a><a href='/y'>互动交流</a></div>"
+            "<div>当前位置：首页 &gt; 政府公报</div><div>【字体：大 中 小】</div><!-- 注释 -->"
+            "<h1>2019年测试区政府工作报告</h1><p>——2019年1月10日在测试区第一届人民代表大会第一次会议上</p>"
+            "<h2>一、过去一年工作回顾</h2><p>地区生产总值增长6.5%&nbsp;，河涌整治成效明显。</p>"
+            "<div class='share'>分享到：微信 微博</div><div>版权所有 测试区政府 网站标识码：123</div>"
+            "</body></html>")
+    path = tmp_path / "r.html"
+    path.write_bytes(page.encode("gbk"))
+    report = _outline(path)
+    assert report.year == 2019 and report.region == "测试区"
+    texts = "\n".join(p.text for p in report.paragraphs)
+    assert "河涌整治成效明显" in texts
+    for chrome in ("首页", "政务公开", "当前位置", "字体", "注释", "分享到", "版权所有", "var a"):
+        assert chrome not in texts
+
+
+def test_csv_with_several_reports(tmp_path):
+    path = tmp_path / "reports.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["province", "year", "title", "full_text"])
+        w.writerow(["甲省", "2019", "2019年甲省政府工作报告", "各位代表：\n一、回顾\n甲省经济平稳增长。"])
+        w.writerow(["乙省", "2020", "2020年乙省政府工作报告", "各位代表：\n一、回顾\n乙省河涌治理见效。"])
+    reports = read_reports(path, tmp_path)
+    assert [(r.id, r.region, r.year) for r in reports] == [("reports/1", "甲省", 2019),
+                                                           ("reports/2", "乙省", 2020)]
+
+
+def test_metadata_from_file_name_and_from_a_header(tmp_path):
+    plain = tmp_path / "national-2022.txt"
+    plain.write_text("各位代表：\n现在，我代表国务院，向大会报告政府工作。\n", encoding="utf-8")
+    assert (_outline(plain).region, _outline(plain).year) == ("全国", 2022)
+    headed = tmp_path / "whatever.txt"
+    headed.write_text("---\nregion: 荔湾区\nyear: 2016\ntitle: 2016年荔湾区政府工作报告\n---\n"
+                      "各位代表：\n过去一年，我们扎实工作。\n", encoding="utf-8")
+    report = _outline(headed)
+    assert (report.region, report.year, report.title) == ("荔湾区", 2016, "2016年荔湾区政府工作报告")
+
+
+def test_chinese_numeral_date_line(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("政府工作报告\n——一九九三年三月十五日在第八届全国人民代表大会第一次会议上\n"
+                    "国务院总理 李鹏\n各位代表：\n现在我代表国务院作报告。\n", encoding="utf-8")
+    report = _outline(path)
+    assert (report.region, report.year) == ("全国", 1993)
+
+
+BAD_FILES = {
+    "empty.txt": (b"", "empty"),
+    "blank.txt": (b"  \r\n\r\n", "empty"),
+    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binary"),
+    "truncated.txt": (("政府工作报告" * 50).encode("utf-8")[:-1], "truncated"),
+    "truncated-gbk.txt": (("政府工作报告" * 50).encode("gbk")[:-1], "truncated"),
+    "garbage.txt": (bytes(range(0x80, 0x100)) * 40, "cannot be decoded"),
+    "report.docx": (b"PK\x03\x04", "unsupported file type"),
+    "chrome-only.html": ("<html><body><div>版权所有</div></body></html>".encode(), "no report text"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_files_are_refused_with_the_reason(tmp_path, name):
+    data, reason = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ReadError, match=reason):
+        read_reports(path)
+    result = CliRunner().invoke(cli, ["outline", str(path)])
+    assert result.exit_code != 0 and name in result.output and reason in result.output
+
+
+def test_oversize_file_is_refused(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(ReadError, match="too large"):
+        read_reports(path)
+
+
+def test_build_names_bad_files_indexes_the_rest_and_exits_non_zero(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "good-2019.txt").write_text(SIMP, encoding="utf-8")
+    (corpus / "sub" / "good-2019.txt").write_bytes(TRAD.replace("測試區", "樣本區").encode("big5"))
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "notes.docx").write_bytes(b"PK")
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert "empty.txt: the file is empty" in result.output
+    assert "notes.docx: unsupported file type" in result.output
+    assert "2 added" in result.output
+
+
+def test_two_files_with_one_id_are_an_error_naming_both(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "r-2019.txt").write_text(SIMP, encoding="utf-8")
+    (corpus / "r-2019.md").write_text(SIMP.replace("测试区", "样本区"), encoding="utf-8")
+    summary = build(corpus, tmp_path / "ix")
+    assert len(summary.added) == 1
+    (refused,) = summary.refused
+    named = refused["file"] + " " + refused["reason"]
+    assert "r-2019.md" in named and "r-2019.txt" in named and "same report id" in named
+
+
+def test_same_report_twice_is_reported_and_indexed_once(tmp_path, app):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "simplified.txt").write_text(SIMP, encoding="utf-8")
+    (corpus / "traditional.txt").write_text(TRAD, encoding="utf-8")
+    index = tmp_path / "ix"
+    summary = build(corpus, index)
+    assert summary.duplicates == [{"report": "traditional", "same_as": "simplified"}] or \
+        summary.duplicates == [{"report": "simplified", "same_as": "traditional"}]
+    from search import create_app
+
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    data = client.get("/api/search?q=河涌整治").get_json()
+    assert data["total"] == 1
+    shutil.rmtree(index)
