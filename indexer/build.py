@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from .store import (build_lock, current_path, indexed_reports, new_generation, o
 from .structure import NATIONAL, Report, file_digest, read_reports
 
 Log = Callable[[str], None]
+PARALLEL_FROM = 20  # reports to (re)write before a build uses several processes
 
 
 @dataclass
@@ -190,7 +192,10 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
             record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             if to_write:
                 init_jieba()
-            with ix.writer(limitmb=256) as w:
+            # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
+            procs = min(os.cpu_count() or 1, 4) if len(to_write) >= PARALLEL_FROM else 1
+            options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+            with ix.writer(limitmb=256, **options) as w:
                 for rid in to_delete:
                     w.delete_by_term("report_id", rid)
                 for rid in sorted(to_write):

@@ -38,5 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
+    app.teardown_appcontext(views.release_searcher)
     errors.register(app)
     return app

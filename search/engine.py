@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +27,20 @@ MAX_PER_PAGE = 100
 
 
 class IndexHandle:
-    """The served index, opened once per app; one searcher per thread, refreshed when a
-    build commits (incremental) or switches generation (rebuild), checked per request."""
+    """The served index, opened once per app, with a pool of searchers.
+
+    A request takes a searcher from the pool (no two threads share one) and gives it back
+    when it ends. A searcher is refreshed when a build has committed since it was opened,
+    and the pool is emptied when a rebuild switches generation, so a running server sees
+    every build within one request, without a restart.
+    """
 
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
         self._lock = threading.Lock()
         self._ix: Index | None = None
         self._path: Path | None = None
-        self._local = threading.local()
+        self._pool: list[Searcher] = []
 
     def _index(self) -> Index:
         path = current_path(self.index_dir)
@@ -42,21 +49,38 @@ class IndexHandle:
         with self._lock:
             if self._ix is None or path != self._path:
                 self._ix, self._path = open_current(self.index_dir), path
+                old, self._pool = self._pool, []
+                for s in old:
+                    s.close()
             return self._ix
 
-    def searcher(self) -> Searcher:
-        """A searcher for this thread showing the latest committed state."""
+    def acquire(self) -> Searcher:
+        """A searcher showing the latest committed state; give it back with :meth:`release`."""
         ix = self._index()
-        s: Searcher | None = getattr(self._local, "searcher", None)
-        if s is None or getattr(self._local, "ix", None) is not ix:
-            if s is not None:
-                s.close()
-            s = ix.searcher(weighting=scoring.BM25F())
-            self._local.ix = ix
-        elif not s.up_to_date():
-            s = s.refresh()
-        self._local.searcher = s
-        return s
+        with self._lock:
+            s = self._pool.pop() if self._pool else None
+        if s is None:
+            return ix.searcher(weighting=scoring.BM25F())
+        if s.up_to_date():
+            return s
+        fresh = s.refresh()
+        s.close()
+        return fresh
+
+    def release(self, s: Searcher) -> None:
+        with self._lock:
+            if self._ix is not None and s._ix is self._ix and len(self._pool) < 16:
+                self._pool.append(s)
+                return
+        s.close()
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        s = self.acquire()
+        try:
+            yield s
+        finally:
+            self.release(s)
 
 
 @dataclass
@@ -103,18 +127,18 @@ SORTS = ("relevance", "newest", "oldest")
 
 
 def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
-           sort: str = "relevance") -> SearchResult:
-    """Run a parsed query; return one page of hits with snippets, and year/region counts."""
+           sort: str = "relevance", facets: bool = False) -> SearchResult:
+    """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
+    the number of matching paragraphs per year and per region)."""
     started = time.perf_counter()
     q = to_whoosh(parsed)
     score = sorting.ScoreFacet()
     year = sorting.FieldFacet("year", reverse=sort != "oldest")
     order = {"relevance": [score, year], "newest": [year, score],
              "oldest": [year, score]}[sort]
-    results = searcher.search(q, filter=filter_query(parsed), limit=page * per_page,
-                              sortedby=order, groupedby={"year": sorting.FieldFacet("year"),
-                                                               "region": sorting.FieldFacet("region")},
-                              maptype=sorting.Count, terms=False)
+    grouped = {"year": sorting.FieldFacet("year"), "region": sorting.FieldFacet("region")}
+    results = searcher.search(q, filter=filter_query(parsed), limit=page * per_page, sortedby=order,
+                              groupedby=grouped if facets else None, maptype=sorting.Count)
     marks = needles(parsed)
     hits = []
     for hit in results[(page - 1) * per_page: page * per_page]:
@@ -125,13 +149,13 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
             url=report_url(hit["report_id"], hit["block_id"]),
             snippet_html=snippet_html(text, match_spans(text, marks)),
             score=-hit.score[order.index(score)], kind=hit["kind"]))  # sort key holds -score
-    groups_year = results.groups("year")
-    groups_region = results.groups("region")
-    return SearchResult(
-        query=text, total=len(results), page=page, per_page=per_page,
-        took_ms=round((time.perf_counter() - started) * 1000, 1), hits=hits,
-        years={int(k): v for k, v in groups_year.items() if k is not None},
-        regions=dict(sorted(groups_region.items(), key=lambda kv: -kv[1])))
+    result = SearchResult(query=text, total=len(results), page=page, per_page=per_page,
+                          took_ms=0.0, hits=hits)
+    if facets:
+        result.years = {int(k): v for k, v in results.groups("year").items() if k is not None}
+        result.regions = dict(sorted(results.groups("region").items(), key=lambda kv: -kv[1]))
+    result.took_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
 
 
 def load_report(searcher: Searcher, report_id: str) -> Report | None:

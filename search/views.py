@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
 
 from . import engine
 from .params import page_args, query_args, sort_arg
@@ -14,7 +14,16 @@ api = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _searcher():
-    return current_app.extensions["search_index"].searcher()
+    """This request's searcher, taken from the app's pool and given back at teardown."""
+    if "searcher" not in g:
+        g.searcher = current_app.extensions["search_index"].acquire()
+    return g.searcher
+
+
+def release_searcher(exc=None) -> None:
+    s = g.pop("searcher", None)
+    if s is not None:
+        current_app.extensions["search_index"].release(s)
 
 
 def _run_search(per_page_default: int = 10):

@@ -1,0 +1,136 @@
+"""Search recall against a brute-force substring scan, and query latency.
+
+Recall: random 1–6-character strings cut from indexed paragraphs, typed in the same and in
+the other script, searched; every paragraph whose folded text contains the string must come
+back. Latency: a mixed query list in-process and through /api/search over loopback HTTP.
+
+Usage: python benchmarks/search.py [--index DIR] [--samples N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import random
+import re
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import opencc
+from common import percentile, shared_index
+from werkzeug.serving import make_server
+
+from indexer.analysis import fold
+from indexer.schema import HEADING, PARAGRAPH
+from search import create_app
+from search.engine import IndexHandle, search
+from search.query import filter_query, parse, to_whoosh
+
+QUERIES = ["民生", "营商环境", "河涌", "荔湾", "互联网", "地铁", "的", "河", "6.3%", "PM2.5", "GDP",
+           "经济 发展", '"经济 发展"', "改革 -农村", "创新 OR 改革", "year:2017 改革",
+           "year:2015-2018 生态", "region:广州 地铁", "供给侧结构性改革", "乡村振兴",
+           "人民生活", "粤港澳大湾区", "一带一路", "白鹅潭", "三大平台", "高质量发展", "脱贫攻坚",
+           "新冠", "碳达峰", "放管服"]
+
+
+def all_blocks(searcher) -> list[tuple[str, str, str]]:
+    return [(d["report_id"], d["block_id"], d["text"]) for kind in (PARAGRAPH, HEADING)
+            for d in searcher.documents(kind=kind)]
+
+
+def random_queries(blocks, n: int, rng: random.Random) -> list[str]:
+    out = []
+    while len(out) < n:
+        _, _, text = rng.choice(blocks)
+        size = rng.randint(1, 6)
+        if len(text) < size:
+            continue
+        start = rng.randrange(len(text) - size + 1)
+        q = text[start:start + size]
+        if re.search(r'[\s"“”「」『』]', q) or q.startswith("-") or q == "OR" or \
+                not any(ch.isalnum() for ch in q) or re.match(r"(?i)(year|region|report)[:：]", q):
+            continue
+        out.append(q)
+    return out
+
+
+def recall(searcher, blocks, queries: list[str]) -> float:
+    folded = [(rid, bid, re.sub(r"\s", "", fold(t))) for rid, bid, t in blocks]
+    scores = []
+    for q in queries:
+        needle = fold(q)
+        truth = {(rid, bid) for rid, bid, t in folded if needle in t}
+        parsed = parse(q)
+        hits = searcher.search(to_whoosh(parsed), filter=filter_query(parsed), limit=None)
+        found = {(h["report_id"], h["block_id"]) for h in hits}
+        scores.append(len(truth & found) / len(truth) if truth else 1.0)
+        if truth - found:
+            print(f"  missed {len(truth - found)} of {len(truth)} for {q!r}")
+    return sum(scores) / len(scores)
+
+
+def latency_in_process(handle: IndexHandle, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            started = time.perf_counter()
+            with handle.searcher() as s:
+                search(s, q, parse(q))
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def latency_http(index: Path, rounds: int) -> list[float]:
+    app = create_app({"INDEX_DIR": str(index)})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_port)
+    times = []
+    try:
+        for _ in range(rounds):
+            for q in QUERIES:
+                started = time.perf_counter()
+                conn.request("GET", "/api/search?" + urlencode({"q": q}))
+                response = conn.getresponse()
+                response.read()
+                assert response.status == 200, (q, response.status)
+                times.append((time.perf_counter() - started) * 1000)
+    finally:
+        server.shutdown()
+    return times
+
+
+def report(label: str, times: list[float]) -> None:
+    print(f"{label}: p50 {percentile(times, 50):.1f} ms  p95 {percentile(times, 95):.1f} ms  "
+          f"p99 {percentile(times, 99):.1f} ms  ({len(times)} queries)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", type=Path)
+    ap.add_argument("--samples", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    index = shared_index(args.index)
+    handle = IndexHandle(index)
+    searcher = handle.acquire()
+    blocks = all_blocks(searcher)
+    rng = random.Random(2017)
+    same = random_queries(blocks, args.samples, rng)
+    s2t, t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+    other = [t2s.convert(q) if fold(q) != q else s2t.convert(q) for q in same]
+    print(f"{len(blocks)} indexed paragraphs and headings")
+    print(f"recall, random 1-6 character strings, as cut: {recall(searcher, blocks, same):.4f}")
+    print(f"recall, the same strings in the other script: {recall(searcher, blocks, other):.4f}")
+    search(searcher, "预热", parse("预热"))
+    report("latency in-process", latency_in_process(handle, args.rounds))
+    report("latency via /api/search", latency_http(index, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
