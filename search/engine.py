@@ -63,9 +63,9 @@ class IndexHandle:
             return ix.searcher(weighting=scoring.BM25F())
         if s.up_to_date():
             return s
-        fresh = s.refresh()
+        # Not s.refresh(): it reuses segment readers whose deletions may since have changed.
         s.close()
-        return fresh
+        return ix.searcher(weighting=scoring.BM25F())
 
     def release(self, s: Searcher) -> None:
         with self._lock:

@@ -162,27 +162,31 @@ def _words(s: str) -> wq.Query | None:
     return _phrase("content", words, CONTENT_BOOST) if words else None
 
 
-def _term_query(term: str) -> wq.Query:
-    forms = variants(term)
-    required = wq.Or([_chars(v) for v in forms])
-    optional = [q for v in forms for q in (_words(v), _chars(v, "heading", HEADING_BOOST)) if q]
-    return wq.AndMaybe(required, wq.Or(optional))
+def _required(term: str) -> wq.Query:
+    """The term as a substring, in any of its variants: this decides what matches."""
+    return wq.Or([_chars(v) for v in variants(term)])
+
+
+def _scored(term: str) -> list[wq.Query]:
+    """Where the term is a whole jieba word or in a heading: these only add to the score."""
+    return [q for v in variants(term) for q in (_words(v), _chars(v, "heading", HEADING_BOOST)) if q]
 
 
 def to_whoosh(parsed: ParsedQuery) -> wq.Query:
-    """The Whoosh query: every group's chars phrase required, words and headings scored."""
-    parts = [wq.Or([_term_query(t) for t in group]) if len(group) > 1 else _term_query(group[0])
-             for group in parsed.groups]
-    if not parts:
-        q: wq.Query = wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])
-    elif len(parts) == 1:
-        q = parts[0]
+    """Every group's substring phrase required (minus exclusions); words, headings and the
+    terms typed side by side add to the score."""
+    if not parsed.groups:
+        required: wq.Query = wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])
     else:
-        joined = "".join(g[0] for g in parsed.groups)
-        q = wq.AndMaybe(wq.And(parts), _chars(fold(joined), boost=ADJACENT_BOOST))
+        required = wq.And([wq.Or([_required(t) for t in g]) for g in parsed.groups])
     if parsed.excluded:
-        q = wq.AndNot(q, wq.Or([_chars(v) for t in parsed.excluded for v in variants(t)]))
-    return q
+        # And+Not, not AndNot: Whoosh 2.7's AndNotMatcher lets some excluded documents through
+        excluded = wq.Or([_chars(v) for t in parsed.excluded for v in variants(t)])
+        required = wq.And([required, wq.Not(excluded)])
+    optional = [q for t in parsed.terms for q in _scored(t)]
+    if len(parsed.groups) > 1:
+        optional.append(_chars(fold("".join(g[0] for g in parsed.groups)), boost=ADJACENT_BOOST))
+    return wq.AndMaybe(required, wq.Or(optional)) if optional else required
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:

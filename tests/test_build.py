@@ -1,0 +1,199 @@
+"""Incremental builds while the site serves: add/edit/delete, readers, crashes, locks, schema."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.__main__ import cli
+from indexer.build import build
+from indexer.schema import META, META_UID
+from indexer.store import build_lock, current_path, open_current
+from search import create_app
+
+from .conftest import ROOT, SEED, shared
+
+REPORT = """2021年样本区政府工作报告
+——2021年1月10日在样本区第一届人民代表大会第一次会议上
+各位代表：
+一、过去一年工作回顾
+{body}
+"""
+
+
+def write(corpus: Path, name: str, body: str) -> Path:
+    path = corpus / name
+    path.write_text(REPORT.format(body=body).replace("2021", name[-8:-4]), encoding="utf-8")
+    return path
+
+
+def total(client, q: str) -> int:
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200
+    return response.get_json()["total"]
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    path = tmp_path / "corpus"
+    path.mkdir()
+    (path / SEED.name).write_bytes(SEED.read_bytes())
+    return path
+
+
+def test_add_edit_delete_seen_by_a_running_app(corpus, tmp_path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    assert total(client, "紫荆花开") == 0
+
+    write(corpus, "yangben-2021.txt", "紫荆花开，河涌清澈。")
+    s = build(corpus, index)
+    assert (s.added, s.updated, s.removed) == (["yangben-2021"], [], [])
+    assert total(client, "紫荆花开") == 1
+
+    write(corpus, "yangben-2021.txt", "木棉花开，河涌清澈。")
+    s = build(corpus, index)
+    assert (s.added, s.updated, s.unchanged) == ([], ["yangben-2021"], ["guangzhou-liwan-2017"])
+    assert total(client, "紫荆花开") == 0 and total(client, "木棉花开") == 1
+
+    (corpus / "yangben-2021.txt").unlink()
+    s = build(corpus, index)
+    assert s.removed == ["yangben-2021"]
+    assert total(client, "木棉花开") == 0
+    assert client.get("/reports/yangben-2021").status_code == 404
+
+
+def test_noop_build_changes_nothing_and_says_so(corpus, tmp_path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    generation = sorted(p.name for p in current_path(index).iterdir())
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index)])
+    assert result.exit_code == 0
+    assert "0 added, 0 updated, 0 removed, 1 unchanged, 0 refused" in result.output
+    assert sorted(p.name for p in current_path(index).iterdir()) == generation
+
+
+def test_readers_never_see_fewer_results_during_a_build(corpus, tmp_path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    before = total(client, "河涌")
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            seen.append(total(client, "河涌"))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for i in range(3):
+            write(corpus, f"more-{2020 + i}.txt", f"第{i}次河涌整治。" * 3)
+            build(corpus, index)
+        build(corpus, index, rebuild=True)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen and min(seen) >= before
+    assert total(client, "河涌") == before + 3
+
+
+def test_rebuild_switches_generation_and_removes_the_old_one(corpus, tmp_path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    old = current_path(index)
+    summary = build(corpus, index, rebuild=True)
+    assert summary.rebuilt and current_path(index) != old and not old.exists()
+
+
+def test_second_build_waits_then_fails_with_a_message(corpus, tmp_path):
+    index = tmp_path / "index"
+    with build_lock(index, wait=0):
+        result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index),
+                                          "--wait", "0.3"])
+    assert result.exit_code != 0
+    assert "another build is running" in result.output
+    assert current_path(index) is None  # nothing was written by the refused build
+
+
+def test_two_concurrent_builds_never_both_write(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for rel in ["lawtext-gov/guangzhou-city-2018.md", "lawtext-gov/national-2018.md"]:
+        (corpus / Path(rel).name).write_bytes(shared(rel).read_bytes())
+    index = tmp_path / "index"
+    cmd = [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index),
+           "--wait", "120"]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert sorted(o.split(",")[0] for o in outs) == ["0 added", "2 added"]
+    with open_current(index).searcher() as s:
+        uids = [d["uid"] for d in s.all_stored_fields()]
+    assert len(uids) == len(set(uids))
+
+
+def test_kill_9_mid_build_keeps_the_old_state_and_the_next_build_repairs(corpus, tmp_path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    before = total(client, "河涌")
+    for rel in ["lawtext-gov/guangzhou-city-2018.md", "lawtext-gov/guangzhou-city-2019.md",
+                "lawtext-gov/national-2018.md", "lawtext-gov/national-2019.md"]:
+        (corpus / Path(rel).name).write_bytes(shared(rel).read_bytes())
+    log = tmp_path / "build.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus),
+                                 "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + 60
+        while "reading" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # well into reading and tokenizing the new reports
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    assert total(client, "河涌") == before  # the previous state still serves
+    summary = build(corpus, index)  # the lock died with the process
+    assert summary.added and not summary.refused
+    with open_current(index).searcher() as s:
+        uids = [d["uid"] for d in s.all_stored_fields()]
+    assert len(uids) == len(set(uids))
+    fresh = tmp_path / "fresh"
+    build(corpus, fresh)
+    with open_current(fresh).searcher() as s:
+        assert sorted(uids) == sorted(d["uid"] for d in s.all_stored_fields())
+
+
+def test_an_index_from_an_older_schema_is_rebuilt_with_a_message(corpus, tmp_path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    ix = open_current(index)
+    with ix.writer() as w:
+        w.update_document(uid=META_UID, kind=META, data=json.dumps({"schema_version": 0}))
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index)])
+    assert result.exit_code == 0
+    assert "another version of the schema" in result.output
+    assert "1 added" in result.output
+
+
+def test_status_lists_counts_and_refused_files(corpus, tmp_path):
+    (corpus / "broken.txt").write_bytes(b"")
+    index = tmp_path / "index"
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    status = client.get("/api/status").get_json()
+    assert status["reports"] == 1 and status["paragraphs"] == 71 and status["built_at"]
+    assert status["refused"] == [{"file": str(corpus / "broken.txt"), "reason": "the file is empty"}]
+    page = client.get("/").get_data(as_text=True)
+    assert "1 份报告 · 71 个段落" in page
