@@ -57,9 +57,11 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 
 def _summary(report: Report) -> dict:
+    text = "".join(p.text for p in report.paragraphs)
+    changed = sum(1 for a, b in zip(text, fold(text)) if a != b and "\u4e00" <= a <= "\u9fff")
     return {"digest": report.digest, "source": report.source, "title": report.title,
-            "region": report.region, "year": report.year,
-            "paragraphs": len(report.paragraphs), "chars": sum(len(p.text) for p in report.paragraphs)}
+            "region": report.region, "year": report.year, "paragraphs": len(report.paragraphs),
+            "chars": len(text), "traditional": changed > len(text) * 0.02}
 
 
 def report_documents(report: Report) -> Iterator[dict]:
@@ -91,7 +93,8 @@ def region_key(region: str) -> str:
 
 
 def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
-    """Map each duplicate report id to the one kept: same region and year, more text wins."""
+    """Map each duplicate report id to the one kept: same region and year; a Simplified
+    original wins over a Traditional conversion, then more text wins."""
     groups: dict[tuple, list[str]] = {}
     for rid, s in reports.items():
         if s.get("year") is not None:
@@ -99,7 +102,7 @@ def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
     dupes = {}
     for ids in groups.values():
         if len(ids) > 1:
-            keep = max(sorted(ids), key=lambda r: reports[r]["chars"])  # max keeps first on ties
+            keep = max(sorted(ids), key=lambda r: (not reports[r].get("traditional"), reports[r]["chars"]))
             dupes.update({r: keep for r in ids if r != keep})
     return dupes
 
