@@ -18,8 +18,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import charset_normalizer
+import jieba
 
-from .analysis import fold
+from .analysis import fold, init_jieba
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Files above this size are refused: the largest real report is well under 1 MB."""
@@ -79,9 +80,6 @@ def _han_share(text: str) -> float:
     prefers a Big5 reading of GBK bytes (both decode without error); the reading that
     is real Chinese is the one made of common characters, which jieba's dictionary lists.
     """
-    from .analysis import init_jieba
-    import jieba
-
     init_jieba()
     freq = jieba.dt.FREQ
     sample = [ch for ch in text[:20000] if ord(ch) > 127 and not ch.isspace()]
