@@ -71,8 +71,7 @@ def report_documents(report: Report) -> Iterator[dict]:
     if report.year is not None:
         base["year"] = report.year
     yield {**base, "uid": report.id, "kind": REPORT, "digest": report.digest,
-           "data": json.dumps({"summary": _summary(report), "report": report.to_dict()},
-                              ensure_ascii=False)}
+           "data": json.dumps(report.to_dict(), ensure_ascii=False)}
     for order, block in enumerate(report.blocks):
         if block.kind == HEADING and block.inline:
             continue  # its words are the lead of the next paragraph, indexed there
@@ -185,6 +184,7 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
         kept = {r: s for r, s in wanted.items() if r not in dupes}
         record["reports"] = len(kept)
         record["paragraphs"] = sum(s["paragraphs"] for s in kept.values())
+        record["summaries"] = kept  # read by the next build and by the report list
         changed = bool(to_write or to_delete or summary.rebuilt)
         if summary.rebuilt:
             old_record = {}

@@ -9,7 +9,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import CharAnalyzer, JiebaAnalyzer
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"

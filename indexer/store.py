@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 from whoosh.searching import Searcher
 
-from .schema import META_UID, REPORT, SCHEMA_VERSION, make_schema
+from .schema import META_UID, SCHEMA_VERSION, make_schema
 
 CURRENT = "current"
 LOCK_FILE = "build.lock"
@@ -101,12 +101,10 @@ def schema_is_current(ix: Index) -> bool:
 
 
 def indexed_reports(ix: Index) -> dict[str, dict]:
-    """``report_id -> {digest, source, region, year, title, paragraphs}`` of indexed reports."""
-    out = {}
+    """``report_id -> {digest, source, region, year, title, paragraphs, …}`` of indexed reports,
+    from the build record (one small document, so a no-op build reads no report text)."""
     with ix.searcher() as s:
-        for doc in s.documents(kind=REPORT):
-            out[doc["report_id"]] = json.loads(doc["data"])["summary"]
-    return out
+        return read_meta(s).get("summaries", {})
 
 
 @contextmanager

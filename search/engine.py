@@ -162,17 +162,14 @@ def load_report(searcher: Searcher, report_id: str) -> Report | None:
     doc = searcher.document(uid=report_id, kind=REPORT)
     if doc is None:
         return None
-    return Report.from_dict(json.loads(doc["data"])["report"])
+    return Report.from_dict(json.loads(doc["data"]))
 
 
 def list_reports(searcher: Searcher) -> list[dict]:
     """Every indexed report: id, title, region, year, paragraph count, url."""
-    out = []
-    for doc in searcher.documents(kind=REPORT):
-        s = json.loads(doc["data"])["summary"]
-        out.append({"id": doc["report_id"], "title": s["title"], "region": s["region"],
-                    "year": s["year"], "paragraphs": s["paragraphs"],
-                    "url": report_url(doc["report_id"])})
+    out = [{"id": rid, "title": s["title"], "region": s["region"], "year": s["year"],
+            "paragraphs": s["paragraphs"], "url": report_url(rid)}
+           for rid, s in read_meta(searcher).get("summaries", {}).items()]
     out.sort(key=lambda r: (r["region"], -(r["year"] or 0), r["id"]))
     return out
 
