@@ -25,10 +25,15 @@ rebuild: $(STAMP)
 serve: index
 	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
-# Browser tests drive Debian's Chromium; install it when we may (root) and it is missing.
+# Browser tests drive Debian's Chromium (with CJK fonts, for readable screenshots) and scan
+# pages with axe-core from the npm registry; install them when we may and they are missing.
 browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; } \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+	@if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then \
+		npm install --no-save --no-audit --no-fund --silent axe-core@4; \
 	fi
 
 test: $(STAMP) browser
@@ -39,4 +44,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/search.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts node_modules

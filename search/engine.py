@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import opencc
 from markupsafe import Markup
 from whoosh import scoring, sorting
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from indexer.analysis import fold, word_tokens
 from indexer.schema import REPORT
 from indexer.store import IndexMissing, current_path, open_current, read_meta
 from indexer.structure import Report
@@ -171,6 +173,57 @@ def list_reports(searcher: Searcher) -> list[dict]:
             "paragraphs": s["paragraphs"], "url": report_url(rid)}
            for rid, s in read_meta(searcher).get("summaries", {}).items()]
     out.sort(key=lambda r: (r["region"], -(r["year"] or 0), r["id"]))
+    return out
+
+
+def overview(searcher: Searcher) -> dict:
+    """What is indexed, for the home page: counts of reports, regions and years."""
+    summaries = read_meta(searcher).get("summaries", {}).values()
+    years = sorted({s["year"] for s in summaries if s.get("year")})
+    return {"reports": len(summaries), "regions": len({s["region"] for s in summaries}),
+            "first_year": years[0] if years else None, "last_year": years[-1] if years else None}
+
+
+@dataclass
+class Suggestion:
+    label: str
+    query: str
+    drop_filters: bool = False
+
+
+_s2t, _t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+
+
+def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery) -> list[Suggestion]:
+    """What to try when nothing was found: the other script, a spelling from the index's own
+    words (Whoosh's corrector), the query without one of its words, without its filters."""
+    out: list[Suggestion] = []
+    other = _t2s.convert(text) if fold(text) != text else _s2t.convert(text)
+    if other != text:
+        out.append(Suggestion(f"换用{'简体' if fold(text) != text else '繁体'}：{other}", other))
+    corrected = text
+    for term in parsed.terms:
+        for word, _, _, _ in word_tokens(fold(term), search_mode=False):
+            if len(word) > 1 and not searcher.doc_frequency("content", word):
+                found = searcher.suggest("content", word, limit=1, maxdist=1)
+                if found:
+                    corrected = fold(corrected).replace(word, found[0])
+    if corrected != text and fold(corrected) != fold(text):
+        out.append(Suggestion(f"您是不是要找：{corrected}", corrected))
+    years = [] if parsed.year_from is None else [
+        f"year:{parsed.year_from}" + (f"-{parsed.year_to}" if parsed.year_to != parsed.year_from else "")]
+    filters = " ".join(years + [f"region:{r}" for r in parsed.regions])
+    if len(parsed.groups) == 1 and len(parsed.groups[0]) == 1 and not parsed.has_filters:
+        words = [w for w, _, _, _ in word_tokens(fold(parsed.groups[0][0]), search_mode=False)]
+        if len(words) > 1:
+            out.append(Suggestion(f"分开搜索：{' '.join(words)}", " ".join(words)))
+    if len(parsed.groups) > 1:
+        for group in parsed.groups:
+            rest = " ".join(" OR ".join(g) for g in parsed.groups if g is not group)
+            out.append(Suggestion(f"去掉“{' OR '.join(group)}”：{rest}", f"{rest} {filters}".strip()))
+    if parsed.has_filters and parsed.terms:
+        out.append(Suggestion("去掉年份和地区筛选", " ".join(" OR ".join(g) for g in parsed.groups),
+                              drop_filters=True))
     return out
 
 

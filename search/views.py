@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from urllib.parse import urlencode
+
+import opencc
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 
 from . import engine
 from .params import page_args, query_args, sort_arg
@@ -26,27 +29,57 @@ def release_searcher(exc=None) -> None:
         current_app.extensions["search_index"].release(s)
 
 
-def _run_search(per_page_default: int = 10):
+def _run_search(per_page_default: int = 10, facets: bool = False):
     text, parsed = query_args(request.args)
     page, per_page = page_args(request.args, per_page_default)
     sort = sort_arg(request.args)
     if not parsed.terms and not parsed.has_filters:
         return text, parsed, None
-    result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort)
+    result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
+                           facets=facets)
     return text, parsed, result
+
+
+@pages.app_template_global()
+def url_with(**changes) -> str:
+    """This page's URL with arguments changed (``None`` removes one); paging starts over."""
+    args = request.args.to_dict(flat=False)
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [str(value)]
+    query = urlencode(args, doseq=True)
+    return request.path + (f"?{query}" if query else "")
+
+
+EXAMPLES = ["河涌", "营商环境", "荔灣", "\"粤港澳大湾区\"", "乡村振兴 year:2018-2026", "地铁 region:广州"]
 
 
 @pages.get("/")
 def index():
-    text, parsed, result = _run_search()
+    text, parsed, result = _run_search(facets=True)
     searcher = _searcher()
-    return render_template("index.html", q=text, parsed=parsed, result=result,
-                           status=engine.status(searcher), sort=request.args.get("sort", "relevance"))
+    hints = engine.suggestions(searcher, text, parsed) if result is not None and not result.total else []
+    return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints,
+                           status=engine.status(searcher), overview=engine.overview(searcher),
+                           examples=EXAMPLES, sort=request.args.get("sort", "relevance"),
+                           year=request.args.get("year", ""), regions=request.args.getlist("region"))
 
 
 @pages.get("/reports/")
 def reports():
-    return render_template("reports.html", reports=engine.list_reports(_searcher()))
+    grouped: dict[str, list[dict]] = {}
+    for r in engine.list_reports(_searcher()):
+        grouped.setdefault(r["region"], []).append(r)
+    for items in grouped.values():
+        items.sort(key=lambda r: (r["year"] or 0, r["id"]))
+    return render_template("reports.html", grouped=dict(sorted(grouped.items())))
+
+
+_SCRIPTS = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2t")}
 
 
 @pages.get("/reports/<path:report_id>")
@@ -54,10 +87,27 @@ def report(report_id: str):
     found = engine.load_report(_searcher(), report_id)
     if found is None:
         abort(404, f"There is no report {report_id!r}.")
+    script = request.args.get("script", "")
+    if script and script not in _SCRIPTS:
+        abort(400, "'script' must be s (Simplified) or t (Traditional).")
+    convert = _SCRIPTS[script].convert if script else (lambda t: t)
     text, parsed = query_args(request.args)
     marks = needles(parsed)
-    blocks = [(b, mark_html(b.text, match_spans(b.text, marks))) for b in found.blocks]
-    return render_template("report.html", report=found, blocks=blocks, q=text)
+    blocks, matches = [], 0
+    for b in found.blocks:
+        shown = convert(b.text)
+        spans = match_spans(shown, marks)
+        matches += len(spans)
+        blocks.append((b, mark_html(shown, spans)))
+    toc = [(b, convert(b.text)) for b in found.headings]
+    return render_template("report.html", report=found, title=convert(found.title), blocks=blocks,
+                           toc=toc, q=text, matches=matches, script=script)
+
+
+@pages.get("/opensearch.xml")
+def opensearch():
+    xml = render_template("opensearch.xml", root=request.url_root.rstrip("/"))
+    return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
 @api.get("/search")

@@ -28,7 +28,7 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context()
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     yield page
     context.close()

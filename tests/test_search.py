@@ -99,3 +99,18 @@ def test_whole_word_ranks_above_substring(handle):
     word = [i for i, t in enumerate(texts) if "民生" in t.replace("人民生", "")]
     only_sub = [i for i, t in enumerate(texts) if "民生" not in t.replace("人民生", "")]
     assert word and only_sub and max(word[:5]) < min(only_sub)
+
+
+def test_suggestions_when_nothing_is_found(handle):
+    from search.engine import suggestions
+
+    def labels(q):
+        with handle.searcher() as s:
+            return {h.label: h.query for h in suggestions(s, q, parse(q))}
+
+    assert labels("河涌整治行动计划")["换用繁体：河涌整治行動計劃"] == "河涌整治行動計劃"
+    assert "河涌 整治 行动计划" in labels("河涌整治行动计划").values()
+    assert "经济发展" in labels("经济发屏").values()  # Whoosh's corrector over indexed words
+    dropped = labels("荔湾 河涌 坦克 year:2017")
+    assert dropped["去掉“坦克”：荔湾 河涌"] == "荔湾 河涌 year:2017"
+    assert "去掉年份和地区筛选" in dropped

@@ -1,0 +1,190 @@
+"""The search page and the report reader in Chromium: facets, sort, paging, the year chart,
+copy link, 简/繁, suggestions, a phone-width viewport, an axe-core scan, screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from .browser import require_chromium
+from .conftest import ROOT
+from .test_browser import browser, live, page  # noqa: F401 - shared fixtures
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SEED_URL = "/reports/guangzhou-liwan-2017"
+
+
+def args(url: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def search(page, live, q: str) -> None:
+    page.goto(live.url + "/")
+    page.fill("#q", q)
+    page.press("#q", "Enter")
+    page.wait_for_selector(".count")
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_home_page_offers_examples_and_an_overview(live, page):
+    page.goto(live.url + "/")
+    assert "已收录 5 份报告" in page.inner_text(".overview")
+    page.click(".examples a >> nth=0")
+    page.wait_for_selector(".count")
+    assert args(page.url)["q"] == "河涌"
+    page.goto(live.url + "/")
+    shot(page, "home")
+
+
+def test_type_submit_and_keep_the_query(live, page):
+    search(page, live, "河涌")
+    assert args(page.url) == {"q": "河涌"}
+    assert page.input_value("#q") == "河涌"
+    assert int(page.inner_text(".count strong")) == len(page.query_selector_all(".result")) or \
+        page.query_selector(".pager")
+    shot(page, "results")
+
+
+def test_facet_apply_and_remove(live, page):
+    search(page, live, "发展")
+    total = int(page.inner_text(".count strong"))
+    page.click("[data-facet=year] >> nth=0")
+    page.wait_for_selector(".chip")
+    year = args(page.url)["year"]
+    filtered = int(page.inner_text(".count strong"))
+    assert filtered < total
+    assert all(year in m for m in page.locator(".result .meta").all_inner_texts())
+    page.click("[data-facet=region] >> nth=0")
+    page.wait_for_url(re.compile("region="))
+    assert "year" in args(page.url) and "region" in args(page.url)
+    page.click("[data-remove=year]")
+    page.wait_for_url(lambda url: "year=" not in url)
+    assert "region" in args(page.url)
+    page.click("[data-remove=region]")
+    page.wait_for_url(lambda url: "region=" not in url)
+    assert int(page.inner_text(".count strong")) == total
+
+
+def test_sort_newest_and_oldest(live, page):
+    search(page, live, "发展")
+    page.click("[data-sort=newest]")
+    page.wait_for_url(re.compile("sort=newest"))
+    years = [int(re.search(r"\d{4}", m).group()) for m in page.locator(".result .meta").all_inner_texts()]
+    assert years == sorted(years, reverse=True)
+    page.click("[data-sort=oldest]")
+    page.wait_for_url(re.compile("sort=oldest"))
+    years = [int(re.search(r"\d{4}", m).group()) for m in page.locator(".result .meta").all_inner_texts()]
+    assert years == sorted(years)
+
+
+def test_page_forward(live, page):
+    search(page, live, "发展")
+    first = page.locator(".result .passage").first.get_attribute("href")
+    page.click(".pager a[rel=next]")
+    page.wait_for_url(re.compile("page=2"))
+    assert page.locator(".result .passage").first.get_attribute("href") != first
+    assert page.inner_text(".pager [aria-current=page]") == "2"
+
+
+def test_year_bar_filters_to_its_year(live, page):
+    search(page, live, "发展")
+    bar = page.locator(".chart a.bar").first
+    year = bar.get_attribute("data-year")
+    bar.click()
+    page.wait_for_url(re.compile(f"year={year}"))
+    assert all(year in m for m in page.locator(".result .meta").all_inner_texts())
+
+
+def test_result_lands_on_the_highlighted_paragraph(live, page):
+    search(page, live, "白鹅潭")
+    link = page.locator(".result h2 a").first
+    target = link.get_attribute("href").split("#")[1]
+    link.click()
+    page.wait_for_url(re.compile("/reports/"))
+    assert page.evaluate("document.querySelector(':target').id") == target
+    assert page.locator(f"#{target} mark").count() >= 1
+    assert page.evaluate(f"""(() => {{ const r = document.getElementById('{target}').getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= innerHeight; }})()""")
+    page.click(".match-next")
+    assert page.locator("mark.current").count() == 1
+    shot(page, "reader")
+
+
+def test_copy_paragraph_link(live, page):
+    page.goto(live.url + SEED_URL)
+    page.click("#p5 button.copy")
+    page.wait_for_function("document.querySelector('#p5 button.copy').textContent === '已复制'")
+    assert page.evaluate("navigator.clipboard.readText()") == live.url + SEED_URL + "#p5"
+
+
+def test_switch_simplified_and_traditional_keeps_anchors(live, page):
+    page.goto(live.url + SEED_URL + "#p22")
+    assert "荔灣" in page.inner_text("h1")
+    page.click("[data-script=s]")
+    page.wait_for_url(re.compile("script=s"))
+    assert "荔湾区" in page.inner_text("h1")
+    assert "荔湾的发展" in page.inner_text("#p22")
+    page.click("[data-script=t]")
+    page.wait_for_url(re.compile("script=t"))
+    assert "荔灣的發展" in page.inner_text("#p22")
+
+
+def test_no_results_offers_a_suggestion_that_works(live, page):
+    search(page, live, "白鹅潭 year:1990")
+    assert page.inner_text(".count strong") == "0"
+    assert "没有找到" in page.inner_text(".empty")
+    page.click(".suggestions a:has-text('去掉年份和地区筛选')")
+    page.wait_for_url(lambda url: "1990" not in url)
+    assert int(page.inner_text(".count strong")) > 0
+
+
+def test_phone_width_has_no_horizontal_scroll(live, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    for path in ["/", "/?q=发展", SEED_URL + "?q=河涌", "/reports/"]:
+        page.goto(live.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=河涌", SEED_URL + "?q=河涌", "/reports/"])
+def test_accessibility_scan_has_no_serious_violations(live, page, path):
+    require_chromium()
+    if not AXE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{AXE} is missing: `make test` installs axe-core from the npm registry")
+        pytest.skip("axe-core is not installed (npm install --no-save axe-core)")
+    page.goto(live.url + path)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert not bad, bad
+
+
+def test_opensearch_description_is_linked_and_served(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="search" type="application/opensearchdescription+xml"' in page
+    response = client.get("/opensearch.xml")
+    assert response.status_code == 200
+    assert response.mimetype == "application/opensearchdescription+xml"
+    assert "/?q={searchTerms}" in response.get_data(as_text=True)
+
+
+def test_every_asset_is_served_by_the_app(client):
+    page = client.get("/?q=河涌").get_data(as_text=True)
+    for url in re.findall(r'(?:src|href)="([^"]+\.(?:css|js))"', page):
+        assert url.startswith("/"), url
+        with client.get(url) as response:
+            assert response.status_code == 200
