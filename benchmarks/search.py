@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import jieba.analyse
 import opencc
 from common import percentile, shared_index
 from werkzeug.serving import make_server
 
-from indexer.analysis import fold
+from indexer.analysis import fold, word_tokens
 from indexer.schema import HEADING, PARAGRAPH
 from search import create_app
 from search.engine import IndexHandle, search
@@ -70,6 +71,31 @@ def recall(searcher, blocks, queries: list[str]) -> float:
         if truth - found:
             print(f"  missed {len(truth - found)} of {len(truth)} for {q!r}")
     return sum(scores) / len(scores)
+
+
+def keyword_queries(blocks, n: int, rng: random.Random, tfidf: bool) -> list[tuple[str, str, str]]:
+    """2–3 keywords from one paragraph: its top TF-IDF words (jieba.analyse), or any words."""
+    out = []
+    while len(out) < n:
+        rid, bid, text = rng.choice(blocks)
+        if tfidf:
+            words = jieba.analyse.extract_tags(text, topK=3)
+        else:
+            words = list(dict.fromkeys(w for w, _, _, _ in word_tokens(fold(text), search_mode=False)
+                                       if len(w) >= 2 and not w.isdigit()))
+        if len(words) < 3:
+            continue
+        out.append((rid, bid, " ".join(rng.sample(words, rng.choice([2, 3])))))
+    return out
+
+
+def mean_reciprocal_rank(searcher, items) -> float:
+    total = 0.0
+    for rid, bid, q in items:
+        result = search(searcher, q, parse(q), per_page=100)
+        ranks = [i for i, h in enumerate(result.hits, 1) if (h.report_id, h.paragraph_id) == (rid, bid)]
+        total += 1 / ranks[0] if ranks else 0.0
+    return total / len(items)
 
 
 def latency_in_process(handle: IndexHandle, rounds: int) -> list[float]:
@@ -127,6 +153,9 @@ def main() -> None:
     print(f"{len(blocks)} indexed paragraphs and headings")
     print(f"recall, random 1-6 character strings, as cut: {recall(searcher, blocks, same):.4f}")
     print(f"recall, the same strings in the other script: {recall(searcher, blocks, other):.4f}")
+    for tfidf, label in ((True, "its top TF-IDF keywords"), (False, "any of its words")):
+        mrr = mean_reciprocal_rank(searcher, keyword_queries(blocks, args.samples, rng, tfidf))
+        print(f"mean reciprocal rank, 2-3 of a paragraph's words ({label}): {mrr:.3f}")
     search(searcher, "预热", parse("预热"))
     report("latency in-process", latency_in_process(handle, args.rounds))
     report("latency via /api/search", latency_http(index, args.rounds))

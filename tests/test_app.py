@@ -128,3 +128,22 @@ def test_missing_index_is_a_clear_503(tmp_path):
     response = client.get("/api/search?q=河涌")
     assert response.status_code == 503
     assert "indexer build" in response.get_json()["error"]
+
+
+def test_search_within_one_report(client):
+    data = client.get("/api/search", query_string={"q": "河涌", "report": SEED_ID}).get_json()
+    assert data["total"] > 0 and {r["report_id"] for r in data["results"]} == {SEED_ID}
+    page = client.get(f"/reports/{SEED_ID}", query_string={"q": "河涌"}).get_data(as_text=True)
+    assert "本报告中" in page and page.count("<mark>") >= 3
+    assert 'action="/reports/guangzhou-liwan-2017"' in page
+
+
+def test_reader_in_simplified_and_traditional(client):
+    simplified = client.get(f"/reports/{SEED_ID}?script=s").get_data(as_text=True)
+    assert "<h1>2017年荔湾区政府工作报告</h1>" in simplified and 'id="p71"' in simplified
+    assert client.get(f"/reports/{SEED_ID}?script=x").status_code == 400
+
+
+def test_report_list_is_grouped_by_region(client):
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "<h2>荔灣區</h2>" in page and "<h2>全国</h2>" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -197,3 +198,47 @@ def test_status_lists_counts_and_refused_files(corpus, tmp_path):
     assert status["refused"] == [{"file": str(corpus / "broken.txt"), "reason": "the file is empty"}]
     page = client.get("/").get_data(as_text=True)
     assert "1 份报告 · 71 个段落" in page
+
+
+def test_every_gunicorn_worker_sees_a_build_without_restart(corpus, tmp_path):
+
+    import socket
+    import urllib.request
+
+    index = tmp_path / "index"
+    build(corpus, index)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "SEARCH_INDEX_DIR": str(index)}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
+                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def totals(n: int = 12) -> set[int]:
+        seen = set()
+        for _ in range(n):
+            url = f"http://127.0.0.1:{port}/api/search?q=%E7%B4%AB%E8%8D%86%E8%8A%B1%E5%BC%80"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                seen.add(json.load(response)["total"])
+        return seen
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert totals(1) == {0}
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert totals() == {0}
+        write(corpus, "yangben-2021.txt", "紫荆花开，河涌清澈。")
+        build(corpus, index)
+        assert totals() == {1}
+        build(corpus, index, rebuild=True)
+        assert totals() == {1}
+    finally:
+        server.terminate()
+        server.wait(10)
