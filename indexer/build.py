@@ -12,8 +12,8 @@ from pathlib import Path
 from .analysis import fold, init_jieba
 from .reading import ReadError
 from .schema import HEADING, META, META_UID, PARAGRAPH, REPORT, SCHEMA_VERSION
-from .store import (build_lock, current_path, indexed_reports, new_generation, open_current,
-                    read_meta, schema_is_current, switch_to)
+from .store import (build_lock, current_path, new_generation, open_current, read_meta,
+                    schema_is_current, switch_to)
 from .structure import NATIONAL, Report, file_digest, read_reports
 
 Log = Callable[[str], None]
@@ -118,33 +118,38 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
     summary = BuildSummary()
     files = corpus_files(corpus)
     with build_lock(index_dir, wait):
-        ix = None
+        ix, old_record = None, {}
         if not rebuild and current_path(index_dir) is not None:
             ix = open_current(index_dir)
-            if not schema_is_current(ix):
+            try:
+                with ix.searcher() as s:
+                    old_record = read_meta(s)
+            except Exception:  # noqa: BLE001 - an index of another version may not even read
+                old_record = {}
+            if not schema_is_current(ix, old_record):
                 log("the index was written by another version of the schema or analyzer; rebuilding")
-                ix = None
+                ix, old_record = None, {}
         summary.rebuilt = ix is None
+        gen_path = None
         if ix is None:
             gen_path, ix = new_generation(index_dir)
-            indexed: dict[str, dict] = {}
-        else:
-            gen_path, indexed = None, indexed_reports(ix)
-
+        # What the last build saw: reports indexed, and duplicates it skipped (so an
+        # unchanged duplicate file is not read again).
+        indexed: dict[str, dict] = old_record.get("summaries", {})
+        known = {**old_record.get("skipped", {}), **indexed}
         by_source: dict[str, set[str]] = {}
-        for rid, s in indexed.items():
+        for rid, s in known.items():
             by_source.setdefault(s["source"], set()).add(rid)
 
         wanted: dict[str, dict] = {}  # report id -> summary, for everything in the corpus
         fresh: dict[str, Report] = {}  # reports read this time (new or changed)
         owner: dict[str, Path] = {}  # report id -> file, to catch two files with one id
         for path in (progress(files) if progress else files):
-            source = str(path)
             digest = file_digest(path)
-            known = by_source.get(source, set())
-            if known and all(indexed[r]["digest"] == digest for r in known):
-                for rid in known:
-                    wanted[rid] = indexed[rid]
+            same = by_source.get(str(path), set())
+            if same and all(known[r]["digest"] == digest for r in same):
+                for rid in same:
+                    wanted[rid] = known[rid]
                     owner[rid] = path
                 continue
             summary.bytes_read += path.stat().st_size
@@ -168,6 +173,9 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
         for rid, keep in sorted(dupes.items()):
             log(f"{rid}: same region and year as {keep}; indexing only {keep}")
 
+        for rid in sorted(wanted):  # a skipped duplicate whose original has gone: read it now
+            if rid not in dupes and rid not in indexed and rid not in fresh:
+                fresh.update((r.id, r) for r in read_reports(owner[rid], corpus) if r.id == rid)
         to_write = {rid: rep for rid, rep in fresh.items() if rid not in dupes}
         to_delete = [rid for rid in indexed if rid not in wanted or rid in dupes or rid in to_write]
         for rid in sorted(wanted):
@@ -185,12 +193,8 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
         record["reports"] = len(kept)
         record["paragraphs"] = sum(s["paragraphs"] for s in kept.values())
         record["summaries"] = kept  # read by the next build and by the report list
+        record["skipped"] = {r: wanted[r] for r in dupes}
         changed = bool(to_write or to_delete or summary.rebuilt)
-        if summary.rebuilt:
-            old_record = {}
-        else:
-            with ix.searcher() as s:
-                old_record = read_meta(s)
         if changed or {k: old_record.get(k) for k in record} != record:
             record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             if to_write:

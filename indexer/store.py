@@ -89,22 +89,11 @@ def read_meta(searcher: Searcher) -> dict:
     return json.loads(doc["data"]) if doc else {}
 
 
-def schema_is_current(ix: Index) -> bool:
-    """Whether the index was written by this version of the schema and analyzers."""
-    try:
-        with ix.searcher() as s:
-            meta = read_meta(s)
-    except Exception:  # noqa: BLE001 - an unreadable old index is simply not current
-        return False
+def schema_is_current(ix: Index, meta: dict) -> bool:
+    """Whether the index (with build record ``meta``) was written by this version of the
+    schema and analyzers."""
     return meta.get("schema_version") == SCHEMA_VERSION and set(ix.schema.names()) == set(
         make_schema().names())
-
-
-def indexed_reports(ix: Index) -> dict[str, dict]:
-    """``report_id -> {digest, source, region, year, title, paragraphs, …}`` of indexed reports,
-    from the build record (one small document, so a no-op build reads no report text)."""
-    with ix.searcher() as s:
-        return read_meta(s).get("summaries", {})
 
 
 @contextmanager

@@ -147,8 +147,21 @@ def _region_from(folded_line: str, original: str) -> str | None:
         if m:
             name = original[m.start(1): m.end(1)].strip()
             if name and not re.search(r"\d", name):
-                return name
+                return _shortest_name(name)
     return None
+
+
+_PARENT = re.compile(r"^.{2,6}?[省市州盟](?=.{2,6}[区县旗市]$)")
+
+
+def _shortest_name(name: str) -> str:
+    """A district or county as people name it: 呼伦贝尔市海拉尔区 -> 海拉尔区 (so one region
+    does not appear under two names when one year's report names its city too)."""
+    while True:
+        shorter = _PARENT.sub("", fold(name), count=1)
+        if shorter == fold(name):
+            return name
+        name = name[len(name) - len(shorter):]
 
 
 _FILENAME_REGIONS = {"national": NATIONAL, "guowuyuan": NATIONAL, "china": NATIONAL}
@@ -284,9 +297,8 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             continue
         if (line.heading or line.bold) and len(text) <= _MAX_HEADING and not SENTENCE_END.search(
                 folded.rstrip("。")):
-            depth = line.heading or 1
-            add_heading(max(1, min(depth - 1, 4)) if line.heading and line.heading > 1 else 1,
-                        text, False)
+            # an unnumbered Markdown/HTML heading: ## is the top level, as # is the title
+            add_heading(min(max((line.heading or 2) - 1, 1), 4), text, False)
             continue
         n_para += 1
         blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack]))

@@ -235,4 +235,10 @@ def test_same_report_twice_is_reported_and_indexed_once(tmp_path, app):
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     data = client.get("/api/search?q=河涌整治").get_json()
     assert data["total"] == 1
+    again = build(corpus, index)  # the skipped copy is remembered, not read again
+    assert again.bytes_read == 0 and again.duplicates == summary.duplicates
+    (corpus / "simplified.txt").unlink()
+    after = build(corpus, index)  # the original gone, the copy is indexed
+    assert after.added == ["traditional"] and after.removed == ["simplified"]
+    assert client.get("/api/search?q=河涌整治").get_json()["results"][0]["report_id"] == "traditional"
     shutil.rmtree(index)
