@@ -6,8 +6,8 @@ import time
 
 from common import SHARED_REPORTS, report_files
 
-from indexer.reading import ReadError
 from indexer.analysis import init_jieba
+from indexer.reading import ReadError
 from indexer.structure import read_reports
 
 

@@ -210,12 +210,12 @@ class CharTokenizer(_FoldingTokenizer):
         return char_tokens(folded)
 
 
-def JiebaAnalyzer() -> JiebaTokenizer:  # noqa: N802 - named like Whoosh's analyzers
+def JiebaAnalyzer() -> JiebaTokenizer:
     """The analyzer of the word field."""
     return JiebaTokenizer()
 
 
-def CharAnalyzer() -> CharTokenizer:  # noqa: N802
+def CharAnalyzer() -> CharTokenizer:
     """The analyzer of the recall safety-net field."""
     return CharTokenizer()
 

@@ -11,9 +11,16 @@ from pathlib import Path
 
 from .analysis import fold, init_jieba
 from .reading import ReadError
-from .schema import HEADING, META, META_UID, PARAGRAPH, REPORT, SCHEMA_VERSION
-from .store import (build_lock, current_path, new_generation, open_current, read_meta,
-                    schema_is_current, switch_to)
+from .schema import HEADING, META, META_UID, REPORT, SCHEMA_VERSION
+from .store import (
+    build_lock,
+    current_path,
+    new_generation,
+    open_current,
+    read_meta,
+    schema_is_current,
+    switch_to,
+)
 from .structure import NATIONAL, Report, file_digest, read_reports
 
 Log = Callable[[str], None]
@@ -124,7 +131,7 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
             try:
                 with ix.searcher() as s:
                     old_record = read_meta(s)
-            except Exception:  # noqa: BLE001 - an index of another version may not even read
+            except Exception:  # an index written by another version may not even read
                 old_record = {}
             if not schema_is_current(ix, old_record):
                 log("the index was written by another version of the schema or analyzer; rebuilding")

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from .engine import MAX_PER_PAGE, SORTS
-from .query import ParsedQuery, QueryError, parse
+from .query import ParsedQuery, QueryError, parse, year_range
 
 MAX_PAGE = 1000
 
@@ -47,11 +47,10 @@ def query_args(args: MultiDict) -> tuple[str, ParsedQuery]:
         raise BadRequest(str(exc)) from exc
     year = args.get("year", "").strip()
     if year:
-        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", year)
-        if not m:
+        years = year_range(year)
+        if years is None:
             raise BadRequest(f"'year' must be a year like 2017 or a range like 2015-2018, not {year[:20]!r}.")
-        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-        parsed.year_from, parsed.year_to = min(lo, hi), max(lo, hi)
+        parsed.year_from, parsed.year_to = years
     for region in args.getlist("region"):
         if region.strip():
             parsed.regions.append(region.strip()[:50])

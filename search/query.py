@@ -89,13 +89,21 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
+def year_range(value: str) -> tuple[int, int] | None:
+    """``2017`` or ``2015-2018`` (either order, full-width digits too) as (from, to)."""
+    m = _YEAR_FILTER.match(fold(value.strip()))
+    if not m:
+        return None
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+    return min(lo, hi), max(lo, hi)
+
+
 def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
     if key == "year":
-        m = _YEAR_FILTER.match(fold(value))
-        if not m:
+        years = year_range(value)
+        if years is None:
             return False
-        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-        parsed.year_from, parsed.year_to = min(lo, hi), max(lo, hi)
+        parsed.year_from, parsed.year_to = years
         return True
     if key == "region" and value:
         parsed.regions.append(value)

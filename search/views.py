@@ -112,7 +112,7 @@ def opensearch():
 
 @api.get("/search")
 def api_search():
-    text, parsed, result = _run_search()
+    text, _, result = _run_search()
     if result is None:
         page, per_page = page_args(request.args)
         return jsonify({"query": text, "total": 0, "page": page, "per_page": per_page,

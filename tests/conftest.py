@@ -11,6 +11,8 @@ import pytest
 from indexer.build import build
 from search import create_app
 
+from .browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "guangzhou-liwan-2017.txt"
 SHARED_REPORTS = ROOT.parent / "shared" / "reports"
@@ -71,3 +73,30 @@ def client(app):
 def _isolated_cache(tmp_path_factory):
     """Keep jieba's cache inside the test run's temporary folder unless one is set."""
     os.environ.setdefault("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    yield page
+    context.close()

@@ -4,34 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def live(app):
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_search_click_and_land_on_the_paragraph(live, page):

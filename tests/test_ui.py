@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from .browser import require_chromium
 from .conftest import ROOT
-from .test_browser import browser, live, page  # noqa: F401 - shared fixtures
 
 pytestmark = pytest.mark.browser
 
