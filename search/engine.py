@@ -14,6 +14,7 @@ from urllib.parse import quote
 import opencc
 from markupsafe import Markup
 from whoosh import scoring, sorting
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
@@ -22,10 +23,11 @@ from indexer.schema import REPORT
 from indexer.store import IndexMissing, current_path, open_current, read_meta
 from indexer.structure import Report
 
-from .query import ParsedQuery, filter_query, needles, to_whoosh
+from .query import ParsedQuery, QueryError, filter_query, needles, to_whoosh
 from .snippets import match_spans, snippet_html
 
 MAX_PER_PAGE = 100
+TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 
 
 class IndexHandle:
@@ -139,8 +141,18 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
     order = {"relevance": [score, year], "newest": [year, score],
              "oldest": [year, score]}[sort]
     grouped = {"year": sorting.FieldFacet("year"), "region": sorting.FieldFacet("region")}
-    results = searcher.search(q, filter=filter_query(parsed), limit=page * per_page, sortedby=order,
-                              groupedby=grouped if facets else None, maptype=sorting.Count)
+    collector = TimeLimitCollector(
+        searcher.collector(limit=page * per_page, sortedby=order, groupedby=grouped if facets else None,
+                           maptype=sorting.Count), timelimit=TIME_LIMIT, use_alarm=False)  # threads
+    flt = filter_query(parsed)
+    if flt is not None:  # outermost: inside a TimeLimitCollector a filter is bypassed
+        collector = FilterCollector(collector, flt)
+    try:
+        searcher.search_with_collector(q, collector)
+    except TimeLimit:
+        raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
+                         "use fewer or more specific words") from None
+    results = collector.results()
     marks = needles(parsed)
     hits = []
     for hit in results[(page - 1) * per_page: page * per_page]:

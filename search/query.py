@@ -20,6 +20,7 @@ from indexer.analysis import fold, query_chars, word_tokens
 from indexer.schema import HEADING, PARAGRAPH
 
 MAX_QUERY_CHARS = 500
+MAX_TERMS = 12  # distinct words, phrases and exclusions in one query
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
 
 _s2twp = opencc.OpenCC("s2twp")
@@ -86,6 +87,12 @@ def parse(text: str) -> ParsedQuery:
             pending_or = False
         else:
             parsed.groups.append([body])
+    # The same word twice asks for nothing more, and costs a full pass over its postings.
+    parsed.groups = list({tuple(dict.fromkeys(g)): list(dict.fromkeys(g)) for g in parsed.groups}.values())
+    parsed.excluded = list(dict.fromkeys(parsed.excluded))
+    if len(parsed.terms) + len(parsed.excluded) > MAX_TERMS:
+        raise QueryError(f"the query has too many words ({len(parsed.terms) + len(parsed.excluded)}; "
+                         f"at most {MAX_TERMS})")
     return parsed
 
 

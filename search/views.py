@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 
 import opencc
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest
 
 from . import engine
 from .params import page_args, query_args, sort_arg
-from .query import needles
+from .query import QueryError, needles
 from .snippets import mark_html, match_spans
 
 pages = Blueprint("pages", __name__)
@@ -35,8 +36,11 @@ def _run_search(per_page_default: int = 10, facets: bool = False):
     sort = sort_arg(request.args)
     if not parsed.terms and not parsed.has_filters:
         return text, parsed, None
-    result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
-                           facets=facets)
+    try:
+        result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
+                               facets=facets)
+    except QueryError as exc:  # too expensive to finish: the user's to narrow
+        raise BadRequest(str(exc)) from exc
     return text, parsed, result
 
 

@@ -147,3 +147,24 @@ def test_reader_in_simplified_and_traditional(client):
 def test_report_list_is_grouped_by_region(client):
     page = client.get("/reports/").get_data(as_text=True)
     assert "<h2>荔灣區</h2>" in page and "<h2>全国</h2>" in page
+
+
+def test_expensive_queries_are_refused_not_left_running(client, monkeypatch):
+    many = " ".join(f"词{i}" for i in range(13))
+    response = client.get("/api/search", query_string={"q": many})
+    assert response.status_code == 400 and "too many words" in response.get_json()["error"]
+    repeated = client.get("/api/search", query_string={"q": "发展 " * 100})
+    assert repeated.status_code == 200  # the same word 100 times is one word
+    import search.engine
+
+    monkeypatch.setattr(search.engine, "TIME_LIMIT", 1e-9)
+    slow = client.get("/api/search", query_string={"q": "发展 经济"})
+    assert slow.status_code == 400 and "took longer than" in slow.get_json()["error"]
+    assert client.get("/", query_string={"q": "发展 经济"}).status_code == 400
+
+
+def test_filters_narrow_the_results(client):
+    everything = client.get("/api/search", query_string={"q": "发展"}).get_json()["total"]
+    for args in ({"q": "发展 year:2017"}, {"q": "发展", "year": "2017"}, {"q": "发展 region:荔湾"}):
+        data = client.get("/api/search", query_string=args).get_json()
+        assert 0 < data["total"] < everything, args
