@@ -25,6 +25,7 @@ from .structure import NATIONAL, Report, file_digest, read_reports
 
 Log = Callable[[str], None]
 PARALLEL_FROM = 20  # reports to (re)write before a build uses several processes
+LIMIT_MB = 1024  # posting pool per writer process: past it, Whoosh sorts through temp files
 
 
 @dataclass
@@ -209,7 +210,7 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
             # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
             procs = min(os.cpu_count() or 1, 4) if len(to_write) >= PARALLEL_FROM else 1
             options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-            with ix.writer(limitmb=256, **options) as w:
+            with ix.writer(limitmb=LIMIT_MB, **options) as w:
                 for rid in to_delete:
                     w.delete_by_term("report_id", rid)
                 for rid in sorted(to_write):
