@@ -34,7 +34,7 @@ def build(corpus: Path | None, index: Path | None, rebuild: bool, wait: float) -
     tty = sys.stderr.isatty()
 
     def log(msg: str) -> None:
-        if not tty:
+        if not tty or not msg.startswith("reading "):  # in a terminal the bar names the file
             click.echo(msg, err=True)
 
     def progress(files):

@@ -205,6 +205,8 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
         changed = bool(to_write or to_delete or summary.rebuilt)
         if changed or {k: old_record.get(k) for k in record} != record:
             record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            if to_write or to_delete:
+                log(f"writing {len(to_write)} reports, removing {len(to_delete)} from the index")
             if to_write:
                 init_jieba()
             # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).

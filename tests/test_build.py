@@ -242,3 +242,12 @@ def test_every_gunicorn_worker_sees_a_build_without_restart(corpus, tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_build_outside_a_terminal_logs_plain_lines(corpus, tmp_path):
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert f"reading {corpus / SEED.name}" in lines
+    assert "writing 1 reports, removing 0 from the index" in lines
+    assert lines[-1].startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 refused in ")
