@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.__main__ import cli
 from indexer.analysis import fold
@@ -242,3 +246,23 @@ def test_same_report_twice_is_reported_and_indexed_once(tmp_path, app):
     assert after.added == ["traditional"] and after.removed == ["simplified"]
     assert client.get("/api/search?q=河涌整治").get_json()["results"][0]["report_id"] == "traditional"
     shutil.rmtree(index)
+
+
+_PIECES = list("政府工作报告一二三、（）()1.．*#<>/|-\n\r \t\u3000年月日在会议上各位代表：河涌,\"'") + [
+    "<p>", "</p>", "<h2>", "<!--", "-->", "**", "---\ntitle: x\n---\n", "\ufeff", "<U+00A0>", "——"]
+
+
+@given(text=st.lists(st.sampled_from(_PIECES), max_size=80).map("".join),
+       suffix=st.sampled_from([".txt", ".md", ".html", ".csv"]),
+       encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]))
+@settings(max_examples=150, deadline=None)
+def test_reading_anything_either_works_or_says_why(text, suffix, encoding):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"report{suffix}"
+        path.write_bytes(text.encode(encoding, errors="ignore"))
+        try:
+            reports = read_reports(path)
+        except ReadError as exc:
+            assert str(exc)
+        else:
+            assert all(r.paragraphs for r in reports)
