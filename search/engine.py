@@ -44,7 +44,8 @@ class IndexHandle:
         self._lock = threading.Lock()
         self._ix: Index | None = None
         self._path: Path | None = None
-        self._pool: list[Searcher] = []
+        self._pool: list[Searcher] = []  # idle searchers of the current generation
+        self._owner: dict[int, Index] = {}  # searcher -> the index (generation) it reads
 
     def _index(self) -> Index:
         path = current_path(self.index_dir)
@@ -55,6 +56,7 @@ class IndexHandle:
                 self._ix, self._path = open_current(self.index_dir), path
                 old, self._pool = self._pool, []
                 for s in old:
+                    self._owner.pop(id(s), None)
                     s.close()
             return self._ix
 
@@ -63,17 +65,21 @@ class IndexHandle:
         ix = self._index()
         with self._lock:
             s = self._pool.pop() if self._pool else None
-        if s is None:
-            return ix.searcher(weighting=scoring.BM25F())
-        if s.up_to_date():
+        if s is not None and s.up_to_date():
             return s
-        # Not s.refresh(): it reuses segment readers whose deletions may since have changed.
-        s.close()
-        return ix.searcher(weighting=scoring.BM25F())
+        if s is not None:  # not s.refresh(): it reuses segment readers whose deletions changed
+            with self._lock:
+                self._owner.pop(id(s), None)
+            s.close()
+        s = ix.searcher(weighting=scoring.BM25F())
+        self._owner[id(s)] = ix
+        return s
 
     def release(self, s: Searcher) -> None:
         with self._lock:
-            if self._ix is not None and s._ix is self._ix and len(self._pool) < 16:
+            ix = self._owner.pop(id(s), None)
+            if ix is not None and ix is self._ix and len(self._pool) < 16:
+                self._owner[id(s)] = ix
                 self._pool.append(s)
                 return
         s.close()
