@@ -23,9 +23,11 @@ def _needle_re(needle: str) -> re.Pattern:
 
 
 def match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
-    """Spans of ``text`` whose folded form is one of the folded ``needles`` (merged, sorted).
+    """Spans of ``text`` whose folded form is one of the folded ``needles``, sorted.
 
-    Folding keeps length, so the spans slice the original characters.
+    Folding keeps length, so the spans slice the original characters. Overlapping spans
+    (two variants matching across each other) are merged; touching ones are not, so each
+    mark stays one occurrence of a query form (``1`` in ``11`` is marked twice).
     """
     folded = fold(text)
     spans = []
@@ -35,7 +37,7 @@ def match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if merged and start <= merged[-1][1]:
+        if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 import opencc
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from indexer.analysis import fold
 from indexer.schema import HEADING, PARAGRAPH
@@ -36,30 +37,29 @@ def found(handle, q: str) -> set[tuple[str, str]]:
                 for h in s.search(to_whoosh(parsed), filter=filter_query(parsed), limit=None)}
 
 
-def _substrings(blocks, n: int, seed: int = 2017):
-    rng = random.Random(seed)
-    while n:
-        rid, bid, text = rng.choice(blocks)
-        size = rng.randint(1, min(6, len(text)))
-        start = rng.randint(0, len(text) - size)
-        q = text[start:start + size]
-        if re.search(r'[\s"“”「」『』]', q) or q.startswith("-") or q == "OR" or \
-                not any(ch.isalnum() for ch in q) or re.match(r"(?i)(year|region|report)[:：]", q):
-            continue
-        n -= 1
-        yield rid, bid, text, q
+def _typeable(q: str) -> bool:
+    """A cut string a user could type as one literal term (no space, quote or operator)."""
+    return not re.search(r'[\s"“”「」『』]', q) and not q.startswith("-") and q != "OR" and \
+        any(ch.isalnum() for ch in q) and not re.match(r"(?i)(year|region|report)[:：]", q)
 
 
-def test_any_substring_in_either_script_finds_its_paragraph(handle, blocks):
-    """300 random 1–6-character strings cut from indexed paragraphs, typed as cut and in the
-    other script: each finds its paragraph, and every marked span folds to a query form."""
-    for rid, bid, text, q in _substrings(blocks, 300):
-        other = T2S.convert(q) if fold(q) != q else S2T.convert(q)
-        for typed in (q, other):
-            assert (rid, bid) in found(handle, typed), typed
-            forms = {v.replace(" ", "") for v in needles(parse(typed))}
-            for s, e in match_spans(text, needles(parse(typed))):
-                assert re.sub(r"\s", "", fold(text[s:e])) in forms
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")  # of the fixtures
+@given(which=st.integers(min_value=0), size=st.integers(1, 6), where=st.integers(min_value=0))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_substring_in_either_script_finds_its_paragraph(handle, blocks, which, size, where):
+    """A 1–6-character string cut from an indexed paragraph, typed as cut and in the other
+    script, finds that paragraph; every marked span folds to one of the query's forms."""
+    rid, bid, text = blocks[which % len(blocks)]
+    size = min(size, len(text))
+    start = where % (len(text) - size + 1)
+    q = text[start:start + size]
+    assume(_typeable(q))
+    other = T2S.convert(q) if fold(q) != q else S2T.convert(q)
+    for typed in (q, other):
+        assert (rid, bid) in found(handle, typed), typed
+        forms = {v.replace(" ", "") for v in needles(parse(typed))}
+        for s, e in match_spans(text, needles(parse(typed))):
+            assert re.sub(r"\s", "", fold(text[s:e])) in forms
 
 
 @pytest.mark.parametrize("q", ["6.3%", "GDP", "ＧＤＰ", "１９９８", "PM2.5", "的", "荔", "2016"])
