@@ -155,13 +155,14 @@ _SPACES = " \t\r\n\u3000\xa0\u2002\u2003\u2009\u200b\ufeff"
 # Lines that are page chrome, matched on the folded (Simplified, half-width) text.
 _CHROME = re.compile(
     r"^(当前位置|您现在的位置|首页\s*>|.*【字[体号]|字[体号][:：]|"
-    r"[(（]?责任编辑|.*版权所有|.*网站标识码|.*icp备|分享到|.*e-mail推荐|【?打印|【?关闭|"
-    r"主办[:：]|承办[:：]|发布日期[:：]|发布时间[:：]|来源[:：]|.*中央政府门户网站|"
+    r"[(（]?责任编辑|(.*\s)?版权所有|.*网站标识码|.*icp备|分享到|.*e-mail推荐|【打印|【关闭|打印本页|关闭窗口|"
+    r"主办[:：]|承办[:：]|发布日期[:：]|发布时间[:：]|来源[:：]|.*中央政府门户网站\s*www|"
     r"登录\s*\|\s*注册|基本介绍$|[•·]\s*\S{1,8}[:：]|.*是由.{1,20}发布的报告。?$|"
-    r"扫一扫|微信|微博$|返回顶部|上一篇|下一篇|相关链接|时间[:：]\s*\d|"
+    r"扫一扫|微信$|微博$|返回顶部|上一篇|下一篇|相关链接|时间[:：]\s*\d|"
     r"(下载|打印|全屏|收藏|加大|还原|减小|放大|缩小|默认)$|.*记者.{0,10}摄$)",
     re.I,
 )
+MAX_CHROME_CHARS = 80  # page chrome comes in short lines; a long one is report text
 # Lines after which nothing belongs to the report any more.
 _TAIL = re.compile(r"^(相关词条|热门词条|联络我们|联系我们|相关报道|相关新闻|相关阅读|相关文章)[:：]?$")
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
@@ -185,7 +186,7 @@ def drop_chrome(lines: list[Line]) -> list[Line]:
         folded = fold(text)
         if _TAIL.match(folded):
             break
-        if _CHROME.match(folded):
+        if len(folded) <= MAX_CHROME_CHARS and _CHROME.match(folded):
             continue
         if _NAV.match(folded) and "首页" in folded:
             continue

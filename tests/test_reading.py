@@ -266,3 +266,13 @@ def test_reading_anything_either_works_or_says_why(text, suffix, encoding):
             assert str(exc)
         else:
             assert all(r.paragraphs for r in reports)
+
+
+def test_report_sentences_that_start_like_page_widgets_are_kept(tmp_path):
+    path = tmp_path / "r-2019.txt"
+    long_one = "加强知识产权保护，维护版权所有人合法权益，在中央政府门户网站公开征求意见。"
+    path.write_text("各位代表：\n关闭落后产能企业23家。\n打印机产业快速发展。\n微信政务服务全面上线。\n"
+                    f"{long_one}\n【打印】\n【关闭窗口】\n微信\n主办：某某政府 版权所有\n", encoding="utf-8")
+    texts = [p.text for p in read_reports(path)[0].paragraphs]
+    assert texts == ["各位代表：", "关闭落后产能企业23家。", "打印机产业快速发展。", "微信政务服务全面上线。",
+                     long_one]
