@@ -13,6 +13,7 @@ from .analysis import fold, init_jieba
 from .reading import ReadError
 from .schema import HEADING, META, META_UID, REPORT, SCHEMA_VERSION
 from .store import (
+    IndexMissing,
     build_lock,
     current_path,
     new_generation,
@@ -128,13 +129,16 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
     with build_lock(index_dir, wait):
         ix, old_record = None, {}
         if not rebuild and current_path(index_dir) is not None:
-            ix = open_current(index_dir)
             try:
+                ix = open_current(index_dir)
                 with ix.searcher() as s:
                     old_record = read_meta(s)
+            except IndexMissing as exc:
+                log(f"{exc}; rebuilding")
+                ix = None
             except Exception:  # an index written by another version may not even read
                 old_record = {}
-            if not schema_is_current(ix, old_record):
+            if ix is not None and not schema_is_current(ix, old_record):
                 log("the index was written by another version of the schema or analyzer; rebuilding")
                 ix, old_record = None, {}
         summary.rebuilt = ix is None

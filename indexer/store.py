@@ -54,7 +54,13 @@ def open_current(index_dir: Path) -> Index:
     try:
         return whoosh_index.open_dir(str(path))
     except EmptyIndexError as exc:
-        raise IndexMissing(f"the index in {path} is empty or damaged: {exc}") from exc
+        problem = f"the index in {path} is empty or damaged: {exc}"
+    except Exception as exc:  # e.g. a schema pickled by another version of the analyzers
+        problem = (f"the index in {path} cannot be opened ({type(exc).__name__}: {exc}); "
+                   "rebuild it with `python -m indexer build --rebuild`")
+    # Raised here, not inside the except: the failed open's frames (and the file Whoosh
+    # left open in them) are freed instead of living on in the exception's context.
+    raise IndexMissing(problem)
 
 
 def new_generation(index_dir: Path) -> tuple[Path, Index]:

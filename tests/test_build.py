@@ -251,3 +251,18 @@ def test_build_outside_a_terminal_logs_plain_lines(corpus, tmp_path):
     assert f"reading {corpus / SEED.name}" in lines
     assert "writing 1 reports, removing 0 from the index" in lines
     assert lines[-1].startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 refused in ")
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh leaves
+def test_an_index_that_cannot_be_opened_is_rebuilt_and_the_app_says_so(corpus, tmp_path):  # the file open
+    index = tmp_path / "index"
+    build(corpus, index)
+    for toc in current_path(index).glob("*.toc"):
+        toc.write_bytes(toc.read_bytes()[:40])  # as if written by something else
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    response = client.get("/api/search?q=河涌")
+    assert response.status_code == 503 and "indexer build" in response.get_json()["error"]
+    result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index)])
+    assert result.exit_code == 0 and "rebuilding" in result.output and "1 added" in result.output
+
+    assert total(create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client(), "河涌") > 0
