@@ -245,13 +245,14 @@ def _markdown_lines(text: str) -> list[Line]:
         m = _MD_HEADING.match(raw)
         if m:
             heading, raw = len(m.group(1)), m.group(2)
-        if raw.strip().startswith("|"):  # a table row: cells side by side
+        table_row = raw.strip().startswith("|")
+        if table_row:  # cells side by side
             raw = "\u3000".join(c.strip() for c in raw.strip().strip("|").split("|"))
         raw = _MD_FOOTNOTE.sub("", raw)
         raw = _MD_LIST.sub("", raw)
         raw = _MD_LINK.sub(lambda m: m.group(1) or "", raw)
         stripped = raw.strip(_SPACES)
-        bold = bool(re.fullmatch(r"(\*\*|__)(.+?)\1[。.]?", stripped))
+        bold = not table_row and bool(re.fullmatch(r"\*\*[^*]+\*\*[。.]?|__[^_]+__[。.]?", stripped))
         raw = _MD_BOLD.sub(r"\2", raw).replace("**", "")
         raw = _TAG.sub("", raw)
         raw = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", raw)

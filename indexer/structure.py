@@ -296,7 +296,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack], lead=lead))
             continue
         if (line.heading or line.bold) and len(text) <= _MAX_HEADING and not SENTENCE_END.search(
-                folded.rstrip("。")):
+                folded.rstrip("。")) and not _SPEAKER.search(folded) and not _DATE_LINE.match(folded):
             # an unnumbered Markdown/HTML heading: ## is the top level, as # is the title
             add_heading(min(max((line.heading or 2) - 1, 1), 4), text, False)
             continue

@@ -106,6 +106,7 @@ def test_markdown_with_front_matter_and_markup(tmp_path):
     path = tmp_path / "r.md"
     path.write_text("---\ntitle: 2019年测试区政府工作报告\nsource: http://example.gov.cn/x\n---\n\n"
                     "**政府工作报告**\n\n——2019年1月10日在测试区第一届人民代表大会第一次会议上\n\n"
+                    "**测试区区长 王某**\n\n- **序号** **事项** **内容**\n\n"
                     "## 一、过去一年工作回顾\n\n**——经济综合实力迈上新台阶。**地区生产总值增长6.5%。<br>第二行。\n\n"
                     "| 指标 | 数值 |\n|---|---|\n| 增长 | 6.5% |\n\n### （一）推进河涌整治\n\n完成黑臭水体治理。\n",
                     encoding="utf-8")
@@ -115,6 +116,7 @@ def test_markdown_with_front_matter_and_markup(tmp_path):
     assert "——经济综合实力迈上新台阶。地区生产总值增长6.5%。" in texts
     assert "第二行。" in texts
     assert "增长\u30006.5%" in texts
+    assert [h.text for h in report.headings] == ["一、过去一年工作回顾", "（一）推进河涌整治"]
     para = next(p for p in report.paragraphs if p.text == "完成黑臭水体治理。")
     assert para.section_path == ["一、过去一年工作回顾", "（一）推进河涌整治"]
 
