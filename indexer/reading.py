@@ -138,8 +138,8 @@ def decode(data: bytes, declared: str | None = None) -> str:
         except UnicodeDecodeError:
             continue
     if readings:
-        codec, text = max(readings.items(), key=lambda kv: _han_share(kv[1]))
-        if _han_share(text) >= 0.6:
+        share, text = max((_han_share(t), t) for t in readings.values())
+        if share >= 0.6:
             return text
     for codec in _CANDIDATES[1:]:
         if _truncated(data, codec):

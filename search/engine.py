@@ -194,14 +194,6 @@ def list_reports(searcher: Searcher) -> list[dict]:
     return out
 
 
-def overview(searcher: Searcher) -> dict:
-    """What is indexed, for the home page: counts of reports, regions and years."""
-    summaries = read_meta(searcher).get("summaries", {}).values()
-    years = sorted({s["year"] for s in summaries if s.get("year")})
-    return {"reports": len(summaries), "regions": len({s["region"] for s in summaries}),
-            "first_year": years[0] if years else None, "last_year": years[-1] if years else None}
-
-
 @dataclass
 class Suggestion:
     label: str
@@ -246,8 +238,12 @@ def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery) -> list[Sugg
 
 
 def status(searcher: Searcher) -> dict:
-    """Counts and the record of the last build."""
+    """Counts (reports, paragraphs, regions, years) and the record of the last build."""
     meta = read_meta(searcher)
+    summaries = meta.get("summaries", {}).values()
+    years = sorted({s["year"] for s in summaries if s.get("year")})
     return {"reports": meta.get("reports", 0), "paragraphs": meta.get("paragraphs", 0),
+            "regions": len({s["region"] for s in summaries}),
+            "first_year": years[0] if years else None, "last_year": years[-1] if years else None,
             "built_at": meta.get("built_at"), "refused": meta.get("refused", []),
             "duplicates": meta.get("duplicates", [])}

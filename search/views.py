@@ -68,7 +68,7 @@ def index():
     searcher = _searcher()
     hints = engine.suggestions(searcher, text, parsed) if result is not None and not result.total else []
     return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints,
-                           status=engine.status(searcher), overview=engine.overview(searcher),
+                           status=engine.status(searcher),
                            examples=EXAMPLES, sort=request.args.get("sort", "relevance"),
                            year=request.args.get("year", ""), regions=request.args.getlist("region"))
 
