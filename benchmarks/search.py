@@ -2,9 +2,11 @@
 
 Recall: random 1–6-character strings cut from indexed paragraphs, typed in the same and in
 the other script, searched; every paragraph whose folded text contains the string must come
-back. Latency: a mixed query list in-process and through /api/search over loopback HTTP.
+back. Latency: mixed queries cut from the reports (words, pairs, phrases, substrings, single
+characters, the other script, numbers, Latin, filters), each run once, half in-process and
+half through /api/search over loopback HTTP, after the score cache's warm-up.
 
-Usage: python benchmarks/search.py [--index DIR] [--samples N]
+Usage: python benchmarks/search.py [--index DIR] [--samples N] [--queries N]
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from werkzeug.serving import make_server
 from indexer.analysis import fold, word_tokens
 from indexer.schema import HEADING, PARAGRAPH
 from search import create_app
-from search.engine import IndexHandle, search
-from search.query import filter_query, parse, to_whoosh
+from search.engine import CACHE, IndexHandle, matching, search
+from search.query import parse, plan
 
 QUERIES = ["民生", "营商环境", "河涌", "荔湾", "互联网", "地铁", "的", "河", "6.3%", "PM2.5", "GDP",
            "经济 发展", '"经济 发展"', "改革 -农村", "创新 OR 改革", "year:2017 改革",
@@ -64,9 +66,8 @@ def recall(searcher, blocks, queries: list[str]) -> float:
     for q in queries:
         needle = fold(q)
         truth = {(rid, bid) for rid, bid, t in folded if needle in t}
-        parsed = parse(q)
-        hits = searcher.search(to_whoosh(parsed), filter=filter_query(parsed), limit=None)
-        found = {(h["report_id"], h["block_id"]) for h in hits}
+        docs = matching(searcher, plan(parse(q)), time.perf_counter() + 60)
+        found = {(f["report_id"], f["block_id"]) for f in map(searcher.stored_fields, docs)}
         scores.append(len(truth & found) / len(truth) if truth else 1.0)
         if truth - found:
             print(f"  missed {len(truth - found)} of {len(truth)} for {q!r}")
@@ -98,18 +99,71 @@ def mean_reciprocal_rank(searcher, items) -> float:
     return total / len(items)
 
 
-def latency_in_process(handle: IndexHandle, rounds: int) -> list[float]:
+def mixed_queries(blocks, n: int, rng: random.Random) -> list[str]:
+    """Queries like users type, cut from the paragraphs: words (one, two, a quoted pair),
+    substrings, single characters, the other script, numbers, Latin, filters."""
+    s2t = opencc.OpenCC("s2t")
+    out = list(QUERIES)
+    while len(out) < n:
+        rid, _, text = rng.choice(blocks)
+        words = [w for w, _, _, _ in word_tokens(fold(text), search_mode=False) if len(w) >= 2]
+        kind = rng.random()
+        if not words:
+            continue
+        if kind < 0.3:
+            q = rng.choice(words)
+        elif kind < 0.45:
+            q = " ".join(rng.sample(words, 2)) if len(words) > 1 else words[0]
+        elif kind < 0.55:
+            i = rng.randrange(len(words) - 1) if len(words) > 1 else 0
+            q = '"' + " ".join(words[i:i + 2]) + '"'
+        elif kind < 0.65:
+            size = rng.randint(2, 6)
+            start = rng.randrange(max(1, len(text) - size))
+            q = re.sub(r'[\s"“”「」『』-]', "", text[start:start + size])
+        elif kind < 0.75:
+            q = rng.choice([ch for ch in text if ch.isalnum()] or ["的"])
+        elif kind < 0.85:
+            q = s2t.convert(rng.choice(words))
+        elif kind < 0.9:
+            found = re.findall(r"\d+(?:\.\d+)?(?:%|亿元|万元|万人|公里)", text)
+            q = rng.choice(found) if found else rng.choice(words)
+        elif kind < 0.95:
+            found = re.findall(r"[A-Za-z][A-Za-z0-9.]+", text)
+            q = rng.choice(found) if found else rng.choice(words)
+        else:
+            m = re.search(r"(\d{4})", rid)
+            q = f"{rng.choice(words)} year:{m.group(1)}" if m else rng.choice(words)
+        if q.strip():
+            out.append(q)
+    return out
+
+
+def wait_for_warm_up(started: float) -> float:
+    """Seconds until the score cache's warm-up thread has finished."""
+    while any(t.name == "warm-score-cache" for t in threading.enumerate()):
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def latency_in_process(index: Path, queries: list[str]) -> list[float]:
+    CACHE.clear()
+    started = time.perf_counter()
+    handle = IndexHandle(index)
+    handle.release(handle.acquire())
+    print(f"warm-up of the score cache: {wait_for_warm_up(started):.1f} s, "
+          f"{CACHE.size} document scores")
     times = []
-    for _ in range(rounds):
-        for q in QUERIES:
-            started = time.perf_counter()
-            with handle.searcher() as s:
-                search(s, q, parse(q))
-            times.append((time.perf_counter() - started) * 1000)
+    for q in queries:
+        started = time.perf_counter()
+        with handle.searcher() as s:
+            search(s, q, parse(q))
+        times.append((time.perf_counter() - started) * 1000)
     return times
 
 
-def latency_http(index: Path, rounds: int) -> list[float]:
+def latency_http(index: Path, queries: list[str]) -> list[float]:
+    CACHE.clear()
     app = create_app({"INDEX_DIR": str(index)})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -118,14 +172,16 @@ def latency_http(index: Path, rounds: int) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", server.server_port)
     times = []
     try:
-        for _ in range(rounds):
-            for q in QUERIES:
-                started = time.perf_counter()
-                conn.request("GET", "/api/search?" + urlencode({"q": q}))
-                response = conn.getresponse()
-                response.read()
-                assert response.status == 200, (q, response.status)
-                times.append((time.perf_counter() - started) * 1000)
+        conn.request("GET", "/api/status")
+        conn.getresponse().read()
+        wait_for_warm_up(time.perf_counter())
+        for q in queries:
+            started = time.perf_counter()
+            conn.request("GET", "/api/search?" + urlencode({"q": q}))
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, (q, response.status)
+            times.append((time.perf_counter() - started) * 1000)
     finally:
         server.shutdown()
     return times
@@ -140,10 +196,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path)
     ap.add_argument("--samples", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--queries", type=int, default=600, help="mixed queries, each run once")
     args = ap.parse_args()
     index = shared_index(args.index)
-    handle = IndexHandle(index)
+    handle = IndexHandle(index, warm=False)
     searcher = handle.acquire()
     blocks = all_blocks(searcher)
     rng = random.Random(2017)
@@ -156,9 +212,10 @@ def main() -> None:
     for tfidf, label in ((True, "its top TF-IDF keywords"), (False, "any of its words")):
         mrr = mean_reciprocal_rank(searcher, keyword_queries(blocks, args.samples, rng, tfidf))
         print(f"mean reciprocal rank, 2-3 of a paragraph's words ({label}): {mrr:.3f}")
-    search(searcher, "预热", parse("预热"))
-    report("latency in-process", latency_in_process(handle, args.rounds))
-    report("latency via /api/search", latency_http(index, args.rounds))
+    handle.release(searcher)
+    queries = mixed_queries(blocks, args.queries, random.Random(2026))
+    report("latency in-process", latency_in_process(index, queries[: len(queries) // 2]))
+    report("latency via /api/search", latency_http(index, queries[len(queries) // 2:]))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         INDEX_DIR=str(index_dir()),
         CORPUS_DIR=str(corpus_dir()),
         JSON_AS_ASCII=False,
+        WARM_UP=True,  # score the index's most frequent words in the background (SEARCH_WARM_UP)
     )
     app.config.from_prefixed_env("SEARCH")
     if test_config:
@@ -32,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     index_path = Path(app.config["INDEX_DIR"])
     if not index_path.is_absolute():
         index_path = Path(os.getcwd()) / index_path
-    app.extensions["search_index"] = IndexHandle(index_path)
+    app.extensions["search_index"] = IndexHandle(index_path, warm=bool(app.config["WARM_UP"]))
 
     from . import errors, views
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import heapq
 import json
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +17,9 @@ from urllib.parse import quote
 
 import opencc
 from markupsafe import Markup
-from whoosh import scoring, sorting
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
@@ -23,7 +28,7 @@ from indexer.schema import REPORT
 from indexer.store import IndexMissing, current_path, open_current, read_meta
 from indexer.structure import Report
 
-from .query import ParsedQuery, QueryError, filter_query, needles, to_whoosh
+from .query import ParsedQuery, Plan, QueryError, needles, parse, plan
 from .snippets import match_spans, snippet_html
 
 MAX_PER_PAGE = 100
@@ -37,10 +42,15 @@ class IndexHandle:
     when it ends. A searcher is refreshed when a build has committed since it was opened,
     and the pool is emptied when a rebuild switches generation, so a running server sees
     every build within one request, without a restart.
+
+    With ``warm``, each index state's most frequent words are scored into the
+    :class:`ScoreCache` by a background thread as soon as a searcher first reads it.
     """
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, warm: bool = True):
         self.index_dir = index_dir
+        self.warm = warm
+        self._warming: tuple | None = None  # the index state being (or last) warmed
         self._lock = threading.Lock()
         self._ix: Index | None = None
         self._path: Path | None = None
@@ -73,7 +83,33 @@ class IndexHandle:
             s.close()
         s = ix.searcher(weighting=scoring.BM25F())
         self._owner[id(s)] = ix
+        if self.warm:
+            self._start_warming(ix, index_state(s))
         return s
+
+    def _start_warming(self, ix: Index, state: tuple) -> None:
+        with self._lock:
+            if self._warming == state:
+                return
+            self._warming = state
+        threading.Thread(target=self._warm, args=(ix, state), daemon=True,
+                         name="warm-score-cache").start()
+
+    def _warm(self, ix: Index, state: tuple) -> None:
+        """Score the index's most frequent words and characters before anyone asks: a
+        query of common words then costs dictionary lookups from its first run. Stops
+        when the index changes (a newer warm-up takes over) or the cache share is full."""
+        try:
+            with ix.searcher(weighting=scoring.BM25F()) as s:
+                if index_state(s) != state:
+                    return
+                columns(s)
+                for word in frequent_words(s):
+                    if self._warming != state or CACHE.size > CACHE.max_entries * WARM_SHARE:
+                        return
+                    matching(s, plan(parse(word)), time.perf_counter() + TIME_LIMIT)
+        except Exception:  # warming only saves time; a query will score what it needs
+            logging.getLogger(__name__).exception("warming the score cache failed")
 
     def release(self, s: Searcher) -> None:
         with self._lock:
@@ -136,44 +172,245 @@ def report_url(report_id: str, block_id: str | None = None) -> str:
 SORTS = ("relevance", "newest", "oldest")
 
 
+CACHE_ENTRIES = 4_000_000  # document scores kept across queries: 12 bytes each, about 50 MB
+WARM_SHARE = 0.6  # of the cache filled ahead of queries with the index's most frequent words
+WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
+
+
+class ScoreCache:
+    """Query parts' scores per index state, least recently used first out.
+
+    The expensive parts of a query are its frequent words, and those are the words that
+    recur across queries: scored once, they cost a dictionary lookup afterwards. Keys hold
+    the index state (segments and their deletions), so a build never serves stale scores.
+    Scores are kept as two arrays (document numbers, scores), a tenth of a dict's memory.
+    """
+
+    def __init__(self, max_entries: int = CACHE_ENTRIES):
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._data: OrderedDict = OrderedDict()
+        self.size = 0
+
+    def get(self, key, compute: Callable[[], dict[int, float]]) -> dict[int, float]:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+        if found is not None:
+            return dict(zip(*found))
+        scores = compute()
+        value = (array("i", scores.keys()), array("d", scores.values()))
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = value
+                self.size += len(scores) + 1
+                while self.size > self.max_entries and len(self._data) > 1:
+                    _, (old, _) = self._data.popitem(last=False)
+                    self.size -= len(old) + 1
+        return scores
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._data
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.size = 0
+
+
+CACHE = ScoreCache()
+
+
+def index_state(searcher: Searcher) -> tuple:
+    """What identifies the documents a searcher sees: its segments and their deletions."""
+    return tuple((r.segment().segment_id(), r.segment().deleted_count())
+                 for r, _ in searcher.reader().leaf_readers())
+
+
+class _ScoreMap(ScoredCollector):
+    """Collects every matching document with its score."""
+
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        self.scores: dict[int, float] = {}
+
+    def _collect(self, global_docnum: int, score: float) -> int:
+        self.scores[global_docnum] = score
+        return 0
+
+    def results(self) -> dict[int, float]:
+        return self.scores
+
+
+def _scores(searcher: Searcher, q, deadline: float) -> dict[int, float]:
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        raise TimeLimit
+    collector = _ScoreMap()
+    searcher.search_with_collector(q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False))
+    return collector.scores
+
+
+_columns_lock = threading.Lock()
+_columns: dict[tuple, tuple[list, list]] = {}
+
+
+def columns(searcher: Searcher) -> tuple[list, list]:
+    """Year and region of every document, by document number (for the latest state read)."""
+    state = index_state(searcher)
+    found = _columns.get(state)
+    if found is None:
+        reader = searcher.reader()
+        found = list(reader.column_reader("year")), list(reader.column_reader("region"))
+        with _columns_lock:
+            _columns.clear()
+            _columns[state] = found
+    return found
+
+
+def frequent_words(searcher: Searcher) -> list[str]:
+    """Jieba words, characters and bigrams found in at least ``WARM_MIN_DOCS`` paragraphs,
+    the most frequent first."""
+    reader = searcher.reader()
+    found: dict[str, int] = {}
+    for field_name in ("content", "chars"):
+        for btext, info in reader.iter_field(field_name):
+            df = info.doc_frequency()
+            text = btext.decode("utf-8")
+            if df >= WARM_MIN_DOCS and any(ch.isalnum() for ch in text):
+                found[text] = max(df, found.get(text, 0))
+    return sorted(found, key=lambda w: -found[w])
+
+
+def _sum(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
+    """Documents in both, scores added."""
+    if len(a) > len(b):
+        a, b = b, a
+    return {d: s + b[d] for d, s in a.items() if d in b}
+
+
+def phrase_docs(searcher: Searcher, field_name: str, words: list[str], candidates: list[int],
+                deadline: float) -> list[int]:
+    """The candidates (sorted documents that have every word) where the words stand one
+    after the other. Overlapping words (the bigrams of a string) need not all be read:
+    every second one and the last cover the string."""
+    if not candidates:
+        return []
+    cover = sorted({*range(0, len(words), 2), len(words) - 1})
+    reader = searcher.reader()
+    matchers = [(i, reader.postings(field_name, words[i])) for i in cover]
+    found = []
+    for n, d in enumerate(candidates):
+        if n % 256 == 255 and time.perf_counter() > deadline:
+            raise TimeLimit
+        starts: set[int] | None = None
+        for i, m in matchers:
+            m.skip_to(d)
+            here = {p - i for p in m.value_as("positions")}
+            starts = here if starts is None else starts & here
+            if not starts:
+                break
+        if starts:
+            found.append(d)
+    return found
+
+
+def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
+    """Documents in either, scores added."""
+    if len(a) < len(b):
+        a, b = b, a
+    out = dict(a)
+    for d, sc in b.items():
+        out[d] = out.get(d, 0.0) + sc
+    return out
+
+
+def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
+    """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
+    state = index_state(searcher)
+
+    def part(q) -> dict[int, float]:
+        # Boosts, And and Or are applied here to cached scores, as Whoosh would (a boost
+        # multiplies, And and Or add up the matching subqueries' scores): a query's words
+        # are each scored once, whatever else they are combined with.
+        if q.boost != 1.0:
+            return {d: sc * q.boost for d, sc in part(q.with_boost(1.0)).items()}
+        if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
+            subs = [part(sub) for sub in q.subqueries]
+            combined = subs[0]
+            for sub in subs[1:]:
+                combined = _sum(combined, sub) if isinstance(q, wq.And) else _union(combined, sub)
+            return combined
+        if isinstance(q, wq.Phrase):
+            return CACHE.get((state, q), lambda: _phrase(q))
+        return CACHE.get((state, q), lambda: _scores(searcher, q, deadline))
+
+    def _phrase(q: wq.Phrase) -> dict[int, float]:
+        # Whoosh scores a phrase as the sum of its terms' scores; its own matcher checks
+        # the positions of every term in every document that has them all. Here the
+        # candidates come from the (cached) terms and only a covering subset of the
+        # terms' positions is read: half the work for a phrase of bigrams.
+        terms = [part(wq.Term(q.fieldname, w)) for w in q.words]
+        candidates = set(min(terms, key=len)).intersection(*terms)
+        found = phrase_docs(searcher, q.fieldname, q.words, sorted(candidates), deadline)
+        return {d: sum(t[d] for t in terms) for d in found}
+
+    result: dict[int, float] | None = None
+    for group in plan.required:
+        either = part(group[0] if len(group) == 1 else wq.Or(group))
+        result = either if result is None else _sum(result, either)
+    assert result is not None
+    if plan.excluded:
+        out = set().union(*(part(q).keys() for q in plan.excluded))
+        result = {d: sc for d, sc in result.items() if d not in out}
+    if plan.filter is not None:
+        allowed = CACHE.get((state, "filter", plan.filter),
+                            lambda: dict.fromkeys(searcher.docs_for_query(plan.filter), 0.0))
+        result = {d: sc for d, sc in result.items() if d in allowed}
+    for q in plan.optional:
+        scores = part(q)
+        for d in result.keys() & scores.keys():
+            result[d] += scores[d]
+    return result
+
+
 def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
            sort: str = "relevance", facets: bool = False) -> SearchResult:
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
-    the number of matching paragraphs per year and per region)."""
+    the number of matching paragraphs per year and per region). Equal scores go to the
+    newer report."""
     started = time.perf_counter()
-    q = to_whoosh(parsed)
-    score = sorting.ScoreFacet()
-    year = sorting.FieldFacet("year", reverse=sort != "oldest")
-    order = {"relevance": [score, year], "newest": [year, score],
-             "oldest": [year, score]}[sort]
-    grouped = {"year": sorting.FieldFacet("year"), "region": sorting.FieldFacet("region")}
-    collector = TimeLimitCollector(
-        searcher.collector(limit=page * per_page, sortedby=order, groupedby=grouped if facets else None,
-                           maptype=sorting.Count), timelimit=TIME_LIMIT, use_alarm=False)  # threads
-    flt = filter_query(parsed)
-    if flt is not None:  # outermost: inside a TimeLimitCollector a filter is bypassed
-        collector = FilterCollector(collector, flt)
     try:
-        searcher.search_with_collector(q, collector)
+        found = matching(searcher, plan(parsed), started + TIME_LIMIT)
     except TimeLimit:
         raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
                          "use fewer or more specific words") from None
-    results = collector.results()
+    years, regions = columns(searcher)
+    sign = -1 if sort == "oldest" else 1
+
+    def key(d):  # the largest first; reports without a year last
+        year = sign * years[d] if years[d] else float("-inf")
+        return (found[d], year, -d) if sort == "relevance" else (year, found[d], -d)
+
+    top = heapq.nlargest(page * per_page, found, key=key)[(page - 1) * per_page:]
     marks = needles(parsed)
     hits = []
-    for hit in results[(page - 1) * per_page: page * per_page]:
-        text = hit["text"]
+    for docnum in top:
+        hit = searcher.stored_fields(docnum)
+        text_ = hit["text"]
         hits.append(Hit(
             report_id=hit["report_id"], title=hit["title"], region=hit["region"],
             year=hit.get("year"), paragraph_id=hit["block_id"], section_path=hit["section"],
             url=report_url(hit["report_id"], hit["block_id"]),
-            snippet_html=snippet_html(text, match_spans(text, marks)),
-            score=-hit.score[order.index(score)], kind=hit["kind"]))  # sort key holds -score
-    result = SearchResult(query=text, total=len(results), page=page, per_page=per_page,
+            snippet_html=snippet_html(text_, match_spans(text_, marks)),
+            score=found[docnum], kind=hit["kind"]))
+    result = SearchResult(query=text, total=len(found), page=page, per_page=per_page,
                           took_ms=0.0, hits=hits)
     if facets:
-        result.years = {int(k): v for k, v in results.groups("year").items() if k is not None}
-        result.regions = dict(sorted(results.groups("region").items(), key=lambda kv: -kv[1]))
+        result.years = dict(Counter(years[d] for d in found if years[d]))
+        result.regions = dict(Counter(regions[d] for d in found).most_common())
     result.took_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 

@@ -168,13 +168,18 @@ def _phrase(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
     return wq.Phrase(field_name, terms, boost=boost)
 
 
+def _all_of(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
+    """Every term anywhere in the field: a phrase without its position check. Only used
+    to add to the score, where checking positions for every candidate costs more (Whoosh
+    decodes them document by document) than the rare false bonus is worth."""
+    terms = list(dict.fromkeys(terms))
+    if len(terms) == 1:
+        return wq.Term(field_name, terms[0], boost=boost)
+    return wq.And([wq.Term(field_name, t) for t in terms], boost=boost)
+
+
 def _chars(s: str, field_name: str = "chars", boost: float = 1.0) -> wq.Query:
     return _phrase(field_name, query_chars(s), boost)
-
-
-def _words(s: str) -> wq.Query | None:
-    words = [w for w, _, _, _ in word_tokens(s, search_mode=False)]
-    return _phrase("content", words, CONTENT_BOOST) if words else None
 
 
 def _required(term: str) -> wq.Query:
@@ -183,25 +188,49 @@ def _required(term: str) -> wq.Query:
 
 
 def _scored(term: str) -> list[wq.Query]:
-    """Where the term is a whole jieba word or in a heading: these only add to the score."""
-    return [q for v in variants(term) for q in (_words(v), _chars(v, "heading", HEADING_BOOST)) if q]
+    """Where the term is made of whole jieba words, or in a heading: these only add to
+    the score."""
+    out = []
+    for v in variants(term):
+        words = [w for w, _, _, _ in word_tokens(v, search_mode=False)]
+        if words:
+            out.append(_all_of("content", words, CONTENT_BOOST))
+        out.append(_all_of("heading", query_chars(v), HEADING_BOOST))
+    return out
 
 
-def to_whoosh(parsed: ParsedQuery) -> wq.Query:
-    """Every group's substring phrase required (minus exclusions); words, headings and the
-    terms typed side by side add to the score."""
-    if not parsed.groups:
-        required: wq.Query = wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])
+def _adjacent(groups: list[list[str]]) -> list[wq.Query]:
+    """The bigrams where consecutive typed words meet (经济 发展 -> 济发): a paragraph that
+    has them besides both words almost always has the words side by side, and one term
+    costs far less than a phrase over all the words."""
+    firsts = [fold(g[0]).strip() for g in groups]
+    return [wq.Term("chars", a[-1] + b[0], boost=ADJACENT_BOOST)
+            for a, b in zip(firsts, firsts[1:]) if a and b]
+
+
+@dataclass
+class Plan:
+    """A parsed query as Whoosh queries that are each run and scored on their own; the
+    engine combines their scores (and caches them, so words that recur across queries
+    are not scored again)."""
+
+    required: list[list[wq.Query]]  # every group must match; any query of a group will do
+    excluded: list[wq.Query]  # a document matching any of these is left out
+    optional: list[wq.Query]  # add to the score of the documents that match
+    filter: wq.Query | None  # restricts, does not score
+
+
+def plan(parsed: ParsedQuery) -> Plan:
+    """Every group's substring phrase required (minus exclusions and outside the filters);
+    words, headings and the terms typed side by side add to the score."""
+    if parsed.groups:
+        required = [[_required(t) for t in g] for g in parsed.groups]
     else:
-        required = wq.And([wq.Or([_required(t) for t in g]) for g in parsed.groups])
-    if parsed.excluded:
-        # And+Not, not AndNot: Whoosh 2.7's AndNotMatcher lets some excluded documents through
-        excluded = wq.Or([_chars(v) for t in parsed.excluded for v in variants(t)])
-        required = wq.And([required, wq.Not(excluded)])
-    optional = [q for t in parsed.terms for q in _scored(t)]
-    if len(parsed.groups) > 1:
-        optional.append(_chars(fold("".join(g[0] for g in parsed.groups)), boost=ADJACENT_BOOST))
-    return wq.AndMaybe(required, wq.Or(optional)) if optional else required
+        required = [[wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])]]
+    return Plan(required=required,
+                excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
+                optional=[q for t in parsed.terms for q in _scored(t)] + _adjacent(parsed.groups),
+                filter=filter_query(parsed))
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import opencc
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from whoosh import query as wq
 
 from indexer.analysis import fold
+from indexer.build import build
 from indexer.schema import HEADING, PARAGRAPH
-from search.engine import IndexHandle, search
-from search.query import filter_query, needles, parse, to_whoosh
+from search import engine
+from search.engine import CACHE, IndexHandle, ScoreCache, frequent_words, index_state, matching, search
+from search.query import needles, parse, plan
 from search.snippets import match_spans
 
 S2T, T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
@@ -31,10 +36,9 @@ def blocks(handle):
 
 
 def found(handle, q: str) -> set[tuple[str, str]]:
-    parsed = parse(q)
     with handle.searcher() as s:
-        return {(h["report_id"], h["block_id"])
-                for h in s.search(to_whoosh(parsed), filter=filter_query(parsed), limit=None)}
+        docs = matching(s, plan(parse(q)), time.perf_counter() + 60)
+        return {(f["report_id"], f["block_id"]) for f in map(s.stored_fields, docs)}
 
 
 def _typeable(q: str) -> bool:
@@ -48,7 +52,8 @@ def _typeable(q: str) -> bool:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_substring_in_either_script_finds_its_paragraph(handle, blocks, which, size, where):
     """A 1–6-character string cut from an indexed paragraph, typed as cut and in the other
-    script, finds that paragraph; every marked span folds to one of the query's forms."""
+    script, finds that paragraph and exactly the paragraphs that hold one of its forms
+    (like grep); every marked span folds to one of the query's forms."""
     rid, bid, text = blocks[which % len(blocks)]
     size = min(size, len(text))
     start = where % (len(text) - size + 1)
@@ -56,7 +61,10 @@ def test_any_substring_in_either_script_finds_its_paragraph(handle, blocks, whic
     assume(_typeable(q))
     other = T2S.convert(q) if fold(q) != q else S2T.convert(q)
     for typed in (q, other):
-        assert (rid, bid) in found(handle, typed), typed
+        hits = found(handle, typed)
+        assert (rid, bid) in hits, typed
+        forms = [re.sub(r"\s", "", v) for v in needles(parse(typed))]
+        assert hits == {(r, b) for r, b, t in blocks if any(f in re.sub(r"\s", "", fold(t)) for f in forms)}
         forms = {v.replace(" ", "") for v in needles(parse(typed))}
         for s, e in match_spans(text, needles(parse(typed))):
             assert re.sub(r"\s", "", fold(text[s:e])) in forms
@@ -114,3 +122,66 @@ def test_suggestions_when_nothing_is_found(handle):
     dropped = labels("荔湾 河涌 坦克 year:2017")
     assert dropped["去掉“坦克”：荔湾 河涌"] == "荔湾 河涌 year:2017"
     assert "去掉年份和地区筛选" in dropped
+
+
+def test_words_side_by_side_rank_above_scattered(handle):
+    with handle.searcher() as s:
+        hits = search(s, "经济 发展", parse("经济 发展"), per_page=100).hits
+        texts = [s.document(uid=f"{h.report_id}#{h.paragraph_id}")["text"] for h in hits]
+    adjacent = [i for i, t in enumerate(texts) if "经济发展" in re.sub(r"\s", "", fold(t))]
+    scattered = [i for i in range(len(hits)) if i not in adjacent]
+    assert adjacent and scattered and sum(adjacent) / len(adjacent) < sum(scattered) / len(scattered)
+    assert adjacent[0] == 0
+
+
+def test_equal_scores_go_to_the_newer_report(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    para = "推进城市更新和老旧小区改造，完成雨污分流管网建设一百公里。"
+    for year, extra in ((2016, "继续做好民生工作。"), (2021, "加快数字政府建设。"), (2019, "办好民生实事。")):
+        (corpus / f"test-{year}.txt").write_text(
+            f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n{extra}\n", encoding="utf-8")
+    build(corpus, tmp_path / "index")
+    with IndexHandle(tmp_path / "index", warm=False).searcher() as s:
+        result = search(s, "雨污分流", parse("雨污分流"))
+        assert [h.year for h in result.hits] == [2021, 2019, 2016]
+        assert len({h.score for h in result.hits}) == 1
+        assert [h.year for h in search(s, "雨污分流", parse("雨污分流"), sort="oldest").hits] == [2016, 2019, 2021]
+
+
+@pytest.mark.parametrize("q", ["河涌", "经济 发展", '"经济 发展"', "河涌 -整治", "创新 OR 改革",
+                               "year:2017 改革", "region:广州 地铁", "高质量发展", "的", "互联网"])
+def test_scores_are_whooshs_bm25f_for_the_same_query(handle, q):
+    """The engine combines cached parts itself; the result must be what Whoosh computes
+    for the whole query: the same documents with the same scores."""
+    p = plan(parse(q))
+    required = wq.And([wq.Or(g) for g in p.required])
+    whole = wq.AndMaybe(required, wq.Or(p.optional)) if p.optional else required
+    mask = wq.Or(p.excluded) if p.excluded else None
+    with handle.searcher() as s:
+        expected = {h.docnum: h.score for h in s.search(whole, filter=p.filter, mask=mask, limit=None)}
+        got = matching(s, p, time.perf_counter() + 60)
+    assert got.keys() == expected.keys() and expected
+    assert all(abs(got[d] - expected[d]) < 1e-9 * max(1.0, expected[d]) for d in expected)
+
+
+def test_score_cache_keeps_the_most_recently_used_within_its_size():
+    cache = ScoreCache(max_entries=6)
+    cache.get("a", lambda: {1: 1.0, 2: 2.0})
+    cache.get("b", lambda: {3: 3.0})
+    assert cache.get("a", lambda: {}) == {1: 1.0, 2: 2.0}  # cached: compute not called
+    cache.get("c", lambda: {4: 4.0, 5: 5.0})  # 3 + 2 + 3 entries > 6: "b" goes
+    assert "b" not in cache and "a" in cache and "c" in cache
+    assert cache.size <= 6
+
+
+def test_warm_up_scores_the_most_frequent_words_before_the_first_query(index_dir, monkeypatch):
+    monkeypatch.setattr(engine, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
+    CACHE.clear()
+    handle = IndexHandle(index_dir)
+    with handle.searcher() as s:
+        state, top = index_state(s), frequent_words(s)[:20]
+    deadline = time.time() + 60
+    while any(t.name == "warm-score-cache" for t in threading.enumerate()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert top and all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
