@@ -32,6 +32,7 @@ from .query import ParsedQuery, Plan, QueryError, needles, parse, plan
 from .snippets import match_spans, snippet_html
 
 MAX_PER_PAGE = 100
+WEIGHTING = scoring.BM25F()  # every score the engine computes (and caches) uses this
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 
 
@@ -81,7 +82,7 @@ class IndexHandle:
             with self._lock:
                 self._owner.pop(id(s), None)
             s.close()
-        s = ix.searcher(weighting=scoring.BM25F())
+        s = ix.searcher(weighting=WEIGHTING)
         self._owner[id(s)] = ix
         if self.warm:
             self._start_warming(ix, index_state(s))
@@ -100,7 +101,7 @@ class IndexHandle:
         query of common words then costs dictionary lookups from its first run. Stops
         when the index changes (a newer warm-up takes over) or the cache share is full."""
         try:
-            with ix.searcher(weighting=scoring.BM25F()) as s:
+            with ix.searcher(weighting=WEIGHTING) as s:
                 if index_state(s) != state:
                     return
                 columns(s)
@@ -249,7 +250,8 @@ def _scores(searcher: Searcher, q, deadline: float) -> dict[int, float]:
     if remaining <= 0:
         raise TimeLimit
     collector = _ScoreMap()
-    searcher.search_with_collector(q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False))
+    searcher.search_with_collector(q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False),
+                                   context=searcher.context(weighting=WEIGHTING))
     return collector.scores
 
 
