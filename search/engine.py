@@ -329,35 +329,43 @@ def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
     return out
 
 
+def _part(searcher: Searcher, state: tuple, q, deadline: float) -> dict[int, float]:
+    """The documents matching one query part, with scores; from the cache when it can.
+
+    Boosts, And and Or are applied here to cached scores, as Whoosh would (a boost
+    multiplies, And and Or add up the matching subqueries' scores): a query's words are
+    each scored once, whatever else they are combined with.
+    """
+    if q.boost != 1.0:
+        return {d: sc * q.boost for d, sc in _part(searcher, state, q.with_boost(1.0), deadline).items()}
+    if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
+        subs = [_part(searcher, state, sub, deadline) for sub in q.subqueries]
+        combined = subs[0]
+        for sub in subs[1:]:
+            combined = _sum(combined, sub) if isinstance(q, wq.And) else _union(combined, sub)
+        return combined
+    if isinstance(q, wq.Phrase):
+        return CACHE.get((state, q), lambda: _phrase(searcher, state, q, deadline))
+    return CACHE.get((state, q), lambda: _scores(searcher, q, deadline))
+
+
+def _phrase(searcher: Searcher, state: tuple, q: wq.Phrase, deadline: float) -> dict[int, float]:
+    """Whoosh scores a phrase as the sum of its terms' scores; its own matcher checks the
+    positions of every term in every document that has them all. Here the candidates come
+    from the (cached) terms and only a covering subset of the terms' positions is read:
+    half the work for a phrase of bigrams."""
+    terms = [_part(searcher, state, wq.Term(q.fieldname, w), deadline) for w in q.words]
+    candidates = set(min(terms, key=len)).intersection(*terms)
+    found = phrase_docs(searcher, q.fieldname, q.words, sorted(candidates), deadline)
+    return {d: sum(t[d] for t in terms) for d in found}
+
+
 def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
     """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
     state = index_state(searcher)
 
     def part(q) -> dict[int, float]:
-        # Boosts, And and Or are applied here to cached scores, as Whoosh would (a boost
-        # multiplies, And and Or add up the matching subqueries' scores): a query's words
-        # are each scored once, whatever else they are combined with.
-        if q.boost != 1.0:
-            return {d: sc * q.boost for d, sc in part(q.with_boost(1.0)).items()}
-        if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
-            subs = [part(sub) for sub in q.subqueries]
-            combined = subs[0]
-            for sub in subs[1:]:
-                combined = _sum(combined, sub) if isinstance(q, wq.And) else _union(combined, sub)
-            return combined
-        if isinstance(q, wq.Phrase):
-            return CACHE.get((state, q), lambda: _phrase(q))
-        return CACHE.get((state, q), lambda: _scores(searcher, q, deadline))
-
-    def _phrase(q: wq.Phrase) -> dict[int, float]:
-        # Whoosh scores a phrase as the sum of its terms' scores; its own matcher checks
-        # the positions of every term in every document that has them all. Here the
-        # candidates come from the (cached) terms and only a covering subset of the
-        # terms' positions is read: half the work for a phrase of bigrams.
-        terms = [part(wq.Term(q.fieldname, w)) for w in q.words]
-        candidates = set(min(terms, key=len)).intersection(*terms)
-        found = phrase_docs(searcher, q.fieldname, q.words, sorted(candidates), deadline)
-        return {d: sum(t[d] for t in terms) for d in found}
+        return _part(searcher, state, q, deadline)
 
     result: dict[int, float] | None = None
     for group in plan.required:
@@ -381,11 +389,15 @@ def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float
 def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
            sort: str = "relevance", facets: bool = False) -> SearchResult:
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
-    the number of matching paragraphs per year and per region). Equal scores go to the
-    newer report."""
+    the number of matching paragraphs per year and per region). By relevance, paragraphs
+    holding the query exactly as typed (its words side by side, in its own wording) come
+    first, then the higher score, then the newer report."""
     started = time.perf_counter()
+    deadline = started + TIME_LIMIT
+    p = plan(parsed)
     try:
-        found = matching(searcher, plan(parsed), started + TIME_LIMIT)
+        found = matching(searcher, p, deadline)
+        exact = set() if p.exact is None else _part(searcher, index_state(searcher), p.exact, deadline).keys()
     except TimeLimit:
         raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
                          "use fewer or more specific words") from None
@@ -394,7 +406,7 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
 
     def key(d):  # the largest first; reports without a year last
         year = sign * years[d] if years[d] else float("-inf")
-        return (found[d], year, -d) if sort == "relevance" else (year, found[d], -d)
+        return (d in exact, found[d], year, -d) if sort == "relevance" else (year, found[d], -d)
 
     top = heapq.nlargest(page * per_page, found, key=key)[(page - 1) * per_page:]
     marks = needles(parsed)

@@ -159,7 +159,6 @@ def needles(parsed: ParsedQuery) -> list[str]:
 
 CONTENT_BOOST = 2.0  # the query is a whole jieba word there, not just a substring
 HEADING_BOOST = 1.5
-ADJACENT_BOOST = 1.5
 
 
 def _phrase(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
@@ -199,15 +198,6 @@ def _scored(term: str) -> list[wq.Query]:
     return out
 
 
-def _adjacent(groups: list[list[str]]) -> list[wq.Query]:
-    """The bigrams where consecutive typed words meet (经济 发展 -> 济发): a paragraph that
-    has them besides both words almost always has the words side by side, and one term
-    costs far less than a phrase over all the words."""
-    firsts = [fold(g[0]).strip() for g in groups]
-    return [wq.Term("chars", a[-1] + b[0], boost=ADJACENT_BOOST)
-            for a, b in zip(firsts, firsts[1:]) if a and b]
-
-
 @dataclass
 class Plan:
     """A parsed query as Whoosh queries that are each run and scored on their own; the
@@ -218,19 +208,23 @@ class Plan:
     excluded: list[wq.Query]  # a document matching any of these is left out
     optional: list[wq.Query]  # add to the score of the documents that match
     filter: wq.Query | None  # restricts, does not score
+    exact: wq.Query | None = None  # the query exactly as typed: these documents rank first
 
 
 def plan(parsed: ParsedQuery) -> Plan:
     """Every group's substring phrase required (minus exclusions and outside the filters);
-    words, headings and the terms typed side by side add to the score."""
+    whole words and headings add to the score; the query as typed (its words side by side,
+    own wording, when it has no OR) marks the paragraphs that rank first."""
     if parsed.groups:
         required = [[_required(t) for t in g] for g in parsed.groups]
     else:
         required = [[wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])]]
+    as_typed = "".join(fold(g[0]) for g in parsed.groups if len(g) == 1)
+    exact = _chars(as_typed) if as_typed.strip() and all(len(g) == 1 for g in parsed.groups) else None
     return Plan(required=required,
                 excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
-                optional=[q for t in parsed.terms for q in _scored(t)] + _adjacent(parsed.groups),
-                filter=filter_query(parsed))
+                optional=[q for t in parsed.terms for q in _scored(t)],
+                filter=filter_query(parsed), exact=exact)
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:
