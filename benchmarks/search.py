@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import jieba
 import jieba.analyse
 import opencc
 from common import percentile, shared_index
@@ -53,25 +54,66 @@ def random_queries(blocks, n: int, rng: random.Random) -> list[str]:
             continue
         start = rng.randrange(len(text) - size + 1)
         q = text[start:start + size]
-        if re.search(r'[\s"“”「」『』]', q) or q.startswith("-") or q == "OR" or \
-                not any(ch.isalnum() for ch in q) or re.match(r"(?i)(year|region|report)[:：]", q):
-            continue
-        out.append(q)
+        if _typeable(q):
+            out.append(q)
     return out
 
 
-def recall(searcher, blocks, queries: list[str]) -> float:
+def recall(searcher, blocks, queries: list[str], sources: list | None = None) -> float:
+    """Mean share of the paragraphs holding the query (folded, white space ignored) that
+    the search finds; a query's source paragraph, when given, must be found too."""
     folded = [(rid, bid, re.sub(r"\s", "", fold(t))) for rid, bid, t in blocks]
     scores = []
-    for q in queries:
-        needle = fold(q)
-        truth = {(rid, bid) for rid, bid, t in folded if needle in t}
+    for q, source in zip(queries, sources or [None] * len(queries)):
+        needle = re.sub(r"\s", "", fold(q))
+        truth = {(rid, bid) for rid, bid, t in folded if needle in t} | ({source} if source else set())
         docs = matching(searcher, plan(parse(q)), time.perf_counter() + 60)
         found = {(f["report_id"], f["block_id"]) for f in map(searcher.stored_fields, docs)}
         scores.append(len(truth & found) / len(truth) if truth else 1.0)
         if truth - found:
             print(f"  missed {len(truth - found)} of {len(truth)} for {q!r}")
     return sum(scores) / len(scores)
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|％|亿元|万元|元|万人|人|公里|平方米|万吨|吨|个|项|家|所)")
+LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]{2,}[0-9０-９.]*")
+
+
+def kind_queries(blocks, n: int, rng: random.Random) -> dict[str, tuple[list[str], list]]:
+    """Queries of each kind the issue names, cut from random paragraphs: (queries, the
+    paragraph each must find or None)."""
+    tw2sp = opencc.OpenCC("tw2sp")
+    # Traditional paragraphs (a Simplified one through tw2sp only shows OpenCC's slips)
+    taiwan = [b for b in blocks if b[2] != fold(b[2]) and fold(tw2sp.convert(b[2])) != fold(b[2])]
+    kinds: dict[str, tuple[list[str], list]] = {}
+
+    def collect(name, pool, pick):
+        queries, sources = [], []
+        for _ in range(n * 50):
+            if len(queries) >= n or not pool:
+                break
+            rid, bid, text = rng.choice(pool)
+            q = pick(text)
+            if q and _typeable(q):
+                queries.append(q)
+                sources.append((rid, bid) if name.startswith("mainland") else None)
+        kinds[name] = (queries, sources)
+
+    def words(text):
+        return [w for w, _, _, _ in word_tokens(fold(text), search_mode=False) if len(w) >= 2]
+
+    collect("dictionary words", blocks, lambda t: rng.choice(words(t) or [""]))
+    collect("numbers with units or percent", blocks, lambda t: rng.choice(NUMBER.findall(t) or [""]))
+    collect("Latin abbreviations", blocks, lambda t: rng.choice(LATIN.findall(t) or [""]))
+    collect("mainland wording of Taiwan wording", taiwan, lambda t: rng.choice(
+        [w for w in words(tw2sp.convert(t)) if w not in fold(t) and jieba.dt.FREQ.get(w)] or [""]))
+    collect("single characters", blocks, lambda t: rng.choice([c for c in t if c.isalnum()] or [""]))
+    return kinds
+
+
+def _typeable(q: str) -> bool:
+    return not (re.search(r'[\s"“”「」『』]', q) or q.startswith("-") or q == "OR" or
+                not any(ch.isalnum() for ch in q) or re.match(r"(?i)(year|region|report)[:：]", q))
 
 
 def keyword_queries(blocks, n: int, rng: random.Random, tfidf: bool) -> list[tuple[str, str, str]]:
@@ -209,6 +251,8 @@ def main() -> None:
     print(f"{len(blocks)} indexed paragraphs and headings")
     print(f"recall, random 1-6 character strings, as cut: {recall(searcher, blocks, same):.4f}")
     print(f"recall, the same strings in the other script: {recall(searcher, blocks, other):.4f}")
+    for kind, (queries, sources) in kind_queries(blocks, args.samples, rng).items():
+        print(f"recall, {kind}: {recall(searcher, blocks, queries, sources):.4f} ({len(queries)} queries)")
     for tfidf, label in ((True, "its top TF-IDF keywords"), (False, "any of its words")):
         mrr = mean_reciprocal_rank(searcher, keyword_queries(blocks, args.samples, rng, tfidf))
         print(f"mean reciprocal rank, 2-3 of a paragraph's words ({label}): {mrr:.3f}")

@@ -77,7 +77,7 @@ def test_numbers_latin_and_single_characters_match_like_grep(handle, blocks, q):
 
 
 @pytest.mark.parametrize("mainland, taiwan", [("互联网", "網際網路"), ("优化", "最佳化"),
-                                              ("地铁", "捷運")])
+                                              ("地铁", "捷運"), ("计划", "計畫")])
 def test_mainland_wording_finds_and_marks_taiwan_wording(handle, blocks, mainland, taiwan):
     truth = {(r, b) for r, b, t in blocks if taiwan in t}
     assert truth and truth <= found(handle, mainland)
