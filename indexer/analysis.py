@@ -19,10 +19,14 @@ from pathlib import Path
 
 import jieba
 import opencc
+from collections import defaultdict
+
 from whoosh.analysis import Token, Tokenizer
+from whoosh.formats import Positions
 
 __all__ = [
     "CharAnalyzer",
+    "FoldedPositions",
     "JiebaAnalyzer",
     "fold",
     "query_chars",
@@ -208,6 +212,32 @@ class CharTokenizer(_FoldingTokenizer):
 
     def _grams(self, folded, mode):
         return char_tokens(folded)
+
+
+class FoldedPositions(Positions):
+    """Whoosh's positions format, fed straight from a folding tokenizer's grams when
+    indexing: the same postings as through Whoosh's Token objects, without making and
+    updating a Token for each of the millions of grams of a build."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, _FoldingTokenizer):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for gram, pos, _, _ in analyzer._grams(fold(value), kwargs.get("mode", "")):
+            positions[gram].append(pos)
+        boost, once = self.field_boost, _ONCE
+        for gram, found in positions.items():
+            if len(found) == 1:  # most grams of a paragraph: encode each position once
+                pos = found[0]
+                if pos not in once:
+                    once[pos] = self.encode(found)
+                yield gram, 1, boost, once[pos]
+            else:
+                yield gram, len(found), len(found) * boost, self.encode(found)
+
+
+_ONCE: dict[int, bytes] = {}  # a single position -> its encoded posting value
 
 
 def JiebaAnalyzer() -> JiebaTokenizer:

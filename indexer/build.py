@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .analysis import fold, init_jieba
 from .reading import ReadError
-from .schema import HEADING, META, META_UID, REPORT, SCHEMA_VERSION
+from .schema import HEADING, META, META_UID, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
     IndexMissing,
     build_lock,
@@ -216,7 +216,7 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
             # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
             procs = min(os.cpu_count() or 1, 4) if len(to_write) >= PARALLEL_FROM else 1
             options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-            with ix.writer(limitmb=LIMIT_MB, **options) as w:
+            with ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), **options) as w:
                 for rid in to_delete:
                     w.delete_by_term("report_id", rid)
                 for rid in sorted(to_write):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT, Schema
+from whoosh.formats import Positions
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Phrase, Term
 
-from indexer.analysis import CharAnalyzer, JiebaAnalyzer, fold, query_chars
+from indexer.analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, fold, query_chars
 
 TRAD = "推進白鵝潭中心商務區建設，加快河涌整治，ＧＤＰ增長6.3%。"
 
@@ -56,3 +57,14 @@ def test_simplified_query_finds_traditional_text():
         assert len(s.search(Phrase("chars", query_chars(fold("鹅潭中心"))))) == 1
         assert len(s.search(Phrase("chars", query_chars(fold("潭中心商务区"))))) == 1
         assert len(s.search(Phrase("chars", query_chars(fold("中心潭"))))) == 0
+
+
+@given(st.text(alphabet=st.sampled_from(list("河涌發展经济发展白鹅潭ＡＢab12 .%，。")), max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_folded_positions_write_what_whooshs_positions_format_writes(text):
+    """The shortcut past Whoosh's Token objects changes the cost of indexing, not a byte."""
+    for analyzer in (JiebaAnalyzer(), CharAnalyzer()):
+        for boost in (1.0, 2.0):
+            ours = sorted(FoldedPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
+            whooshs = sorted(Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
+            assert ours == whooshs
