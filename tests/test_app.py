@@ -169,3 +169,11 @@ def test_filters_narrow_the_results(client):
     for args in ({"q": "发展 year:2017"}, {"q": "发展", "year": "2017"}, {"q": "发展 region:荔湾"}):
         data = client.get("/api/search", query_string=args).get_json()
         assert 0 < data["total"] < everything, args
+
+
+def test_warm_up_can_be_switched_off_from_the_environment(index_dir, monkeypatch):
+    from search import create_app
+
+    assert create_app({"INDEX_DIR": str(index_dir)}).extensions["search_index"].warm
+    monkeypatch.setenv("SEARCH_WARM_UP", "false")
+    assert not create_app({"INDEX_DIR": str(index_dir)}).extensions["search_index"].warm
