@@ -27,7 +27,7 @@ import opencc
 from common import percentile, shared_index
 from werkzeug.serving import make_server
 
-from indexer.analysis import fold, word_tokens
+from indexer.analysis import fold, is_traditional, word_tokens
 from indexer.schema import HEADING, PARAGRAPH
 from search import create_app
 from search.engine import CACHE, IndexHandle, matching, search
@@ -84,7 +84,7 @@ def kind_queries(blocks, n: int, rng: random.Random) -> dict[str, tuple[list[str
     paragraph each must find or None)."""
     tw2sp = opencc.OpenCC("tw2sp")
     # Traditional paragraphs (a Simplified one through tw2sp only shows OpenCC's slips)
-    taiwan = [b for b in blocks if b[2] != fold(b[2]) and fold(tw2sp.convert(b[2])) != fold(b[2])]
+    taiwan = [b for b in blocks if is_traditional(b[2]) and fold(tw2sp.convert(b[2])) != fold(b[2])]
     kinds: dict[str, tuple[list[str], list]] = {}
 
     def collect(name, pool, pick):

@@ -14,13 +14,12 @@ import os
 import re
 import threading
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import jieba
 import opencc
-from collections import defaultdict
-
 from whoosh.analysis import Token, Tokenizer
 from whoosh.formats import Positions
 
@@ -29,6 +28,7 @@ __all__ = [
     "FoldedPositions",
     "JiebaAnalyzer",
     "fold",
+    "is_traditional",
     "query_chars",
     "word_tokens",
 ]
@@ -61,6 +61,13 @@ _FOLD = _FoldTable()
 def fold(text: str) -> str:
     """Return the matching form of ``text``: same length, NFKC, lower case, Simplified."""
     return text.translate(_FOLD)
+
+
+def is_traditional(text: str) -> bool:
+    """Whether ``text`` is written in Traditional characters (over 2% of it changes when
+    folded to Simplified)."""
+    changed = sum(1 for a, b in zip(text, fold(text)) if a != b and "\u4e00" <= a <= "\u9fff")
+    return changed > len(text) * 0.02
 
 
 # --- jieba ---------------------------------------------------------------------------

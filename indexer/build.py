@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import fold, init_jieba
+from .analysis import fold, init_jieba, is_traditional
 from .reading import ReadError
 from .schema import HEADING, META, META_UID, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
@@ -67,10 +67,9 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 def _summary(report: Report) -> dict:
     text = "".join(p.text for p in report.paragraphs)
-    changed = sum(1 for a, b in zip(text, fold(text)) if a != b and "\u4e00" <= a <= "\u9fff")
     return {"digest": report.digest, "source": report.source, "title": report.title,
             "region": report.region, "year": report.year, "paragraphs": len(report.paragraphs),
-            "chars": len(text), "traditional": changed > len(text) * 0.02}
+            "chars": len(text), "traditional": is_traditional(text)}
 
 
 def report_documents(report: Report) -> Iterator[dict]:
