@@ -52,6 +52,7 @@ class IndexHandle:
         self.index_dir = index_dir
         self.warm = warm
         self._warming: tuple | None = None  # the index state being (or last) warmed
+        self._in_use = 0  # searchers handed out and not yet given back
         self._lock = threading.Lock()
         self._ix: Index | None = None
         self._path: Path | None = None
@@ -73,6 +74,16 @@ class IndexHandle:
 
     def acquire(self) -> Searcher:
         """A searcher showing the latest committed state; give it back with :meth:`release`."""
+        with self._lock:
+            self._in_use += 1
+        try:
+            return self._acquire()
+        except BaseException:
+            with self._lock:
+                self._in_use -= 1
+            raise
+
+    def _acquire(self) -> Searcher:
         ix = self._index()
         with self._lock:
             s = self._pool.pop() if self._pool else None
@@ -98,14 +109,22 @@ class IndexHandle:
 
     def _warm(self, ix: Index, state: tuple) -> None:
         """Score the index's most frequent words and characters before anyone asks: a
-        query of common words then costs dictionary lookups from its first run. Stops
-        when the index changes (a newer warm-up takes over) or the cache share is full."""
+        query of common words then costs dictionary lookups from its first run. Works
+        only while no searcher is in use (under load, the queries fill the cache and
+        should not share the CPU with this); stops when the index changes (a newer
+        warm-up takes over) or the cache share is full."""
         try:
             with ix.searcher(weighting=WEIGHTING) as s:
                 if index_state(s) != state:
                     return
+                def pause() -> None:
+                    while self._in_use and self._warming == state:
+                        time.sleep(0.01)
+
+                pause()
                 columns(s)
-                for word in frequent_words(s):
+                for word in frequent_words(s, pause):
+                    pause()
                     if self._warming != state or CACHE.size > CACHE.max_entries * WARM_SHARE:
                         return
                     matching(s, plan(parse(word)), time.perf_counter() + TIME_LIMIT)
@@ -114,6 +133,7 @@ class IndexHandle:
 
     def release(self, s: Searcher) -> None:
         with self._lock:
+            self._in_use -= 1
             ix = self._owner.pop(id(s), None)
             if ix is not None and ix is self._ix and len(self._pool) < 16:
                 self._owner[id(s)] = ix
@@ -272,17 +292,16 @@ def columns(searcher: Searcher) -> tuple[list, list]:
     return found
 
 
-def frequent_words(searcher: Searcher) -> list[str]:
-    """Jieba words, characters and bigrams found in at least ``WARM_MIN_DOCS`` paragraphs,
-    the most frequent first."""
-    reader = searcher.reader()
+def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None) -> list[str]:
+    """Jieba words (single characters among them) found in at least ``WARM_MIN_DOCS``
+    paragraphs, the most frequent first. ``pause`` is called every thousand words read."""
     found: dict[str, int] = {}
-    for field_name in ("content", "chars"):
-        for btext, info in reader.iter_field(field_name):
-            df = info.doc_frequency()
-            text = btext.decode("utf-8")
-            if df >= WARM_MIN_DOCS and any(ch.isalnum() for ch in text):
-                found[text] = max(df, found.get(text, 0))
+    for n, (btext, info) in enumerate(searcher.reader().iter_field("content")):
+        if n % 1000 == 999:
+            pause()
+        text = btext.decode("utf-8")
+        if info.doc_frequency() >= WARM_MIN_DOCS and any(ch.isalnum() for ch in text):
+            found[text] = info.doc_frequency()
     return sorted(found, key=lambda w: -found[w])
 
 

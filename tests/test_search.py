@@ -178,13 +178,21 @@ def test_score_cache_keeps_the_most_recently_used_within_its_size():
     assert cache.size <= 6
 
 
-def test_warm_up_scores_the_most_frequent_words_before_the_first_query(index_dir, monkeypatch):
-    monkeypatch.setattr(engine, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
-    CACHE.clear()
-    handle = IndexHandle(index_dir)
-    with handle.searcher() as s:
-        state, top = index_state(s), frequent_words(s)[:20]
+def _warm_ups_done() -> None:
     deadline = time.time() + 60
     while any(t.name == "warm-score-cache" for t in threading.enumerate()) and time.time() < deadline:
         time.sleep(0.05)
-    assert top and all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
+
+
+def test_warm_up_scores_the_most_frequent_words_while_no_search_runs(index_dir, monkeypatch):
+    monkeypatch.setattr(engine, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
+    _warm_ups_done()  # other handles' warm-ups of this index
+    CACHE.clear()
+    handle = IndexHandle(index_dir)
+    s = handle.acquire()  # a search in progress: the warm-up waits
+    state, top = index_state(s), frequent_words(s)[:20]
+    time.sleep(0.5)
+    assert top and not any((state, wq.Term("chars", w)) in CACHE for w in top)
+    handle.release(s)
+    _warm_ups_done()
+    assert all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
