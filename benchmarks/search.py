@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import logging
+import math
 import random
 import re
 import threading
@@ -116,16 +117,28 @@ def _typeable(q: str) -> bool:
                 not any(ch.isalnum() for ch in q) or re.match(r"(?i)(year|region|report)[:：]", q))
 
 
-def keyword_queries(blocks, n: int, rng: random.Random, tfidf: bool) -> list[tuple[str, str, str]]:
-    """2–3 keywords from one paragraph: its top TF-IDF words (jieba.analyse), or any words."""
+KEYWORDS = {
+    "jieba": "its top TF-IDF keywords by jieba.analyse",
+    "corpus": "its top TF-IDF words, IDF from the index",
+    "any": "any of its words",
+}
+
+
+def keyword_queries(searcher, blocks, n: int, rng: random.Random, mode: str) -> list[tuple[str, str, str]]:
+    """2–3 keywords from one paragraph, chosen as ``KEYWORDS[mode]`` says."""
+    docs = searcher.doc_count()
     out = []
     while len(out) < n:
         rid, bid, text = rng.choice(blocks)
-        if tfidf:
+        words = [w for w, _, _, _ in word_tokens(fold(text), search_mode=False) if len(w) >= 2 and not w.isdigit()]
+        if mode == "jieba":
             words = jieba.analyse.extract_tags(text, topK=3)
+        elif mode == "corpus":
+            tf = {w: words.count(w) for w in set(words)}
+            idf = {w: math.log(docs / (1 + searcher.doc_frequency("content", w))) for w in tf}
+            words = sorted(tf, key=lambda w: (-tf[w] * idf[w], w))[:3]
         else:
-            words = list(dict.fromkeys(w for w, _, _, _ in word_tokens(fold(text), search_mode=False)
-                                       if len(w) >= 2 and not w.isdigit()))
+            words = list(dict.fromkeys(words))
         if len(words) < 3:
             continue
         out.append((rid, bid, " ".join(rng.sample(words, rng.choice([2, 3])))))
@@ -253,8 +266,8 @@ def main() -> None:
     print(f"recall, the same strings in the other script: {recall(searcher, blocks, other):.4f}")
     for kind, (queries, sources) in kind_queries(blocks, args.samples, rng).items():
         print(f"recall, {kind}: {recall(searcher, blocks, queries, sources):.4f} ({len(queries)} queries)")
-    for tfidf, label in ((True, "its top TF-IDF keywords"), (False, "any of its words")):
-        mrr = mean_reciprocal_rank(searcher, keyword_queries(blocks, args.samples, rng, tfidf))
+    for mode, label in KEYWORDS.items():
+        mrr = mean_reciprocal_rank(searcher, keyword_queries(searcher, blocks, args.samples, rng, mode))
         print(f"mean reciprocal rank, 2-3 of a paragraph's words ({label}): {mrr:.3f}")
     handle.release(searcher)
     queries = mixed_queries(blocks, args.queries, random.Random(2026))
