@@ -215,7 +215,10 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
             # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
             procs = min(os.cpu_count() or 1, 4) if len(to_write) >= PARALLEL_FROM else 1
             options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-            with ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), **options) as w:
+            # Separate segment files, not Whoosh's compound file: a reader of a compound
+            # segment copies its postings into memory (150 MB per searcher on the shared
+            # set), a reader of separate files reads them from the file.
+            with ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), compound=False, **options) as w:
                 for rid in to_delete:
                     w.delete_by_term("report_id", rid)
                 for rid in sorted(to_write):

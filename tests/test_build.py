@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,17 @@ def test_an_index_that_cannot_be_opened_is_rebuilt_and_the_app_says_so(corpus, t
     assert result.exit_code == 0 and "rebuilding" in result.output and "1 added" in result.output
 
     assert total(create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client(), "河涌") > 0
+
+
+def test_a_searcher_reads_the_index_files_instead_of_copying_them(index_dir):
+    """Whoosh's compound segments are copied into memory by every searcher (the server
+    holds one per thread); separate segment files are read in place."""
+    size = sum(p.stat().st_size for p in current_path(index_dir).iterdir())
+    ix = open_current(index_dir)
+    tracemalloc.start()
+    try:
+        with ix.searcher():
+            used = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert used < size / 4, (used, size)
