@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -57,6 +58,8 @@ class IndexHandle:
         self._ix: Index | None = None
         self._path: Path | None = None
         self._pool: list[Searcher] = []  # idle searchers of the current generation
+        # Idle searchers hold open files: close them when the handle goes (or on close()).
+        self.close = weakref.finalize(self, _close_all, self._pool)
         self._owner: dict[int, Index] = {}  # searcher -> the index (generation) it reads
 
     def _index(self) -> Index:
@@ -66,7 +69,8 @@ class IndexHandle:
         with self._lock:
             if self._ix is None or path != self._path:
                 self._ix, self._path = open_current(self.index_dir), path
-                old, self._pool = self._pool, []
+                old = self._pool[:]
+                self._pool.clear()
                 for s in old:
                     self._owner.pop(id(s), None)
                     s.close()
@@ -148,6 +152,11 @@ class IndexHandle:
             yield s
         finally:
             self.release(s)
+
+
+def _close_all(searchers: list[Searcher]) -> None:
+    while searchers:
+        searchers.pop().close()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import time
@@ -196,3 +197,13 @@ def test_warm_up_scores_the_most_frequent_words_while_no_search_runs(index_dir, 
     handle.release(s)
     _warm_ups_done()
     assert all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
+
+
+def test_a_handle_going_away_closes_its_idle_searchers(index_dir):
+    handle = IndexHandle(index_dir, warm=False)
+    s = handle.acquire()
+    handle.release(s)
+    assert not s.is_closed
+    del handle
+    gc.collect()
+    assert s.is_closed
