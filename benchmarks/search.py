@@ -42,8 +42,9 @@ QUERIES = ["民生", "营商环境", "河涌", "荔湾", "互联网", "地铁", 
 
 
 def all_blocks(searcher) -> list[tuple[str, str, str]]:
-    return [(d["report_id"], d["block_id"], d["text"]) for kind in (PARAGRAPH, HEADING)
-            for d in searcher.documents(kind=kind)]
+    """Every paragraph and heading, in a fixed order (document numbers vary between builds)."""
+    return sorted((d["report_id"], d["block_id"], d["text"]) for kind in (PARAGRAPH, HEADING)
+                  for d in searcher.documents(kind=kind))
 
 
 def random_queries(blocks, n: int, rng: random.Random) -> list[str]:
