@@ -161,12 +161,6 @@ CONTENT_BOOST = 2.0  # the query is a whole jieba word there, not just a substri
 HEADING_BOOST = 1.5
 
 
-def _phrase(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
-    if len(terms) == 1:
-        return wq.Term(field_name, terms[0], boost=boost)
-    return wq.Phrase(field_name, terms, boost=boost)
-
-
 def _all_of(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
     """Every term anywhere in the field: a phrase without its position check. Only used
     to add to the score, where checking positions for every candidate costs more (Whoosh
@@ -177,8 +171,10 @@ def _all_of(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
     return wq.And([wq.Term(field_name, t) for t in terms], boost=boost)
 
 
-def _chars(s: str, field_name: str = "chars", boost: float = 1.0) -> wq.Query:
-    return _phrase(field_name, query_chars(s), boost)
+def _chars(s: str, field_name: str = "chars") -> wq.Query:
+    """``s`` as a substring: a phrase of its bigrams (or its one character)."""
+    terms = query_chars(s)
+    return wq.Term(field_name, terms[0]) if len(terms) == 1 else wq.Phrase(field_name, terms)
 
 
 def _required(term: str) -> wq.Query:
