@@ -195,6 +195,15 @@ def mixed_queries(blocks, n: int, rng: random.Random) -> list[str]:
     return out
 
 
+def private_mb() -> float:
+    """This process's private resident memory (Linux), in MB."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return float("nan")
+    kb = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("RssAnon")), "nan")
+    return float(kb) / 1024
+
+
 def wait_for_warm_up(started: float) -> float:
     """Seconds until the score cache's warm-up thread has finished."""
     while any(t.name == "warm-score-cache" for t in threading.enumerate()):
@@ -208,7 +217,7 @@ def latency_in_process(index: Path, queries: list[str]) -> list[float]:
     handle = IndexHandle(index)
     handle.release(handle.acquire())
     print(f"warm-up of the score cache: {wait_for_warm_up(started):.1f} s, "
-          f"{CACHE.size} document scores")
+          f"{CACHE.size} document scores; process memory {private_mb():.0f} MB")
     times = []
     for q in queries:
         started = time.perf_counter()
