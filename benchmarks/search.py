@@ -31,8 +31,9 @@ from werkzeug.serving import make_server
 from indexer.analysis import fold, is_traditional, word_tokens
 from indexer.schema import HEADING, PARAGRAPH
 from search import create_app
-from search.engine import CACHE, IndexHandle, matching, search
+from search.engine import IndexHandle, search
 from search.query import parse, plan
+from search.scoring import CACHE, matching
 
 QUERIES = ["民生", "营商环境", "河涌", "荔湾", "互联网", "地铁", "的", "河", "6.3%", "PM2.5", "GDP",
            "经济 发展", '"经济 发展"', "改革 -农村", "创新 OR 改革", "year:2017 改革",

@@ -8,9 +8,8 @@ import logging
 import threading
 import time
 import weakref
-from array import array
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,7 @@ from urllib.parse import quote
 
 import opencc
 from markupsafe import Markup
-from whoosh import query as wq
-from whoosh import scoring
-from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
+from whoosh.collectors import TimeLimit
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
@@ -29,12 +26,14 @@ from indexer.schema import REPORT
 from indexer.store import IndexMissing, current_path, open_current, read_meta
 from indexer.structure import Report
 
-from .query import ParsedQuery, Plan, QueryError, needles, parse, plan
+from . import scoring
+from .query import ParsedQuery, QueryError, needles, parse, plan
+from .scoring import WEIGHTING, columns, frequent_words, index_state, matching, part_scores
 from .snippets import match_spans, snippet_html
 
 MAX_PER_PAGE = 100
-WEIGHTING = scoring.BM25F()  # every score the engine computes (and caches) uses this
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
+WARM_SHARE = 0.6  # of the score cache filled ahead of queries with the index's most frequent words
 
 
 class IndexHandle:
@@ -46,7 +45,8 @@ class IndexHandle:
     every build within one request, without a restart.
 
     With ``warm``, each index state's most frequent words are scored into the
-    :class:`ScoreCache` by a background thread as soon as a searcher first reads it.
+    score cache (:class:`search.scoring.ScoreCache`) by a background thread as soon as a
+    searcher first reads it.
     """
 
     def __init__(self, index_dir: Path, warm: bool = True):
@@ -129,7 +129,7 @@ class IndexHandle:
                 columns(s)
                 for word in frequent_words(s, pause):
                     pause()
-                    if self._warming != state or CACHE.size > CACHE.max_entries * WARM_SHARE:
+                    if self._warming != state or scoring.CACHE.size > scoring.CACHE.max_entries * WARM_SHARE:
                         return
                     matching(s, plan(parse(word)), time.perf_counter() + TIME_LIMIT)
         except Exception:  # warming only saves time; a query will score what it needs
@@ -202,218 +202,6 @@ def report_url(report_id: str, block_id: str | None = None) -> str:
 SORTS = ("relevance", "newest", "oldest")
 
 
-CACHE_ENTRIES = 4_000_000  # document scores kept across queries: 12 bytes each, about 50 MB
-WARM_SHARE = 0.6  # of the cache filled ahead of queries with the index's most frequent words
-WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
-
-
-class ScoreCache:
-    """Query parts' scores per index state, least recently used first out.
-
-    The expensive parts of a query are its frequent words, and those are the words that
-    recur across queries: scored once, they cost a dictionary lookup afterwards. Keys hold
-    the index state (segments and their deletions), so a build never serves stale scores.
-    Scores are kept as two arrays (document numbers, scores), a tenth of a dict's memory.
-    """
-
-    def __init__(self, max_entries: int = CACHE_ENTRIES):
-        self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._data: OrderedDict = OrderedDict()
-        self.size = 0
-
-    def get(self, key, compute: Callable[[], dict[int, float]]) -> dict[int, float]:
-        with self._lock:
-            found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-        if found is not None:
-            return dict(zip(*found))
-        scores = compute()
-        value = (array("i", scores.keys()), array("d", scores.values()))
-        with self._lock:
-            if key not in self._data:
-                self._data[key] = value
-                self.size += len(scores) + 1
-                while self.size > self.max_entries and len(self._data) > 1:
-                    _, (old, _) = self._data.popitem(last=False)
-                    self.size -= len(old) + 1
-        return scores
-
-    def __contains__(self, key) -> bool:
-        with self._lock:
-            return key in self._data
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.size = 0
-
-
-CACHE = ScoreCache()
-
-
-def index_state(searcher: Searcher) -> tuple:
-    """What identifies the documents a searcher sees: its segments and their deletions."""
-    return tuple((r.segment().segment_id(), r.segment().deleted_count())
-                 for r, _ in searcher.reader().leaf_readers())
-
-
-class _ScoreMap(ScoredCollector):
-    """Collects every matching document with its score."""
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.scores: dict[int, float] = {}
-
-    def _collect(self, global_docnum: int, score: float) -> int:
-        self.scores[global_docnum] = score
-        return 0
-
-    def results(self) -> dict[int, float]:
-        return self.scores
-
-
-def _scores(searcher: Searcher, q, deadline: float) -> dict[int, float]:
-    remaining = deadline - time.perf_counter()
-    if remaining <= 0:
-        raise TimeLimit
-    collector = _ScoreMap()
-    searcher.search_with_collector(q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False),
-                                   context=searcher.context(weighting=WEIGHTING))
-    return collector.scores
-
-
-_columns_lock = threading.Lock()
-_columns: dict[tuple, tuple[list, list]] = {}
-
-
-def columns(searcher: Searcher) -> tuple[list, list]:
-    """Year and region of every document, by document number (for the latest state read)."""
-    state = index_state(searcher)
-    found = _columns.get(state)
-    if found is None:
-        reader = searcher.reader()
-        found = list(reader.column_reader("year")), list(reader.column_reader("region"))
-        with _columns_lock:
-            _columns.clear()
-            _columns[state] = found
-    return found
-
-
-def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None) -> list[str]:
-    """Jieba words (single characters among them) found in at least ``WARM_MIN_DOCS``
-    paragraphs, the most frequent first. ``pause`` is called every thousand words read."""
-    found: dict[str, int] = {}
-    for n, (btext, info) in enumerate(searcher.reader().iter_field("content")):
-        if n % 1000 == 999:
-            pause()
-        text = btext.decode("utf-8")
-        if info.doc_frequency() >= WARM_MIN_DOCS and any(ch.isalnum() for ch in text):
-            found[text] = info.doc_frequency()
-    return sorted(found, key=lambda w: -found[w])
-
-
-def _sum(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
-    """Documents in both, scores added."""
-    if len(a) > len(b):
-        a, b = b, a
-    return {d: s + b[d] for d, s in a.items() if d in b}
-
-
-def phrase_docs(searcher: Searcher, field_name: str, words: list[str], candidates: list[int],
-                deadline: float) -> list[int]:
-    """The candidates (sorted documents that have every word) where the words stand one
-    after the other. Overlapping words (the bigrams of a string) need not all be read:
-    every second one and the last cover the string."""
-    if not candidates:
-        return []
-    cover = sorted({*range(0, len(words), 2), len(words) - 1})
-    reader = searcher.reader()
-    matchers = [(i, reader.postings(field_name, words[i])) for i in cover]
-    found = []
-    for n, d in enumerate(candidates):
-        if n % 256 == 255 and time.perf_counter() > deadline:
-            raise TimeLimit
-        starts: set[int] | None = None
-        for i, m in matchers:
-            m.skip_to(d)
-            here = {p - i for p in m.value_as("positions")}
-            starts = here if starts is None else starts & here
-            if not starts:
-                break
-        if starts:
-            found.append(d)
-    return found
-
-
-def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
-    """Documents in either, scores added."""
-    if len(a) < len(b):
-        a, b = b, a
-    out = dict(a)
-    for d, sc in b.items():
-        out[d] = out.get(d, 0.0) + sc
-    return out
-
-
-def _part(searcher: Searcher, state: tuple, q, deadline: float) -> dict[int, float]:
-    """The documents matching one query part, with scores; from the cache when it can.
-
-    Boosts, And and Or are applied here to cached scores, as Whoosh would (a boost
-    multiplies, And and Or add up the matching subqueries' scores): a query's words are
-    each scored once, whatever else they are combined with.
-    """
-    if q.boost != 1.0:
-        return {d: sc * q.boost for d, sc in _part(searcher, state, q.with_boost(1.0), deadline).items()}
-    if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
-        subs = [_part(searcher, state, sub, deadline) for sub in q.subqueries]
-        combined = subs[0]
-        for sub in subs[1:]:
-            combined = _sum(combined, sub) if isinstance(q, wq.And) else _union(combined, sub)
-        return combined
-    if isinstance(q, wq.Phrase):
-        return CACHE.get((state, q), lambda: _phrase(searcher, state, q, deadline))
-    return CACHE.get((state, q), lambda: _scores(searcher, q, deadline))
-
-
-def _phrase(searcher: Searcher, state: tuple, q: wq.Phrase, deadline: float) -> dict[int, float]:
-    """Whoosh scores a phrase as the sum of its terms' scores; its own matcher checks the
-    positions of every term in every document that has them all. Here the candidates come
-    from the (cached) terms and only a covering subset of the terms' positions is read:
-    half the work for a phrase of bigrams."""
-    terms = [_part(searcher, state, wq.Term(q.fieldname, w), deadline) for w in q.words]
-    candidates = set(min(terms, key=len)).intersection(*terms)
-    found = phrase_docs(searcher, q.fieldname, q.words, sorted(candidates), deadline)
-    return {d: sum(t[d] for t in terms) for d in found}
-
-
-def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
-    """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
-    state = index_state(searcher)
-
-    def part(q) -> dict[int, float]:
-        return _part(searcher, state, q, deadline)
-
-    result: dict[int, float] | None = None
-    for group in plan.required:
-        either = part(group[0] if len(group) == 1 else wq.Or(group))
-        result = either if result is None else _sum(result, either)
-    assert result is not None
-    if plan.excluded:
-        out = set().union(*(part(q).keys() for q in plan.excluded))
-        result = {d: sc for d, sc in result.items() if d not in out}
-    if plan.filter is not None:
-        allowed = CACHE.get((state, "filter", plan.filter),
-                            lambda: dict.fromkeys(searcher.docs_for_query(plan.filter), 0.0))
-        result = {d: sc for d, sc in result.items() if d in allowed}
-    for q in plan.optional:
-        scores = part(q)
-        for d in result.keys() & scores.keys():
-            result[d] += scores[d]
-    return result
-
-
 def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
            sort: str = "relevance", facets: bool = False) -> SearchResult:
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
@@ -425,7 +213,7 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
     p = plan(parsed)
     try:
         found = matching(searcher, p, deadline)
-        exact = set() if p.exact is None else _part(searcher, index_state(searcher), p.exact, deadline).keys()
+        exact = set() if p.exact is None else part_scores(searcher, index_state(searcher), p.exact, deadline).keys()
     except TimeLimit:
         raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
                          "use fewer or more specific words") from None

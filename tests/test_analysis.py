@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT, Schema
-from whoosh.formats import Positions
 from whoosh.filedb.filestore import RamStorage
+from whoosh.formats import Positions
 from whoosh.query import Phrase, Term
 
 from indexer.analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, fold, query_chars

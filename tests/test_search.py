@@ -16,9 +16,10 @@ from whoosh import query as wq
 from indexer.analysis import fold
 from indexer.build import build
 from indexer.schema import HEADING, PARAGRAPH
-from search import engine
-from search.engine import CACHE, IndexHandle, ScoreCache, frequent_words, index_state, matching, search
+from search import scoring
+from search.engine import IndexHandle, search
 from search.query import needles, parse, plan
+from search.scoring import CACHE, ScoreCache, frequent_words, index_state, matching
 from search.snippets import match_spans
 
 S2T, T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
@@ -186,7 +187,7 @@ def _warm_ups_done() -> None:
 
 
 def test_warm_up_scores_the_most_frequent_words_while_no_search_runs(index_dir, monkeypatch):
-    monkeypatch.setattr(engine, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
+    monkeypatch.setattr(scoring, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
     _warm_ups_done()  # other handles' warm-ups of this index
     CACHE.clear()
     handle = IndexHandle(index_dir)
