@@ -32,14 +32,14 @@ def indexer(*args: str) -> subprocess.CompletedProcess:
 
 
 def shared_index(path: Path | None) -> Path:
-    """An index of all shared reports: ``path`` if given (built there if missing)."""
+    """An up-to-date index of all shared reports, in ``path`` if given. The build is a no-op
+    when the index is current, and rebuilds one written by an older schema."""
     path = path or Path(tempfile.gettempdir()) / "gov-report-bench-index"
     corpus = Path(tempfile.gettempdir()) / "gov-report-bench-corpus"
     if not corpus.exists():
         copy_corpus(corpus)
-    if not (path / "current").exists():
-        print(f"building the benchmark index in {path} …", file=sys.stderr)
-        indexer("build", "--corpus", str(corpus), "--index", str(path))
+    print(f"bringing the benchmark index in {path} up to date …", file=sys.stderr)
+    indexer("build", "--corpus", str(corpus), "--index", str(path))
     return path
 
 

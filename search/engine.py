@@ -121,6 +121,7 @@ class IndexHandle:
             with ix.searcher(weighting=WEIGHTING) as s:
                 if index_state(s) != state:
                     return
+
                 def pause() -> None:
                     while self._in_use and self._warming == state:
                         time.sleep(0.01)
@@ -268,14 +269,14 @@ class Suggestion:
     drop_filters: bool = False
 
 
-_s2t, _t2s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+TO_SCRIPT = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2t")}  # Simplified, Traditional
 
 
 def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery) -> list[Suggestion]:
     """What to try when nothing was found: the other script, a spelling from the index's own
     words (Whoosh's corrector), the query without one of its words, without its filters."""
     out: list[Suggestion] = []
-    other = _t2s.convert(text) if fold(text) != text else _s2t.convert(text)
+    other = TO_SCRIPT["s" if fold(text) != text else "t"].convert(text)
     if other != text:
         out.append(Suggestion(f"换用{'简体' if fold(text) != text else '繁体'}：{other}", other))
     corrected = text

@@ -145,32 +145,6 @@ def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
     return out
 
 
-def phrase_docs(searcher: Searcher, field_name: str, words: list[str], candidates: list[int],
-                deadline: float) -> list[int]:
-    """The candidates (sorted documents that have every word) where the words stand one
-    after the other. Overlapping words (the bigrams of a string) need not all be read:
-    every second one and the last cover the string."""
-    if not candidates:
-        return []
-    cover = sorted({*range(0, len(words), 2), len(words) - 1})
-    reader = searcher.reader()
-    matchers = [(i, reader.postings(field_name, words[i])) for i in cover]
-    found = []
-    for n, d in enumerate(candidates):
-        if n % 256 == 255 and time.perf_counter() > deadline:
-            raise TimeLimit
-        starts: set[int] | None = None
-        for i, m in matchers:
-            m.skip_to(d)
-            here = {p - i for p in m.value_as("positions")}
-            starts = here if starts is None else starts & here
-            if not starts:
-                break
-        if starts:
-            found.append(d)
-    return found
-
-
 def part_scores(searcher: Searcher, state: tuple, q, deadline: float) -> dict[int, float]:
     """The documents matching one query part, with scores; from the cache when it can.
 
@@ -194,12 +168,29 @@ def part_scores(searcher: Searcher, state: tuple, q, deadline: float) -> dict[in
 def _phrase(searcher: Searcher, state: tuple, q: wq.Phrase, deadline: float) -> dict[int, float]:
     """Whoosh scores a phrase as the sum of its terms' scores; its own matcher checks the
     positions of every term in every document that has them all. Here the candidates come
-    from the (cached) terms and only a covering subset of the terms' positions is read:
-    half the work for a phrase of bigrams."""
+    from the (cached) terms, and only a covering subset of the terms' positions is read:
+    for overlapping terms (the bigrams of a string) every second one and the last."""
     terms = [part_scores(searcher, state, wq.Term(q.fieldname, w), deadline) for w in q.words]
-    candidates = set(min(terms, key=len)).intersection(*terms)
-    found = phrase_docs(searcher, q.fieldname, q.words, sorted(candidates), deadline)
-    return {d: sum(t[d] for t in terms) for d in found}
+    candidates = sorted(set(min(terms, key=len)).intersection(*terms))
+    if not candidates:
+        return {}
+    cover = sorted({*range(0, len(q.words), 2), len(q.words) - 1})
+    reader = searcher.reader()
+    matchers = [(i, reader.postings(q.fieldname, q.words[i])) for i in cover]
+    found = {}
+    for n, d in enumerate(candidates):
+        if n % 256 == 255 and time.perf_counter() > deadline:
+            raise TimeLimit
+        starts: set[int] | None = None
+        for i, m in matchers:
+            m.skip_to(d)
+            here = {p - i for p in m.value_as("positions")}
+            starts = here if starts is None else starts & here
+            if not starts:
+                break
+        if starts:
+            found[d] = sum(t[d] for t in terms)
+    return found
 
 
 def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import opencc
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest
 
@@ -83,18 +82,15 @@ def reports():
     return render_template("reports.html", grouped=dict(sorted(grouped.items())))
 
 
-_SCRIPTS = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2t")}
-
-
 @pages.get("/reports/<path:report_id>")
 def report(report_id: str):
     found = engine.load_report(_searcher(), report_id)
     if found is None:
         abort(404, f"There is no report {report_id!r}.")
     script = request.args.get("script", "")
-    if script and script not in _SCRIPTS:
+    if script and script not in engine.TO_SCRIPT:
         abort(400, "'script' must be s (Simplified) or t (Traditional).")
-    convert = _SCRIPTS[script].convert if script else (lambda t: t)
+    convert = engine.TO_SCRIPT[script].convert if script else (lambda t: t)
     text, parsed = query_args(request.args)
     marks = needles(parsed)
     blocks, matches = [], 0
