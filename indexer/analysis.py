@@ -14,21 +14,25 @@ import os
 import re
 import threading
 import unicodedata
-from collections import defaultdict
+import warnings
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
 import opencc
 from whoosh.analysis import Token, Tokenizer
-from whoosh.formats import Positions
+from whoosh.formats import Existence, Positions
 
 __all__ = [
     "CharAnalyzer",
     "FoldedPositions",
     "JiebaAnalyzer",
+    "KeywordRanks",
     "fold",
     "is_traditional",
+    "keywords",
     "query_chars",
     "word_tokens",
 ]
@@ -104,6 +108,21 @@ def _is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
+_last_cut: tuple[str, list] = ("", [])  # the last text jieba cut, and its words
+
+
+def _cut(folded: str) -> list[tuple[str, int, int]]:
+    """jieba's words of ``folded`` with offsets. The last text's cut is kept: indexing
+    cuts each paragraph for two fields (words, keywords), one after the other."""
+    global _last_cut
+    text, words = _last_cut
+    if text != folded:
+        init_jieba()
+        words = list(jieba.tokenize(folded, HMM=True))
+        _last_cut = (folded, words)
+    return words
+
+
 def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, int, int, int]]:
     """Yield ``(word, position, start, end)`` for the jieba words of folded text.
 
@@ -111,10 +130,8 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
     not yielded, so a phrase never matches across it). In search mode the dictionary
     words inside a longer word are yielded too, at the position of the longer word.
     """
-    init_jieba()
-    freq = jieba.dt.FREQ
     pos = -1
-    for word, start, end in jieba.tokenize(folded, HMM=True):
+    for word, start, end in _cut(folded):
         if word.isspace():
             continue
         pos += 1
@@ -122,11 +139,36 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
             continue
         yield word, pos, start, end
         if search_mode and len(word) > 2:
+            freq = jieba.dt.FREQ
             for n in (2, 3):
                 for i in range(len(word) - n + 1):
                     gram = word[i : i + n]
                     if gram != word and freq.get(gram):
                         yield gram, pos, start + i, start + i + n
+
+
+KEYWORDS = 50  # a paragraph's keywords kept in the index
+
+
+@lru_cache(maxsize=1)
+def _tfidf():
+    """jieba's keyword extractor (its IDF table loads on import: only indexing needs it)."""
+    with warnings.catch_warnings():  # jieba reads idf.txt without closing the file
+        warnings.simplefilter("ignore", ResourceWarning)
+        import jieba.analyse
+    return jieba.analyse.default_tfidf
+
+
+def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
+    """The paragraph's words of two or more characters, the most telling first: by TF-IDF
+    as ``jieba.analyse.extract_tags`` ranks them, with jieba's inverse document
+    frequencies (from a general corpus, so a paragraph's keywords do not change as
+    reports are added) and stop words; equal weights keep the order of first sight."""
+    tfidf = _tfidf()
+    counts = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=False)
+                     if len(w) >= 2 and w not in tfidf.stop_words)
+    idf, median = tfidf.idf_freq, tfidf.median_idf
+    return sorted(counts, key=lambda w: -counts[w] * idf.get(w, median))[:limit]
 
 
 def char_tokens(folded: str) -> Iterator[tuple[str, int, int, int]]:
@@ -245,6 +287,15 @@ class FoldedPositions(Positions):
 
 
 _ONCE: dict[int, bytes] = {}  # a single position -> its encoded posting value
+
+
+class KeywordRanks(Existence):
+    """The format of the keywords field: each of a paragraph's :func:`keywords` once, its
+    posting weight its rank (1 for the most telling word)."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        for rank, word in enumerate(keywords(fold(value)), 1):
+            yield word, 1, float(rank), b""
 
 
 def JiebaAnalyzer() -> JiebaTokenizer:

@@ -85,7 +85,8 @@ def report_documents(report: Report) -> Iterator[dict]:
             continue  # its words are the lead of the next paragraph, indexed there
         doc = {**base, "uid": f"{report.id}#{block.id}", "kind": block.kind,
                "block_id": block.id, "order": order, "section": block.section_path,
-               "text": block.text, "content": block.text, "chars": block.text}
+               "text": block.text, "content": block.text, "chars": block.text,
+               "keywords": block.text}
         if block.kind == HEADING:
             doc["heading"] = block.text
         elif block.lead:

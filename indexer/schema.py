@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
-from .analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer
+from .analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, KeywordRanks
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -62,6 +62,8 @@ def make_schema() -> Schema:
         section=STORED(),  # the section path, a list of headings
         text=STORED(),
         content=_text(JiebaAnalyzer()),
+        # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
+        keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
         chars=_text(CharAnalyzer()),
         heading=_text(CharAnalyzer()),
         digest=STORED(),

@@ -28,7 +28,7 @@ from indexer.structure import Report
 
 from . import scoring
 from .query import ParsedQuery, QueryError, needles, parse, plan
-from .scoring import WEIGHTING, columns, frequent_words, index_state, matching, part_scores
+from .scoring import NOT_ABOUT, WEIGHTING, about, columns, frequent_words, index_state, matching, part_scores
 from .snippets import match_spans, snippet_html
 
 MAX_PER_PAGE = 100
@@ -132,7 +132,9 @@ class IndexHandle:
                     pause()
                     if self._warming != state or scoring.CACHE.size > scoring.CACHE.max_entries * WARM_SHARE:
                         return
-                    matching(s, plan(parse(word)), time.perf_counter() + TIME_LIMIT)
+                    p = plan(parse(word))
+                    matching(s, p, time.perf_counter() + TIME_LIMIT)
+                    about(s, p)
         except Exception:  # warming only saves time; a query will score what it needs
             logging.getLogger(__name__).exception("warming the score cache failed")
 
@@ -208,13 +210,15 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
     the number of matching paragraphs per year and per region). By relevance, paragraphs
     holding the query exactly as typed (its words side by side, in its own wording) come
-    first, then the higher score, then the newer report."""
+    first, then those more about the query (:func:`search.scoring.about`), then the higher
+    score, then the newer report."""
     started = time.perf_counter()
     deadline = started + TIME_LIMIT
     p = plan(parsed)
     try:
         found = matching(searcher, p, deadline)
         exact = set() if p.exact is None else part_scores(searcher, index_state(searcher), p.exact, deadline).keys()
+        ranks = about(searcher, p)
     except TimeLimit:
         raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
                          "use fewer or more specific words") from None
@@ -223,7 +227,9 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
 
     def key(d):  # the largest first; reports without a year last
         year = sign * years[d] if years[d] else float("-inf")
-        return (d in exact, found[d], year, -d) if sort == "relevance" else (year, found[d], -d)
+        if sort != "relevance":
+            return (year, found[d], -d)
+        return (d in exact, -ranks.get(d, NOT_ABOUT), found[d], year, -d)
 
     top = heapq.nlargest(page * per_page, found, key=key)[(page - 1) * per_page:]
     marks = needles(parsed)

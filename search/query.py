@@ -182,12 +182,17 @@ def _required(term: str) -> wq.Query:
     return wq.Or([_chars(v) for v in variants(term)])
 
 
+def _words(variant: str) -> list[str]:
+    """The jieba words of a folded variant, as the content field indexes them whole."""
+    return [w for w, _, _, _ in word_tokens(variant, search_mode=False)]
+
+
 def _scored(term: str) -> list[wq.Query]:
     """Where the term is made of whole jieba words, or in a heading: these only add to
     the score."""
     out = []
     for v in variants(term):
-        words = [w for w, _, _, _ in word_tokens(v, search_mode=False)]
+        words = _words(v)
         if words:
             out.append(_all_of("content", words, CONTENT_BOOST))
         out.append(_all_of("heading", query_chars(v), HEADING_BOOST))
@@ -205,22 +210,27 @@ class Plan:
     optional: list[wq.Query]  # add to the score of the documents that match
     filter: wq.Query | None  # restricts, does not score
     exact: wq.Query | None = None  # the query exactly as typed: these documents rank first
+    # per group, each variant's words of two or more characters (see search.scoring.about)
+    about: list[list[tuple[str, ...]]] = field(default_factory=list)
 
 
 def plan(parsed: ParsedQuery) -> Plan:
     """Every group's substring phrase required (minus exclusions and outside the filters);
     whole words and headings add to the score; the query as typed (its words side by side,
-    own wording, when it has no OR) marks the paragraphs that rank first."""
+    own wording, when it has no OR) marks the paragraphs that rank first; the groups'
+    words are looked up among the paragraphs' keywords."""
     if parsed.groups:
         required = [[_required(t) for t in g] for g in parsed.groups]
     else:
         required = [[wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])]]
     as_typed = "".join(fold(g[0]) for g in parsed.groups if len(g) == 1)
     exact = _chars(as_typed) if as_typed.strip() and all(len(g) == 1 for g in parsed.groups) else None
+    about = [[words for t in g for v in variants(t) if (words := tuple(w for w in _words(v) if len(w) > 1))]
+             for g in parsed.groups]
     return Plan(required=required,
                 excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
                 optional=[q for t in parsed.terms for q in _scored(t)],
-                filter=filter_query(parsed), exact=exact)
+                filter=filter_query(parsed), exact=exact, about=[g for g in about if g])
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:

@@ -19,6 +19,8 @@ from .query import Plan
 WEIGHTING = scoring.BM25F()  # every score computed (and cached) here uses this
 CACHE_ENTRIES = 4_000_000  # document scores kept across queries: 12 bytes each, about 50 MB
 WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
+TOP_KEYWORDS = 3  # a word among a paragraph's first this many keywords: what it is about
+NOT_ABOUT = float("inf")  # the rank of a word that is not among a paragraph's keywords
 
 
 class ScoreCache:
@@ -217,3 +219,40 @@ def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float
         for d in result.keys() & scores.keys():
             result[d] += scores[d]
     return result
+
+
+def _keyword_ranks(searcher: Searcher, word: str) -> dict[int, float]:
+    """The documents that have ``word`` among their keywords, with its rank there."""
+    reader = searcher.reader()
+    if ("keywords", word) not in reader:
+        return {}
+    m = reader.postings("keywords", word)
+    found = {}
+    while m.is_active():
+        found[m.id()] = m.weight()
+        m.next()
+    return found
+
+
+def about(searcher: Searcher, plan: Plan) -> dict[int, float]:
+    """How much each document is about the query: the rank among its keywords (see
+    :func:`indexer.analysis.keywords`) of the query word that ranks lowest there, any
+    rank up to ``TOP_KEYWORDS`` counted as that. A query group's best variant counts; a
+    document without every group among its keywords is left out (it is ``NOT_ABOUT``).
+
+    Relevance sorts on this before the score: of the paragraphs that hold the words,
+    those that are about them come first. BM25 alone, which saturates term frequency and
+    favours short text, puts short passages that merely mention the words above the
+    paragraph that is about them."""
+    state = index_state(searcher)
+    result: dict[int, float] | None = None
+    for group in plan.about:
+        best: dict[int, float] = {}
+        for words in group:
+            ranks = [CACHE.get((state, "keywords", w), lambda w=w: _keyword_ranks(searcher, w)) for w in words]
+            for d in set(min(ranks, key=len)).intersection(*ranks):
+                best[d] = min(best.get(d, NOT_ABOUT), max(r[d] for r in ranks))
+        result = best if result is None else {d: max(r, result[d]) for d, r in best.items() if d in result}
+        if not result:
+            break
+    return {d: max(r, TOP_KEYWORDS) for d, r in (result or {}).items()}

@@ -9,7 +9,9 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.formats import Positions
 from whoosh.query import Phrase, Term
 
-from indexer.analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, fold, query_chars
+from indexer.analysis import KEYWORDS, CharAnalyzer, FoldedPositions, JiebaAnalyzer, fold, query_chars
+
+from .conftest import SEED
 
 TRAD = "推進白鵝潭中心商務區建設，加快河涌整治，ＧＤＰ增長6.3%。"
 
@@ -68,3 +70,18 @@ def test_folded_positions_write_what_whooshs_positions_format_writes(text):
             ours = sorted(FoldedPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
             whooshs = sorted(Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
             assert ours == whooshs
+
+
+def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():
+    """A paragraph's keywords (indexed with their rank, for ranking by what a paragraph is
+    about) are jieba.analyse's TF-IDF keywords of its folded text, in the same order."""
+    from indexer.analysis import _tfidf, keywords
+
+    extractor = _tfidf()
+    text = SEED.read_text(encoding="utf-8")
+    paragraphs = [fold(p) for p in text.splitlines() if len(p) > 40][:40]
+    assert len(paragraphs) == 40
+    for p in paragraphs:
+        expected = [w for w in extractor.extract_tags(p, topK=None) if any(ch.isalnum() for ch in w)]
+        assert keywords(p, limit=None) == expected
+        assert keywords(p) == expected[:KEYWORDS]
