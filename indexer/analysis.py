@@ -291,10 +291,17 @@ _ONCE: dict[int, bytes] = {}  # a single position -> its encoded posting value
 
 class KeywordRanks(Existence):
     """The format of the keywords field: each of a paragraph's :func:`keywords` once, its
-    posting weight its rank (1 for the most telling word)."""
+    posting weight its rank (1 for the most telling word). A Traditional paragraph's
+    keywords are those of its Simplified form and of its own text, folded (the better
+    rank counts): the keywords a reader picks from it are cut from the text they read."""
 
     def word_values(self, value, analyzer, **kwargs):
-        for rank, word in enumerate(keywords(fold(value)), 1):
+        ranks = {w: r for r, w in enumerate(keywords(fold(value)), 1)}
+        if is_traditional(value):  # jieba cuts Traditional text its own way: 基礎 建設 設施
+            for r, w in enumerate(keywords(value.lower()), 1):
+                if r < ranks.get(fold(w), KEYWORDS + 1):
+                    ranks[fold(w)] = r
+        for word, rank in ranks.items():
             yield word, 1, float(rank), b""
 
 

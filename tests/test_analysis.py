@@ -85,3 +85,14 @@ def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():
         expected = [w for w in extractor.extract_tags(p, topK=None) if any(ch.isalnum() for ch in w)]
         assert keywords(p, limit=None) == expected
         assert keywords(p) == expected[:KEYWORDS]
+
+
+def test_a_traditional_paragraphs_keywords_include_those_of_its_own_cut():
+    """jieba cuts 基礎設施 as 基礎 設施 in Traditional text but 基础设施 in Simplified: a
+    reader picking keywords from the text they read gets the first, so both count."""
+    from indexer.analysis import KeywordRanks, keywords
+
+    text = "基礎設施建設有新成效。如意坊隧道及其放射線、快捷路二期納入廣州市2017年重點建設預備項目。"
+    assert "设施" not in keywords(fold(text))[:3]
+    ranks = {w: r for w, _, r, _ in KeywordRanks().word_values(text, None)}
+    assert ranks["建设"] == 1 and ranks["基础"] <= 3 and ranks["设施"] <= 3
