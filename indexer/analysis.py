@@ -14,7 +14,6 @@ import os
 import re
 import threading
 import unicodedata
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
@@ -150,13 +149,23 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
 KEYWORDS = 50  # a paragraph's keywords kept in the index
 
 
+# jieba.analyse's stop words (KeywordExtractor.STOP_WORDS). Importing jieba.analyse costs
+# half a second (its IDF table, and jieba.posseg's models): the table is read here instead.
+_STOP_WORDS = frozenset((
+    "the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
+    "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have",
+    "all", "not", "one", "has", "or"))
+
+
 @lru_cache(maxsize=1)
-def _tfidf():
-    """jieba's keyword extractor (its IDF table loads on import: only indexing needs it)."""
-    with warnings.catch_warnings():  # jieba reads idf.txt without closing the file
-        warnings.simplefilter("ignore", ResourceWarning)
-        import jieba.analyse
-    return jieba.analyse.default_tfidf
+def _idf() -> tuple[dict[str, float], float]:
+    """jieba.analyse's inverse document frequencies and their median, read from its idf.txt
+    as its keyword extractor reads them."""
+    idf = {}
+    for line in (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8").splitlines():
+        word, value = line.strip().split(" ")
+        idf[word] = float(value)
+    return idf, sorted(idf.values())[len(idf) // 2]
 
 
 def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
@@ -164,10 +173,9 @@ def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
     as ``jieba.analyse.extract_tags`` ranks them, with jieba's inverse document
     frequencies (from a general corpus, so a paragraph's keywords do not change as
     reports are added) and stop words; equal weights keep the order of first sight."""
-    tfidf = _tfidf()
     counts = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=False)
-                     if len(w) >= 2 and w not in tfidf.stop_words)
-    idf, median = tfidf.idf_freq, tfidf.median_idf
+                     if len(w) >= 2 and w not in _STOP_WORDS)
+    idf, median = _idf()
     return sorted(counts, key=lambda w: -counts[w] * idf.get(w, median))[:limit]
 
 
