@@ -33,7 +33,7 @@ def _run_search(per_page_default: int = 10, facets: bool = False):
     text, parsed = query_args(request.args)
     page, per_page = page_args(request.args, per_page_default)
     sort = sort_arg(request.args)
-    if not parsed.terms and not parsed.has_filters:
+    if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         return text, parsed, None
     try:
         result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,

@@ -40,6 +40,17 @@ def test_api_search_shape(client):
     assert first["url"] == f"/reports/{first['report_id']}#{first['paragraph_id']}"
 
 
+def test_a_query_of_exclusions_only_lists_the_other_paragraphs(client):
+    """Like a filter alone, ``-河涌`` alone narrows down every paragraph (it used to show
+    the home page, as if nothing had been typed)."""
+    everything = client.get("/api/search", query_string={"q": "year:2010-2030"}).get_json()["total"]
+    without = client.get("/api/search", query_string={"q": "-河涌"}).get_json()
+    holding = client.get("/api/search", query_string={"q": "河涌"}).get_json()["total"]
+    assert without["total"] == everything - holding > 0
+    assert "河涌" not in "".join(r["snippet_html"] for r in without["results"])
+    assert "找到" in client.get("/", query_string={"q": "-河涌"}).get_data(as_text=True)
+
+
 def test_paging_returns_other_results(client):
     one = client.get("/api/search", query_string={"q": "发展", "per_page": 5}).get_json()
     two = client.get("/api/search", query_string={"q": "发展", "per_page": 5, "page": 2}).get_json()

@@ -101,6 +101,8 @@ def test_query_language(handle, blocks):
     assert {r for r, _ in found(handle, "region:荔湾 发展")} == {"guangzhou-liwan-2017"}
     phrase = found(handle, '"经济 发展"')
     assert phrase == found(handle, "经济发展")
+    # exclusions alone, like filters alone, narrow down every paragraph
+    assert found(handle, "-河涌") == {(r, b) for r, b, t in blocks if "河涌" not in re.sub(r"\s", "", fold(t))}
 
 
 def test_whole_word_ranks_above_substring(handle):
