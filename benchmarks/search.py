@@ -117,8 +117,8 @@ def kind_queries(blocks, n: int, rng: random.Random) -> dict[str, tuple[list[str
 
 
 def _typeable(q: str) -> bool:
-    return not (re.search(r'[\s"“”「」『』]', q) or q.startswith("-") or q == "OR" or
-                not any(ch.isalnum() for ch in q) or re.match(r"(?i)(year|region|report)[:：]", q))
+    """Whether ``q`` is searched as one literal term, as typed (no space, quote, operator)."""
+    return parse(q).groups == [[q]]
 
 
 KEYWORDS = {
