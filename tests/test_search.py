@@ -161,14 +161,15 @@ def test_the_paragraph_about_the_words_ranks_above_a_shorter_mention(tmp_path):
     mention = "开拓东盟市场，对缅甸、老挝、越南、柬埔寨、泰国出口分别增长。"
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "test-2019.txt").write_text(
-        f"2019年测试区政府工作报告\n各位代表：\n一、工作回顾\n{about}\n二、今年工作\n{mention}\n",
-        encoding="utf-8")
-    build(corpus, tmp_path / "index")
+    for year, para in ((2019, about), (2018, mention)):  # the second build adds a segment
+        (corpus / f"test-{year}.txt").write_text(
+            f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n", encoding="utf-8")
+        build(corpus, tmp_path / "index")
     with IndexHandle(tmp_path / "index", warm=False).searcher() as s:
-        for q in ("越南 柬埔寨", "越南", "越南 year:2019"):
+        assert len(index_state(s)) == 2
+        for q in ("越南 柬埔寨", "越南", "越南 year:2018-2019"):
             hits = search(s, q, parse(q)).hits
-            assert [h.paragraph_id for h in hits] == ["p2", "p3"], q
+            assert [h.year for h in hits] == [2019, 2018], q
             assert hits[0].score < hits[1].score, q
 
 
