@@ -306,9 +306,8 @@ class KeywordRanks(Existence):
     def word_values(self, value, analyzer, **kwargs):
         ranks = {w: r for r, w in enumerate(keywords(fold(value)), 1)}
         if is_traditional(value):  # jieba cuts Traditional text its own way: 基礎 建設 設施
-            for r, w in enumerate(keywords(value.lower()), 1):
-                if r < ranks.get(fold(w), KEYWORDS + 1):
-                    ranks[fold(w)] = r
+            for r, w in enumerate(map(fold, keywords(value.lower())), 1):
+                ranks[w] = min(r, ranks.get(w, r))
         for word, rank in ranks.items():
             yield word, 1, float(rank), b""
 
