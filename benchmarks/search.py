@@ -8,7 +8,11 @@ putting the query as typed first. Latency: mixed queries cut from the reports (w
 characters, the other script, numbers, Latin, filters), each run once, half in-process and
 half through /api/search over loopback HTTP, after the score cache's warm-up.
 
-Usage: python benchmarks/search.py [--index DIR] [--samples N] [--queries N]
+Judged ranking: nDCG@10 over ``judgments.tsv``, queries typed as people type them (no
+spaces), with the paragraphs a reader would cite graded by hand; and the share of those
+queries that find nothing.
+
+Usage: python benchmarks/search.py [--index DIR] [--samples N] [--queries N] [--judged-only]
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from common import percentile, shared_index
 from werkzeug.serving import make_server
 
 from indexer.analysis import fold, is_traditional, word_tokens
-from indexer.schema import HEADING, PARAGRAPH
+from indexer.build import fragment_kind
+from indexer.schema import BODY, HEADING, PARAGRAPH
 from search import create_app
 from search.engine import IndexHandle, search
 from search.query import parse, plan
@@ -173,6 +178,47 @@ def exact_first_bound(blocks, items) -> float:
     return total / len(items)
 
 
+JUDGMENTS = Path(__file__).with_name("judgments.tsv")
+
+
+def paragraph_key(year, region: str, text: str) -> tuple[str, str, str]:
+    """How ``judgments.tsv`` names a paragraph: year, region, first 24 characters."""
+    return (str(year or ""), region, re.sub(r"\s", "", text)[:24])
+
+
+def judgments() -> dict[str, dict[tuple[str, str, str], int]]:
+    """Query -> graded paragraphs (0 holds the words only, 1 in passing, 2 about it)."""
+    graded: dict[str, dict[tuple[str, str, str], int]] = {}
+    lines = [line for line in JUDGMENTS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    for line in lines[1:]:
+        q, year, region, starts, grade = line.split("\t")
+        graded.setdefault(q, {})[(year, region, starts)] = int(grade)
+    return graded
+
+
+def ndcg(searcher, graded: dict[str, dict], as_typed=lambda q: q, k: int = 10) -> tuple[float, float, float]:
+    """Mean nDCG@k over the judged queries (an unjudged paragraph counts as 0), the share of
+    queries with no result, and the share of the top k that is unjudged."""
+    total = empty = unjudged = shown = 0.0
+    for q, grades in graded.items():
+        typed = as_typed(q)
+        result = search(searcher, typed, parse(typed), per_page=k)
+        empty += result.total == 0
+        gains = []
+        for hit in result.hits:
+            text = searcher.document(uid=f"{hit.report_id}#{hit.paragraph_id}")["text"]
+            grade = grades.get(paragraph_key(hit.year, hit.region, text))
+            unjudged += grade is None
+            gains.append(grade or 0)
+        shown += len(gains)
+        ideal = sorted(grades.values(), reverse=True)[:k]
+        dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+        best = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+        total += dcg / best if best else 0.0
+    n = len(graded)
+    return total / n, empty / n, unjudged / max(shown, 1)
+
+
 def mixed_queries(blocks, n: int, rng: random.Random) -> list[str]:
     """Queries like users type, cut from the paragraphs: words (one, two, a quoted pair),
     substrings, single characters, the other script, numbers, Latin, filters."""
@@ -280,10 +326,19 @@ def main() -> None:
     ap.add_argument("--index", type=Path)
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--queries", type=int, default=600, help="mixed queries, each run once")
+    ap.add_argument("--judged-only", action="store_true", help="only the judged queries' nDCG@10")
     args = ap.parse_args()
     index = shared_index(args.index)
     handle = IndexHandle(index, warm=False)
     searcher = handle.acquire()
+    graded = judgments()
+    for label, as_typed in (("as typed", lambda q: q), ('as one literal string ("…", as before #11)',
+                                                        lambda q: f'"{q}"')):
+        score, empty, unjudged = ndcg(searcher, graded, as_typed)
+        print(f"judged queries ({len(graded)}), {label}: nDCG@10 {score:.3f}, no results {empty:.0%}, "
+              f"unjudged in the top 10 {unjudged:.0%}")
+    if args.judged_only:
+        return
     blocks = all_blocks(searcher)
     rng = random.Random(2017)
     same = random_queries(blocks, args.samples, rng)
@@ -294,11 +349,16 @@ def main() -> None:
     print(f"recall, the same strings in the other script: {recall(searcher, blocks, other):.4f}")
     for kind, (queries, sources) in kind_queries(blocks, args.samples, rng).items():
         print(f"recall, {kind}: {recall(searcher, blocks, queries, sources):.4f} ({len(queries)} queries)")
+    # Headings, short lines and notes rank below the paragraphs that say the same thing, so
+    # their keywords bring back those paragraphs first: sources are also drawn from the body.
+    body = sorted((d["report_id"], d["block_id"], d["text"]) for d in searcher.documents(kind=PARAGRAPH)
+                  if fragment_kind(PARAGRAPH, d["text"]) == BODY)
     for mode, label in KEYWORDS.items():
-        items = keyword_queries(searcher, blocks, args.samples, rng, mode)
-        print(f"mean reciprocal rank, 2-3 of a paragraph's words ({label}): "
-              f"{mean_reciprocal_rank(searcher, items):.3f}; the best possible with the query "
-              f"as typed first: {exact_first_bound(blocks, items):.3f}")
+        for sources, of in ((blocks, "any paragraph or heading"), (body, "a body paragraph")):
+            items = keyword_queries(searcher, sources, args.samples, rng, mode)
+            print(f"mean reciprocal rank, 2-3 words of {of} ({label}): "
+                  f"{mean_reciprocal_rank(searcher, items):.3f}; the best possible with the query "
+                  f"as typed first: {exact_first_bound(blocks, items):.3f}")
     handle.release(searcher)
     queries = mixed_queries(blocks, args.queries, random.Random(2026))
     report("latency in-process", latency_in_process(index, queries[: len(queries) // 2]))

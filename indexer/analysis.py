@@ -29,6 +29,7 @@ __all__ = [
     "FoldedPositions",
     "JiebaAnalyzer",
     "KeywordRanks",
+    "first_sentence",
     "fold",
     "is_traditional",
     "keywords",
@@ -324,3 +325,11 @@ def CharAnalyzer() -> CharTokenizer:
 
 SENTENCE_END = re.compile(r"[。！？；!?;]")
 """Where a Chinese sentence ends (used to cut snippets and heading leads)."""
+
+LEAD_CHARS = 100  # of a paragraph's first sentence, the most searched as its lead
+
+
+def first_sentence(text: str) -> str:
+    """``text`` up to its first sentence end (at most ``LEAD_CHARS`` characters)."""
+    m = SENTENCE_END.search(text, 0, LEAD_CHARS)
+    return text[: m.start() if m else LEAD_CHARS]

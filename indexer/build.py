@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import fold, init_jieba, is_traditional
+from .analysis import first_sentence, fold, init_jieba, is_traditional
 from .reading import ReadError
-from .schema import HEADING, META, META_UID, REPORT, SCHEMA_VERSION, IndexCodec
+from .schema import BODY, FRAGMENT, HEADING, META, META_UID, NOTE, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
     IndexMissing,
     build_lock,
@@ -87,11 +88,25 @@ def report_documents(report: Report) -> Iterator[dict]:
                "block_id": block.id, "order": order, "section": block.section_path,
                "text": block.text, "content": block.text, "chars": block.text,
                "keywords": block.text}
-        if block.kind == HEADING:
-            doc["heading"] = block.text
-        elif block.lead:
-            doc["heading"] = block.lead
+        # A paragraph's first sentence says what it is about (加强住房保障工作。): it is
+        # searched as its heading (search.engine ranks paragraphs whose lead holds the words).
+        doc["heading"] = block.text if block.kind == HEADING else block.lead or first_sentence(block.text)
+        doc["fragment"] = fragment_kind(block.kind, block.text)
         yield doc
+
+
+FRAGMENT_CHARS = 20  # a paragraph shorter than this (a table's status line) is a fragment
+# a numbered note explaining a term (名词解释: "12.“放管服”改革：指……", "[17]人才“双十条”：即……")
+_NOTE = re.compile(r"^\s*[\[【(（]?\d{1,3}[\]】)）]?[.．、]?\s*[^（(：:]{1,40}[：:]")
+
+
+def fragment_kind(kind: str, text: str) -> int:
+    """``FRAGMENT`` for a block that only points at a subject (a heading, a table's status
+    line such as ``7　住房保障　已完成。``), ``NOTE`` for a note explaining a term, else
+    ``BODY``: search ranks the body above the others when they say the same thing."""
+    if kind == HEADING or len("".join(text.split())) < FRAGMENT_CHARS:
+        return FRAGMENT
+    return NOTE if _NOTE.match(text) else BODY
 
 
 def region_key(region: str) -> str:

@@ -10,7 +10,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from .analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, KeywordRanks
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -20,6 +20,8 @@ DEFAULT_INDEX_DIR = "instance/index"
 # text for the reader and its digest for incremental builds), one for the build itself.
 PARAGRAPH, HEADING, REPORT, META = "paragraph", "heading", "report", "meta"
 META_UID = "_meta"
+# What a searchable block is, for ranking (its ``fragment`` column; see build.fragment_kind).
+BODY, FRAGMENT, NOTE = 0, 1, 2
 
 
 def corpus_dir(value: str | os.PathLike | None = None) -> Path:
@@ -59,6 +61,7 @@ def make_schema() -> Schema:
         region=ID(stored=True, sortable=True),
         region_key=_text(CharAnalyzer()),  # for region:广州 filters
         year=NUMERIC(stored=True, sortable=True),
+        fragment=NUMERIC(sortable=True),  # a heading or short line, a note, or body (build.fragment_kind)
         section=STORED(),  # the section path, a list of headings
         text=STORED(),
         content=_text(JiebaAnalyzer()),

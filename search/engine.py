@@ -22,13 +22,14 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from indexer.analysis import fold, word_tokens
-from indexer.schema import REPORT
+from indexer.schema import BODY, NOTE, REPORT
 from indexer.store import IndexMissing, current_path, open_current, read_meta
 from indexer.structure import Report
 
 from . import scoring
 from .query import ParsedQuery, QueryError, needles, parse, plan
-from .scoring import NOT_ABOUT, WEIGHTING, about, columns, frequent_words, index_state, matching, part_scores
+from .scoring import (NOT_ABOUT, WEIGHTING, about, close, columns, frequent_words, index_state, leads,
+                      matching, near_misses, part_scores)
 from .snippets import match_spans, snippet_html
 
 MAX_PER_PAGE = 100
@@ -134,7 +135,7 @@ class IndexHandle:
                         return
                     p = plan(parse(word))
                     matching(s, p, time.perf_counter() + TIME_LIMIT)
-                    about(s, p)
+                    about(s, p, time.perf_counter() + TIME_LIMIT)
         except Exception:  # warming only saves time; a query will score what it needs
             logging.getLogger(__name__).exception("warming the score cache failed")
 
@@ -174,12 +175,14 @@ class Hit:
     snippet_html: Markup
     score: float
     kind: str
+    lacks: str | None = None  # a near miss: the query word it does not hold
 
     def to_json(self) -> dict:
         return {"report_id": self.report_id, "title": self.title, "region": self.region,
                 "year": self.year, "paragraph_id": self.paragraph_id,
                 "section_path": self.section_path, "url": self.url,
-                "snippet_html": str(self.snippet_html), "score": round(self.score, 4)}
+                "snippet_html": str(self.snippet_html), "score": round(self.score, 4),
+                "lacks": self.lacks}
 
 
 @dataclass
@@ -192,10 +195,29 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     years: dict[int, int] = field(default_factory=dict)
     regions: dict[str, int] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)  # what was searched: each word the query was cut into
+    matched: int = 0  # paragraphs holding every word; the rest of ``total`` lack one
+    exact_first: str | None = None  # the query as typed, when paragraphs holding it were put first
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def sections(self) -> list[tuple[str | None, int, list[Hit]]]:
+        """The hits in runs of the same missing word: (the word, or None for hits that hold
+        every word; the rank of the run's first hit; its hits)."""
+        out: list[tuple[str | None, int, list[Hit]]] = []
+        for rank, hit in enumerate(self.hits, (self.page - 1) * self.per_page + 1):
+            if not out or out[-1][0] != hit.lacks:
+                out.append((hit.lacks, rank, []))
+            out[-1][2].append(hit)
+        return out
+
+    def to_json(self) -> dict:
+        return {"query": self.query, "words": self.words, "total": self.total, "matched": self.matched,
+                "exact_first": self.exact_first, "page": self.page, "per_page": self.per_page,
+                "took_ms": self.took_ms, "results": [h.to_json() for h in self.hits]}
 
 
 def report_url(report_id: str, block_id: str | None = None) -> str:
@@ -205,36 +227,42 @@ def report_url(report_id: str, block_id: str | None = None) -> str:
 SORTS = ("relevance", "newest", "oldest")
 
 
+FEW = 10  # fewer paragraphs than this hold every word: those holding all but one follow
+
+
 def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
            sort: str = "relevance", facets: bool = False) -> SearchResult:
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
-    the number of matching paragraphs per year and per region). By relevance, paragraphs
-    holding the query exactly as typed (its words side by side, in its own wording) come
-    first, then those more about the query (:func:`search.scoring.about`), then the higher
-    score, then the newer report."""
+    the number of matching paragraphs per year and per region). By relevance: paragraphs
+    holding the query exactly as typed (its words side by side, in its own wording) first,
+    then paragraphs before fragments (headings, short lines; notes that explain terms, for
+    a query of one typed word), then those where the words
+    stand close together (:func:`search.scoring.close`), then those more about the query
+    (:func:`search.scoring.about`) and whose first sentence holds more of its words
+    (:func:`search.scoring.leads`; first of the two when the query is one typed word, which
+    names a topic: 学前教育, 医疗改革), then the higher score, then the newer report. When
+    fewer than ``FEW`` paragraphs hold every word, those holding all but one follow."""
     started = time.perf_counter()
     deadline = started + TIME_LIMIT
     p = plan(parsed)
     try:
         found = matching(searcher, p, deadline)
         exact = set() if p.exact is None else part_scores(searcher, index_state(searcher), p.exact, deadline).keys()
-        ranks = about(searcher, p)
+        misses = near_misses(searcher, p, deadline) if len(found) < FEW else {}
+        years, regions, fragment = columns(searcher)
+        needed = page * per_page
+        if sort == "relevance":
+            top = _by_relevance(searcher, p, found, exact, fragment, years, needed, deadline)
+        else:
+            top = heapq.nlargest(needed, found, key=_by_year(found, years, sort))
+        if len(top) < needed:
+            top += heapq.nlargest(needed - len(top), misses, key=_miss_key(misses, fragment, years, sort))
     except TimeLimit:
         raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
                          "use fewer or more specific words") from None
-    years, regions = columns(searcher)
-    sign = -1 if sort == "oldest" else 1
-
-    def key(d):  # the largest first; reports without a year last
-        year = sign * years[d] if years[d] else float("-inf")
-        if sort != "relevance":
-            return (year, found[d], -d)
-        return (d in exact, -ranks.get(d, NOT_ABOUT), found[d], year, -d)
-
-    top = heapq.nlargest(page * per_page, found, key=key)[(page - 1) * per_page:]
     marks = needles(parsed)
     hits = []
-    for docnum in top:
+    for docnum in top[(page - 1) * per_page:]:
         hit = searcher.stored_fields(docnum)
         text_ = hit["text"]
         hits.append(Hit(
@@ -242,14 +270,57 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
             year=hit.get("year"), paragraph_id=hit["block_id"], section_path=hit["section"],
             url=report_url(hit["report_id"], hit["block_id"]),
             snippet_html=snippet_html(text_, match_spans(text_, marks)),
-            score=found[docnum], kind=hit["kind"]))
-    result = SearchResult(query=text, total=len(found), page=page, per_page=per_page,
-                          took_ms=0.0, hits=hits)
+            score=found[docnum] if docnum in found else misses[docnum][1], kind=hit["kind"],
+            lacks=p.labels[misses[docnum][0]] if docnum not in found else None))
+    result = SearchResult(query=text, total=len(found) + len(misses), page=page, per_page=per_page,
+                          took_ms=0.0, hits=hits, words=p.labels, matched=len(found),
+                          exact_first=p.typed if exact and len(p.labels) > 1 else None)
     if facets:
-        result.years = dict(Counter(years[d] for d in found if years[d]))
-        result.regions = dict(Counter(regions[d] for d in found).most_common())
+        listed = found or misses
+        result.years = dict(Counter(years[d] for d in listed if years[d]))
+        result.regions = dict(Counter(regions[d] for d in listed).most_common())
     result.took_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
+
+
+def _by_year(found: dict[int, float], years: list, sort: str):
+    """The sort key for newest or oldest first (then the higher score); reports without a
+    year last."""
+    sign = -1 if sort == "oldest" else 1
+    return lambda d: (sign * years[d] if years[d] else float("-inf"), found[d], -d)
+
+
+def _by_relevance(searcher: Searcher, p, found: dict[int, float], exact, fragment: list, years: list,
+                  needed: int, deadline: float) -> list[int]:
+    """The first ``needed`` documents by relevance (see :func:`search`). The tiers are taken
+    in order, and closeness, the costly key, is computed only for the tiers that reach into
+    the first ``needed``: a frequent query as typed fills the first page on its own."""
+    ranks = about(searcher, p, deadline)
+    lead = leads(searcher, p, deadline)
+    tiers: dict[tuple[bool, bool], list[int]] = {}
+    for d in found:
+        body = fragment[d] == BODY or (fragment[d] == NOTE and not p.topic)
+        tiers.setdefault((d in exact, body), []).append(d)
+    top: list[int] = []
+    for tier in sorted(tiers, reverse=True):
+        if len(top) >= needed:
+            break
+        docs = tiers[tier]
+        near = set(docs) if tier[0] else close(searcher, p, docs, deadline)
+        top += heapq.nlargest(needed - len(top), docs, key=lambda d: (
+            d in near, p.topic and lead[d], -ranks.get(d, NOT_ABOUT), lead[d], found[d],
+            years[d] or float("-inf"), -d))
+    return top
+
+
+def _miss_key(misses: dict[int, tuple[int, float]], fragment: list, years: list, sort: str):
+    """Near misses: grouped by the word they lack, the word the fewest lack first (the
+    others hold the query's rarer words; the unit's number keeps runs of equal size apart);
+    then paragraphs before fragments, then the score (or the year, when sorting by year)."""
+    lacking = Counter(unit for unit, _ in misses.values())
+    by_year = _by_year({d: sc for d, (_, sc) in misses.items()}, years, sort)
+    return lambda d: (-lacking[misses[d][0]], -misses[d][0],
+                      *(by_year(d) if sort != "relevance" else (not fragment[d], misses[d][1], -d)))
 
 
 def load_report(searcher: Searcher, report_id: str) -> Report | None:
@@ -297,10 +368,6 @@ def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery) -> list[Sugg
     years = [] if parsed.year_from is None else [
         f"year:{parsed.year_from}" + (f"-{parsed.year_to}" if parsed.year_to != parsed.year_from else "")]
     filters = " ".join(years + [f"region:{r}" for r in parsed.regions])
-    if len(parsed.groups) == 1 and len(parsed.groups[0]) == 1 and not parsed.has_filters:
-        words = [w for w, _, _, _ in word_tokens(fold(parsed.groups[0][0]), search_mode=False)]
-        if len(words) > 1:
-            out.append(Suggestion(f"分开搜索：{' '.join(words)}", " ".join(words)))
     if len(parsed.groups) > 1:
         for group in parsed.groups:
             rest = " ".join(" OR ".join(g) for g in parsed.groups if g is not group)

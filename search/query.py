@@ -1,9 +1,11 @@
 """User query text -> a plain description (terms, exclusions, filters) -> a Whoosh query.
 
-The query language is literal by default: words separated by spaces must all occur;
-``"…"`` is an exact phrase; ``-word`` excludes; ``OR`` between words accepts either;
-``year:2017``, ``year:2015-2018``, ``region:广州`` and ``report:<id>`` filter. Anything
-else — a stray quote, a lone ``-`` or ``OR`` — is searched as text, never an error.
+Words separated by spaces must all occur; a word typed without spaces (医疗改革) is cut
+into jieba's words as the index is (医疗 + 改革), and each must occur, as a substring, so any
+paragraph holding the text as typed is still found; ``"…"`` keeps a phrase literal;
+``-word`` excludes; ``OR`` between words accepts either; ``year:2017``, ``year:2015-2018``,
+``region:广州`` and ``report:<id>`` filter. Anything else — a stray quote, a lone ``-`` or
+``OR`` — is searched as text, never an error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from indexer.schema import HEADING, PARAGRAPH
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12  # distinct words, phrases and exclusions in one query
+MAX_PIECES = 6  # a typed word cut into more pieces than this is searched as typed
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
 
 _s2twp = opencc.OpenCC("s2twp")
@@ -31,11 +34,28 @@ class QueryError(ValueError):
     """A query that cannot be run (too long); the message is shown to the user."""
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One thing a matching paragraph must hold: any of ``forms`` as a substring (in any of
+    its variants), or any of ``whole``, the other wordings of the typed word a piece was cut
+    from that do not hold its pieces (医药卫生体制改革 for 医疗改革, from the synonyms)."""
+
+    forms: tuple[str, ...]
+    whole: tuple[str, ...] = ()
+    term: int = 0  # which typed word (group) it is, or is a piece of
+    piece: bool = False  # a piece of a typed word cut in two or more
+
+    @property
+    def label(self) -> str:
+        return " OR ".join(self.forms)
+
+
 @dataclass
 class ParsedQuery:
     """What the user asked for, independent of Whoosh."""
 
-    groups: list[list[str]] = field(default_factory=list)  # all groups; any string in a group
+    groups: list[list[str]] = field(default_factory=list)  # as typed; any string in a group
+    literal: set[str] = field(default_factory=set)  # quoted: searched as typed, never cut
     excluded: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
@@ -45,6 +65,22 @@ class ParsedQuery:
     @property
     def terms(self) -> list[str]:
         return [t for g in self.groups for t in g]
+
+    @property
+    def units(self) -> list[Unit]:
+        """What the search requires: each group, a lone unquoted word cut into its pieces
+        (while the query stays within ``MAX_TERMS`` pieces)."""
+        out: list[Unit] = []
+        budget = MAX_TERMS - len(self.terms)
+        for term, group in enumerate(self.groups):
+            cut = pieces(group[0]) if len(group) == 1 and group[0] not in self.literal else ()
+            if 1 < len(cut) <= min(MAX_PIECES, budget + 1):
+                budget -= len(cut) - 1
+                whole = _uncovered(group[0], cut)
+                out.extend(Unit((p,), whole, term, True) for p in cut)
+            else:
+                out.append(Unit(tuple(group), term=term))
+        return out
 
     @property
     def has_filters(self) -> bool:
@@ -71,6 +107,8 @@ def parse(text: str) -> ParsedQuery:
             body = body.strip(_QUOTES).strip()
             if not body:
                 continue
+            if not negated:
+                parsed.literal.add(body)
         elif ":" in body or "：" in body:
             key, _, value = re.split(r"([:：])", body, maxsplit=1)
             if _apply_filter(parsed, key.lower(), value.strip()):
@@ -150,9 +188,27 @@ def variants(term: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in found if v.strip()))
 
 
+def pieces(term: str) -> tuple[str, ...]:
+    """``term`` cut where jieba's words of two or more characters start, as the index cuts
+    its folded text: 医疗改革 -> 医疗, 改革; 2018年改革 -> 2018年, 改革. Characters that are
+    not such a word (a single character, punctuation) stay with the word before them, so
+    the pieces are the whole term and each is a substring of it."""
+    starts = [start for word, _, start, _ in word_tokens(fold(term), search_mode=False) if len(word) > 1]
+    bounds = [0, *starts[1:], len(term)]
+    return tuple(p for a, b in zip(bounds, bounds[1:]) if (p := term[a:b].strip()))
+
+
+def _uncovered(term: str, cut: tuple[str, ...]) -> tuple[str, ...]:
+    """The variants of ``term`` that do not hold a form of every one of its pieces."""
+    forms = [variants(p) for p in cut]
+    return tuple(v for v in variants(term) if not all(any(f in v for f in fs) for fs in forms))
+
+
 def needles(parsed: ParsedQuery) -> list[str]:
     """Every folded string to mark in the text for this query."""
-    return list(dict.fromkeys(v for t in parsed.terms for v in variants(t)))
+    return list(dict.fromkeys([*(v for t in parsed.terms for v in variants(t)),
+                               *(v for u in parsed.units for f in u.forms for v in variants(f)),
+                               *(w for u in parsed.units for w in u.whole)]))
 
 
 # --- Whoosh query ----------------------------------------------------------------------------
@@ -205,32 +261,48 @@ class Plan:
     engine combines their scores (and caches them, so words that recur across queries
     are not scored again)."""
 
-    required: list[list[wq.Query]]  # every group must match; any query of a group will do
+    required: list[list[wq.Query]]  # every unit must match; any query of a unit will do
     excluded: list[wq.Query]  # a document matching any of these is left out
     optional: list[wq.Query]  # add to the score of the documents that match
     filter: wq.Query | None  # restricts, does not score
     exact: wq.Query | None = None  # the query exactly as typed: these documents rank first
-    # per group, each variant's words of two or more characters (see search.scoring.about)
+    # per unit, each variant's words of two or more characters (see search.scoring.about)
     about: list[list[tuple[str, ...]]] = field(default_factory=list)
+    # per unit, the folded strings that satisfy it (for closeness: search.scoring.close)
+    near: list[tuple[str, ...]] = field(default_factory=list)
+    terms: list[int] = field(default_factory=list)  # per unit, the typed word it is (a piece of)
+    pieces: list[bool] = field(default_factory=list)  # per unit, whether it is a piece of a typed word
+    topic: bool = False  # one typed word (医疗改革, 学前教育): it names a topic
+    # per unit, where it is in a heading or a paragraph's first sentence (search.engine)
+    lead: list[list[wq.Query]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # per unit, as shown to the user
+    typed: str = ""  # the query as typed (its words side by side), when ``exact`` looks for it
 
 
 def plan(parsed: ParsedQuery) -> Plan:
-    """Every group's substring phrase required (minus exclusions and outside the filters);
+    """Every unit's substring phrase required (minus exclusions and outside the filters);
     whole words and headings add to the score; the query as typed (its words side by side,
-    own wording, when it has no OR) marks the paragraphs that rank first; the groups'
-    words are looked up among the paragraphs' keywords."""
-    if parsed.groups:
-        required = [[_required(t) for t in g] for g in parsed.groups]
+    own wording, when it has no OR) marks the paragraphs that rank first; the units' words
+    are looked up among the paragraphs' keywords."""
+    units = parsed.units
+    if units:
+        required = [[*(_required(f) for f in u.forms), *(_chars(w) for w in u.whole)] for u in units]
     else:
         required = [[wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])]]
-    as_typed = "".join(fold(g[0]) for g in parsed.groups if len(g) == 1)
-    exact = _chars(as_typed) if as_typed.strip() and all(len(g) == 1 for g in parsed.groups) else None
-    about = [[words for t in g for v in variants(t) if (words := tuple(w for w in _words(v) if len(w) > 1))]
-             for g in parsed.groups]
+    typed = "".join(g[0] for g in parsed.groups) if all(len(g) == 1 for g in parsed.groups) else ""
+    exact = _chars(fold(typed)) if typed.strip() else None
+    about = [[words for f in u.forms for v in variants(f) if (words := tuple(w for w in _words(v) if len(w) > 1))]
+             for u in units]
     return Plan(required=required,
                 excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
-                optional=[q for t in parsed.terms for q in _scored(t)],
-                filter=filter_query(parsed), exact=exact, about=[g for g in about if g])
+                optional=[q for u in units for f in u.forms for q in _scored(f)],
+                filter=filter_query(parsed), exact=exact, about=about,
+                near=(near := [tuple(dict.fromkeys([*(v for f in u.forms for v in variants(f)), *u.whole]))
+                               for u in units]),
+                lead=[[_all_of("heading", query_chars(v)) for v in forms] for forms in near],
+                labels=[u.label for u in units], typed=typed if exact else "",
+                terms=[u.term for u in units], pieces=[u.piece for u in units],
+                topic=len(parsed.groups) == 1 and len(parsed.groups[0]) == 1)
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:

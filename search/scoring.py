@@ -6,13 +6,15 @@ from __future__ import annotations
 import threading
 import time
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 from whoosh.searching import Searcher
+
+from indexer.analysis import query_chars
 
 from .query import Plan
 
@@ -21,6 +23,8 @@ CACHE_ENTRIES = 4_000_000  # document scores kept across queries: 12 bytes each,
 WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
 TOP_KEYWORDS = 3  # a word among a paragraph's first this many keywords: what it is about
 NOT_ABOUT = float("inf")  # the rank of a word that is not among a paragraph's keywords
+GENERIC_SHARE = 0.1  # a word in more paragraphs than this share does not tell what one is about
+NEAR_GAP = 8  # characters between a query's words that still count as close together
 
 
 class ScoreCache:
@@ -35,26 +39,42 @@ class ScoreCache:
     def __init__(self, max_entries: int = CACHE_ENTRIES):
         self.max_entries = max_entries
         self._lock = threading.Lock()
-        self._data: OrderedDict = OrderedDict()
+        self._data: OrderedDict = OrderedDict()  # key -> (value, size)
         self.size = 0
 
-    def get(self, key, compute: Callable[[], dict[int, float]]) -> dict[int, float]:
+    def _lookup(self, key):
         with self._lock:
             found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
+            if found is None:
+                return None
+            self._data.move_to_end(key)
+            return found[0]
+
+    def _store(self, key, value, size: int) -> None:
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = (value, size)
+                self.size += size
+                while self.size > self.max_entries and len(self._data) > 1:
+                    _, (_, old) = self._data.popitem(last=False)
+                    self.size -= old
+
+    def get(self, key, compute: Callable[[], dict[int, float]]) -> dict[int, float]:
+        """Document scores: kept as two arrays (document numbers, scores)."""
+        found = self._lookup(key)
         if found is not None:
             return dict(zip(*found))
         scores = compute()
-        value = (array("i", scores.keys()), array("d", scores.values()))
-        with self._lock:
-            if key not in self._data:
-                self._data[key] = value
-                self.size += len(scores) + 1
-                while self.size > self.max_entries and len(self._data) > 1:
-                    _, (old, _) = self._data.popitem(last=False)
-                    self.size -= len(old) + 1
+        self._store(key, (array("i", scores.keys()), array("d", scores.values())), len(scores) + 1)
         return scores
+
+    def positions(self, key, compute: Callable[[], dict[int, array]]) -> dict[int, array]:
+        """Positions by document, kept as they are (callers do not change them)."""
+        found = self._lookup(key)
+        if found is None:
+            found = compute()
+            self._store(key, found, len(found) + sum(map(len, found.values())) + 1)
+        return found
 
     def __contains__(self, key) -> bool:
         with self._lock:
@@ -101,16 +121,18 @@ def _scores(searcher: Searcher, q, deadline: float) -> dict[int, float]:
 
 
 _columns_lock = threading.Lock()
-_columns: dict[tuple, tuple[list, list]] = {}
+_columns: dict[tuple, tuple[list, list, list]] = {}
 
 
-def columns(searcher: Searcher) -> tuple[list, list]:
-    """Year and region of every document, by document number (for the latest state read)."""
+def columns(searcher: Searcher) -> tuple[list, list, list]:
+    """Year, region and what it is (:func:`indexer.build.fragment_kind`) of every
+    document, by document number (for the latest state read)."""
     state = index_state(searcher)
     found = _columns.get(state)
     if found is None:
         reader = searcher.reader()
-        found = list(reader.column_reader("year")), list(reader.column_reader("region"))
+        found = (list(reader.column_reader("year")), list(reader.column_reader("region")),
+                 list(reader.column_reader("fragment")))
         with _columns_lock:
             _columns.clear()
             _columns[state] = found
@@ -168,57 +190,137 @@ def part_scores(searcher: Searcher, state: tuple, q, deadline: float) -> dict[in
 
 
 def _phrase(searcher: Searcher, state: tuple, q: wq.Phrase, deadline: float) -> dict[int, float]:
-    """Whoosh scores a phrase as the sum of its terms' scores; its own matcher checks the
-    positions of every term in every document that has them all. Here the candidates come
-    from the (cached) terms, and only a covering subset of the terms' positions is read:
-    for overlapping terms (the bigrams of a string) every second one and the last."""
+    """Whoosh scores a phrase as the sum of its terms' scores; here the documents are those
+    where the terms stand in a row (:func:`starts`)."""
     terms = [part_scores(searcher, state, wq.Term(q.fieldname, w), deadline) for w in q.words]
-    candidates = sorted(set(min(terms, key=len)).intersection(*terms))
-    if not candidates:
-        return {}
-    cover = sorted({*range(0, len(q.words), 2), len(q.words) - 1})
-    reader = searcher.reader()
-    matchers = [(i, reader.postings(q.fieldname, q.words[i])) for i in cover]
-    found = {}
-    for n, d in enumerate(candidates):
-        if n % 256 == 255 and time.perf_counter() > deadline:
-            raise TimeLimit
-        starts: set[int] | None = None
-        for i, m in matchers:
-            m.skip_to(d)
-            here = {p - i for p in m.value_as("positions")}
-            starts = here if starts is None else starts & here
-            if not starts:
-                break
-        if starts:
-            found[d] = sum(t[d] for t in terms)
+    return {d: sum(t[d] for t in terms) for d in starts(searcher, state, q.fieldname, tuple(q.words), deadline)}
+
+
+def starts(searcher: Searcher, state: tuple, fieldname: str, words: tuple[str, ...],
+           deadline: float) -> dict[int, array]:
+    """Where the terms ``words`` (a string's bigrams, or its one character) stand in a row
+    in ``fieldname``: document -> the positions the first stands at. Whoosh's phrase matcher
+    reads the positions of every term in every document that has them all; here the
+    candidates come from the (cached) terms, and only a covering subset of the terms'
+    positions is read: for overlapping terms (the bigrams of a string) every second one
+    and the last. Cached, as closeness (:func:`close`) asks for them again."""
+
+    def compute() -> dict[int, array]:
+        terms = [part_scores(searcher, state, wq.Term(fieldname, w), deadline) for w in words]
+        candidates = sorted(set(min(terms, key=len)).intersection(*terms))
+        if not candidates:
+            return {}
+        cover = sorted({*range(0, len(words), 2), len(words) - 1})
+        reader = searcher.reader()
+        matchers = [(i, reader.postings(fieldname, words[i])) for i in cover]
+        found = {}
+        for n, d in enumerate(candidates):
+            if n % 256 == 255 and time.perf_counter() > deadline:
+                raise TimeLimit
+            at: set[int] | None = None
+            for i, m in matchers:
+                m.skip_to(d)
+                here = {p - i for p in m.value_as("positions")}
+                at = here if at is None else at & here
+                if not at:
+                    break
+            if at:
+                found[d] = array("i", sorted(at))
+        return found
+
+    return CACHE.positions((state, "starts", fieldname, words), compute)
+
+
+def leads(searcher: Searcher, plan: Plan, deadline: float) -> Counter:
+    """For each document, how many units of the query stand in its heading or first
+    sentence, where a paragraph of a work report says what it is about (加强住房保障工作。)."""
+    state = index_state(searcher)
+    found: Counter = Counter()
+    for unit in plan.lead:
+        found.update(set().union(*(part_scores(searcher, state, q, deadline).keys() for q in unit)))
     return found
 
 
-def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
-    """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
+def close(searcher: Searcher, plan: Plan, docs, deadline: float) -> set[int]:
+    """The documents among ``docs`` where the pieces of each word typed as one (医疗改革:
+    医疗 + 改革) stand within :data:`NEAR_GAP` characters of each other (医疗卫生体制改革).
+    Words the user typed apart are not asked to stand together."""
+    typed: dict[int, list[int]] = {}
+    for unit, (term, piece) in enumerate(zip(plan.terms, plan.pieces)):
+        if piece:
+            typed.setdefault(term, []).append(unit)
+    if not typed:
+        return set(docs)
     state = index_state(searcher)
+    forms = [[(starts(searcher, state, "chars", tuple(query_chars(v)), deadline), len(v.replace(" ", "")))
+              for v in variants] for variants in plan.near]
+    return {d for d in docs if all(_within(d, [forms[u] for u in units]) for units in typed.values())}
 
-    def part(q) -> dict[int, float]:
-        return part_scores(searcher, state, q, deadline)
 
-    result: dict[int, float] | None = None
-    for group in plan.required:
-        either = part(group[0] if len(group) == 1 else wq.Or(group))
-        result = either if result is None else _sum(result, either)
-    assert result is not None
+def _within(d: int, units: list[list[tuple[dict[int, array], int]]]) -> bool:
+    """Whether one occurrence of each unit (any of its forms: positions, length) stands in
+    ``d`` within :data:`NEAR_GAP` characters of the others."""
+    events = sorted((p, i, n) for i, unit in enumerate(units) for at, n in unit for p in at.get(d, ()))
+    last: dict[int, tuple[int, int]] = {}
+    for p, i, n in events:
+        last[i] = (p, p + n)
+        if len(last) == len(units):
+            spans = last.values()
+            if max(e for _, e in spans) - min(b for b, _ in spans) - sum(e - b for b, e in spans) <= NEAR_GAP:
+                return True
+    return False
+
+
+def _units(searcher: Searcher, state: tuple, plan: Plan, deadline: float) -> list[dict[int, float]]:
+    """Each unit's documents, with scores."""
+    return [part_scores(searcher, state, group[0] if len(group) == 1 else wq.Or(group), deadline)
+            for group in plan.required]
+
+
+def _narrowed(searcher: Searcher, state: tuple, plan: Plan, result: dict, deadline: float) -> dict:
+    """``result`` without the excluded documents and those outside the filter, the optional
+    parts' scores added."""
     if plan.excluded:
-        out = set().union(*(part(q).keys() for q in plan.excluded))
+        out = set().union(*(part_scores(searcher, state, q, deadline).keys() for q in plan.excluded))
         result = {d: sc for d, sc in result.items() if d not in out}
     if plan.filter is not None:
         allowed = CACHE.get((state, "filter", plan.filter),
                             lambda: dict.fromkeys(searcher.docs_for_query(plan.filter), 0.0))
         result = {d: sc for d, sc in result.items() if d in allowed}
     for q in plan.optional:
-        scores = part(q)
+        scores = part_scores(searcher, state, q, deadline)
         for d in result.keys() & scores.keys():
             result[d] += scores[d]
     return result
+
+
+def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
+    """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
+    state = index_state(searcher)
+    units = _units(searcher, state, plan, deadline)
+    result = units[0]
+    for unit in units[1:]:
+        result = _sum(result, unit)
+    return _narrowed(searcher, state, plan, result, deadline)
+
+
+def near_misses(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, tuple[int, float]]:
+    """The documents that hold every unit of the query but one: document -> (the unit it
+    lacks, score). Empty for a query of one unit."""
+    state = index_state(searcher)
+    units = _units(searcher, state, plan, deadline)
+    if len(units) < 2:
+        return {}
+    found: dict[int, tuple[int, float]] = {}
+    for lacking in range(len(units)):
+        rest = [u for i, u in enumerate(units) if i != lacking]
+        result = rest[0]
+        for unit in rest[1:]:
+            result = _sum(result, unit)
+        result = {d: sc for d, sc in result.items() if d not in units[lacking]}
+        for d, sc in _narrowed(searcher, state, plan, result, deadline).items():
+            found[d] = (lacking, sc)
+    return found
 
 
 def _keyword_ranks(searcher: Searcher, word: str) -> dict[int, float]:
@@ -234,19 +336,26 @@ def _keyword_ranks(searcher: Searcher, word: str) -> dict[int, float]:
     return found
 
 
-def about(searcher: Searcher, plan: Plan) -> dict[int, float]:
+def about(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
     """How much each document is about the query: the rank among its keywords (see
     :func:`indexer.analysis.keywords`) of the query word that ranks lowest there, any
-    rank up to ``TOP_KEYWORDS`` counted as that. A query group's best variant counts; a
-    document without every group among its keywords is left out (it is ``NOT_ABOUT``).
+    rank up to ``TOP_KEYWORDS`` counted as that. A unit's best variant counts; a document
+    without every unit among its keywords is left out (it is ``NOT_ABOUT``). Words found
+    in more than ``GENERIC_SHARE`` of the paragraphs (发展, 建设, 改革) say little of what
+    a paragraph is about: as pieces of a typed word (旅游业发展) they do not count unless
+    the query has only such words; a word the user typed on its own always counts.
 
     Relevance sorts on this before the score: of the paragraphs that hold the words,
     those that are about them come first. BM25 alone, which saturates term frequency and
     favours short text, puts short passages that merely mention the words above the
     paragraph that is about them."""
     state = index_state(searcher)
+    units = [(group, piece and len(docs) > GENERIC_SHARE * searcher.doc_count())
+             for group, piece, docs in zip(plan.about, plan.pieces, _units(searcher, state, plan, deadline))
+             if group]
+    telling = [u for u in units if not u[1]] or units
     result: dict[int, float] | None = None
-    for group in plan.about:
+    for group, _ in telling:
         best: dict[int, float] = {}
         for words in group:
             ranks = [CACHE.get((state, "keywords", w), lambda w=w: _keyword_ranks(searcher, w)) for w in words]

@@ -115,11 +115,8 @@ def api_search():
     text, _, result = _run_search()
     if result is None:
         page, per_page = page_args(request.args)
-        return jsonify({"query": text, "total": 0, "page": page, "per_page": per_page,
-                        "took_ms": 0, "results": []})
-    return jsonify({"query": text, "total": result.total, "page": result.page,
-                    "per_page": result.per_page, "took_ms": result.took_ms,
-                    "results": [h.to_json() for h in result.hits]})
+        result = engine.SearchResult(query=text, total=0, page=page, per_page=per_page, took_ms=0)
+    return jsonify(result.to_json())
 
 
 @api.get("/reports")

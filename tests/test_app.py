@@ -32,11 +32,13 @@ def test_simplified_query_marks_traditional_original(client):
 
 def test_api_search_shape(client):
     data = client.get("/api/search", query_string={"q": "河涌", "per_page": 3}).get_json()
-    assert set(data) == {"query", "total", "page", "per_page", "took_ms", "results"}
+    assert set(data) == {"query", "words", "total", "matched", "exact_first", "page", "per_page",
+                         "took_ms", "results"}
     assert data["per_page"] == 3 and len(data["results"]) <= 3
+    assert data["words"] == ["河涌"] and data["matched"] == data["total"]
     first = data["results"][0]
     assert set(first) == {"report_id", "title", "region", "year", "paragraph_id", "section_path",
-                          "url", "snippet_html", "score"}
+                          "url", "snippet_html", "score", "lacks"}
     assert first["url"] == f"/reports/{first['report_id']}#{first['paragraph_id']}"
 
 
