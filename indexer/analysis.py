@@ -326,7 +326,7 @@ def CharAnalyzer() -> CharTokenizer:
 SENTENCE_END = re.compile(r"[。！？；!?;]")
 """Where a Chinese sentence ends (used to cut snippets and heading leads)."""
 
-LEAD_CHARS = 100  # of a paragraph's first sentence, the most searched as its lead
+LEAD_CHARS = 40  # of a first sentence, the most searched as its lead: a topic sentence is short
 
 
 def first_sentence(text: str) -> str:

@@ -231,13 +231,25 @@ def starts(searcher: Searcher, state: tuple, fieldname: str, words: tuple[str, .
     return CACHE.positions((state, "starts", fieldname, words), compute)
 
 
+def telling(searcher: Searcher, plan: Plan, deadline: float) -> list[int]:
+    """The units that say what a paragraph is about. Words found in more than
+    ``GENERIC_SHARE`` of the paragraphs (发展, 建设, 改革) say little: as pieces of a typed
+    word (旅游业发展) they do not count unless the query has only such words; a word the user
+    typed on its own always counts."""
+    state = index_state(searcher)
+    generic = [piece and len(docs) > GENERIC_SHARE * searcher.doc_count()
+               for piece, docs in zip(plan.pieces, _units(searcher, state, plan, deadline))]
+    return [u for u, g in enumerate(generic) if not g] or list(range(len(generic)))
+
+
 def leads(searcher: Searcher, plan: Plan, deadline: float) -> Counter:
-    """For each document, how many units of the query stand in its heading or first
-    sentence, where a paragraph of a work report says what it is about (加强住房保障工作。)."""
+    """For each document, how many telling units of the query (:func:`telling`) stand in
+    its heading or first sentence, where a paragraph of a work report says what it is
+    about (加强住房保障工作。)."""
     state = index_state(searcher)
     found: Counter = Counter()
-    for unit in plan.lead:
-        found.update(set().union(*(part_scores(searcher, state, q, deadline).keys() for q in unit)))
+    for u in telling(searcher, plan, deadline):
+        found.update(set().union(*(part_scores(searcher, state, q, deadline).keys() for q in plan.lead[u])))
     return found
 
 
@@ -339,23 +351,17 @@ def _keyword_ranks(searcher: Searcher, word: str) -> dict[int, float]:
 def about(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
     """How much each document is about the query: the rank among its keywords (see
     :func:`indexer.analysis.keywords`) of the query word that ranks lowest there, any
-    rank up to ``TOP_KEYWORDS`` counted as that. A unit's best variant counts; a document
-    without every unit among its keywords is left out (it is ``NOT_ABOUT``). Words found
-    in more than ``GENERIC_SHARE`` of the paragraphs (发展, 建设, 改革) say little of what
-    a paragraph is about: as pieces of a typed word (旅游业发展) they do not count unless
-    the query has only such words; a word the user typed on its own always counts.
+    rank up to ``TOP_KEYWORDS`` counted as that. Only telling units count (:func:`telling`);
+    a unit's best variant counts; a document without every telling unit among its keywords
+    is left out (it is ``NOT_ABOUT``).
 
     Relevance sorts on this before the score: of the paragraphs that hold the words,
     those that are about them come first. BM25 alone, which saturates term frequency and
     favours short text, puts short passages that merely mention the words above the
     paragraph that is about them."""
     state = index_state(searcher)
-    units = [(group, piece and len(docs) > GENERIC_SHARE * searcher.doc_count())
-             for group, piece, docs in zip(plan.about, plan.pieces, _units(searcher, state, plan, deadline))
-             if group]
-    telling = [u for u in units if not u[1]] or units
     result: dict[int, float] | None = None
-    for group, _ in telling:
+    for group in (plan.about[u] for u in telling(searcher, plan, deadline) if plan.about[u]):
         best: dict[int, float] = {}
         for words in group:
             ranks = [CACHE.get((state, "keywords", w), lambda w=w: _keyword_ranks(searcher, w)) for w in words]
