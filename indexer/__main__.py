@@ -1,4 +1,4 @@
-"""``python -m indexer build|outline``: the indexer's command line."""
+"""``python -m indexer build|outline|library``: the indexer's command line."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .build import build as run_build
+from .library import assemble
 from .reading import ReadError
 from .schema import corpus_dir, index_dir
 from .store import BuildLocked
@@ -77,6 +78,18 @@ def outline(file: Path) -> None:
         raise click.ClickException(f"{file}: {exc}") from exc
     data = [r.outline() for r in reports]
     click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--into", "into", type=click.Path(file_okay=False, path_type=Path),
+              help="The library folder [default: $SEARCH_CORPUS_DIR or corpus/].")
+def library(source: Path, into: Path | None) -> None:
+    """Add to the library the reports in SOURCE it does not hold yet: of several copies of a
+    report the cleanest, as <place>/<year>.<ext>, recorded in SOURCES.tsv."""
+    into = corpus_dir(into)
+    added = assemble(source, into, log=lambda msg: click.echo(msg, err=True))
+    click.echo(f"{len(added)} reports added to {into}")
 
 
 def _inside(path: Path, folder: Path) -> bool:

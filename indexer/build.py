@@ -60,13 +60,14 @@ def corpus_files(corpus: Path) -> list[Path]:
         rel = path.relative_to(corpus)
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
             continue
-        if path.stem.upper().startswith("README"):
-            continue
+        if path.stem.upper().startswith("README") or path.name == "SOURCES.tsv":
+            continue  # the library's record of its files (indexer.library.RECORD)
         files.append(path)
     return files
 
 
-def _summary(report: Report) -> dict:
+def report_summary(report: Report) -> dict:
+    """What the build record keeps of a report."""
     text = "".join(p.text for p in report.paragraphs)
     return {"digest": report.digest, "source": report.source, "title": report.title,
             "region": report.region, "year": report.year, "paragraphs": len(report.paragraphs),
@@ -115,9 +116,24 @@ def region_key(region: str) -> str:
     return NATIONAL if key in ("国务院", "中国", "中华人民共和国") else key
 
 
+# The formats by how faithfully they carry the author's paragraphs: a Word document has them
+# as written; text and Markdown as typed; CSV cells and web pages come with chrome; a PDF's
+# lines are broken at the page width.
+FORMAT_RANK = (".docx", ".md", ".markdown", ".txt", ".csv", ".html", ".htm", ".pdf")
+
+
+def canonical_key(summary: dict, longest: int) -> tuple:
+    """How to choose among copies of one report (the largest key is kept): a Simplified
+    original over a Traditional conversion; of the copies holding about as much text as
+    the longest (nine tenths), the one in the most faithful format; then more text."""
+    suffix = Path(summary["source"]).suffix.lower()
+    rank = FORMAT_RANK.index(suffix) if suffix in FORMAT_RANK else len(FORMAT_RANK)
+    return not summary.get("traditional"), summary["chars"] >= 0.9 * longest, -rank, summary["chars"]
+
+
 def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
-    """Map each duplicate report id to the one kept: same region and year; a Simplified
-    original wins over a Traditional conversion, then more text wins."""
+    """Map each duplicate report id to the one kept (same region and year; see
+    :func:`canonical_key`)."""
     groups: dict[tuple, list[str]] = {}
     for rid, s in reports.items():
         if s.get("year") is not None:
@@ -125,7 +141,8 @@ def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
     dupes = {}
     for ids in groups.values():
         if len(ids) > 1:
-            keep = max(sorted(ids), key=lambda r: (not reports[r].get("traditional"), reports[r]["chars"]))
+            longest = max(reports[r]["chars"] for r in ids)
+            keep = max(sorted(ids), key=lambda r: canonical_key(reports[r], longest))
             dupes.update({r: keep for r in ids if r != keep})
     return dupes
 
@@ -192,7 +209,7 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
                     summary.refused.append({"file": str(path), "reason": reason})
                     continue
                 owner[report.id] = path
-                wanted[report.id] = _summary(report)
+                wanted[report.id] = report_summary(report)
                 fresh[report.id] = report
 
         dupes = _choose_canonical(wanted)

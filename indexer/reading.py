@@ -1,4 +1,5 @@
-"""Turn a report file (txt, md, html, csv in any of the usual Chinese encodings) into lines.
+"""Turn a report file (txt, md, html, csv in any of the usual Chinese encodings; Word .docx;
+PDF with a text layer) into lines.
 
 A *source* is one report's worth of lines plus the metadata the file itself declares (YAML
 front matter, CSV columns, an HTML title). Chrome around the report — site navigation,
@@ -13,6 +14,7 @@ import csv
 import html
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,7 +28,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 """Files above this size are refused: the largest real report is well under 1 MB."""
 
 SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-            ".htm": "html", ".csv": "csv"}
+            ".htm": "html", ".csv": "csv", ".docx": "docx", ".pdf": "pdf"}
 
 
 class ReadError(ValueError):
@@ -216,6 +218,33 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     return meta, text[m.end():]
 
 
+# A scraped page's label block (标题：… 发文单位：… 发文时间：… 报告人：… 来源URL：… 正文：):
+# what the page said of the report, kept apart from what the report's own lines say.
+_LABELS = {"标题": "page_title", "发文单位": "issuer", "发文时间": "page_date", "报告人": "speaker",
+           "来源url": "source_url", "来源网址": "source_url", "正文": ""}
+_LABEL = re.compile(r"^\s*(标题|发文单位|发文时间|报告人|来源URL|来源网址|正文)\s*[:：]\s*(.*)$", re.I)
+
+
+def split_label_block(lines: list[Line]) -> tuple[dict[str, str], list[Line]]:
+    """Take a label block of two or more ``标题：…`` lines off the top, up to ``正文：``."""
+    meta: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        if not line.text.strip():
+            continue
+        m = _LABEL.match(line.text)
+        if not m:
+            break
+        key = _LABELS[m.group(1).lower()]
+        if not key:  # 正文: the report starts here
+            rest = [Line(m.group(2))] if m.group(2).strip() else []
+            return (meta, rest + lines[i + 1:]) if len(meta) >= 2 else ({}, lines)
+        if m.group(2).strip() not in ("", "未知"):
+            meta[key] = m.group(2).strip()
+    else:
+        i = len(lines)
+    return (meta, lines[i:]) if len(meta) >= 2 else ({}, lines)
+
+
 # --- formats ---------------------------------------------------------------------------------
 
 def _text_lines(text: str) -> list[Line]:
@@ -381,6 +410,86 @@ def _csv_sources(text: str) -> list[Source]:
     return sources
 
 
+# --- Word and PDF ----------------------------------------------------------------------------
+
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
+
+
+def _docx_source(data: bytes) -> Source:
+    """The paragraphs of a Word document in order, tables row by row (cells side by side);
+    a paragraph styled as a heading keeps its level, one set in bold all through is bold.
+    python-docx reads the document's own paragraphs, so none is cut where a line ends."""
+    import docx  # imported here: only Word files need it
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises zip, XML and key errors for damaged files
+        raise ReadError(f"not a readable Word document ({type(exc).__name__}: {exc})") from None
+    lines = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para = Paragraph(child, document)
+            m = _HEADING_STYLE.match(para.style.name if para.style is not None else "")
+            runs = [r for r in para.runs if r.text.strip()]
+            bold = bool(runs) and all(r.bold for r in runs)
+            lines.extend(Line(row, int(m.group(1)) if m else None, bold) for row in para.text.splitlines())
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
+                lines.append(Line("\u3000".join(c for c in cells if c)))
+    return Source(lines)
+
+
+MIN_PDF_HAN = 50  # Chinese characters a PDF's text layer must hold (a report has thousands)
+_PAGE_NUMBER = re.compile(r"^[-—－–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*\d{1,4})?[-—－–\s]*$")
+_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’"
+_SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}]) +| +(?=[{_CJK}])")  # "2025 年", "各机制 作用"
+
+
+def _pdf_source(data: bytes) -> Source:
+    """The paragraphs of a PDF's text layer (pdfminer.six's layout analysis: it keeps each
+    line's position). A printed line that reaches the right margin continues in the next
+    one, also across a page; a line that starts indented, or follows a line that ends
+    short of the margin, starts a paragraph. Page numbers and running headers (a line on
+    most pages) are dropped, and the spaces a PDF puts beside Chinese characters removed."""
+    from pdfminer.high_level import extract_pages  # imported here: only PDFs need it
+    from pdfminer.layout import LTTextContainer, LTTextLine
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    pages: list[list[tuple[float, float, str]]] = []
+    try:
+        for page in extract_pages(io.BytesIO(data)):
+            rows = [(line.x0, line.x1, line.get_text().rstrip("\n"))
+                    for box in page if isinstance(box, LTTextContainer)
+                    for line in box if isinstance(line, LTTextLine) and line.get_text().strip()]
+            pages.append([r for r in rows if not _PAGE_NUMBER.match(r[2])])
+    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
+    rows = [r for page in pages for r in page]
+    if sum("\u4e00" <= ch <= "\u9fff" for _, _, text in rows for ch in text) < MIN_PDF_HAN:
+        raise ReadError("a PDF without a text layer (a scan?): it holds no Chinese text to read")
+    running = {t.strip() for t, n in Counter(r[2].strip() for r in rows).items()
+               if len(pages) >= 4 and n >= len(pages) / 2 and len(t.strip()) <= 40}
+    left = min(x0 for x0, _, _ in rows)
+    right = max(x1 for _, x1, _ in rows)
+    width = 12.0  # about one Chinese character, in points: the slack of a full line
+    paragraphs: list[str] = []
+    open_ = False  # the last paragraph runs on into the next line
+    for x0, x1, text in rows:
+        if text.strip() in running:
+            continue
+        starts = x0 > left + width / 2 or text[:1] in _SPACES
+        if open_ and not starts:
+            paragraphs[-1] += text.strip(_SPACES)
+        else:
+            paragraphs.append(text.strip(_SPACES))
+        open_ = x1 >= right - 2 * width
+    return Source([Line(_SPACE_BY_CJK.sub("", p)) for p in paragraphs])
+
+
 def read_sources(path: Path) -> list[Source]:
     """Read a report file into one source per report it holds (a CSV may hold several)."""
     kind = SUFFIXES.get(path.suffix.lower())
@@ -391,6 +500,10 @@ def read_sources(path: Path) -> list[Source]:
     if size > MAX_FILE_BYTES:
         raise ReadError(f"too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
     data = path.read_bytes()
+    if kind == "docx":
+        return [_docx_source(data)]
+    if kind == "pdf":
+        return [_pdf_source(data)]
     declared = None
     if kind == "html":
         m = _META_CHARSET.search(data[:4096])
@@ -406,4 +519,5 @@ def read_sources(path: Path) -> list[Source]:
         source.meta = {**source.meta, **meta}
         return [source]
     lines = _markdown_lines(text) if kind == "markdown" else _text_lines(text)
-    return [Source(lines, meta)]
+    labels, lines = split_label_block(lines)
+    return [Source(lines, {**labels, **meta})]

@@ -130,7 +130,8 @@ def _lead(text: str) -> str | None:
 # --- the front of a report --------------------------------------------------------------------
 
 _TITLE = re.compile(r"政\s*府\s*工\s*作\s*报\s*告")
-_DATE_LINE = re.compile(r"^[—─－-]{1,2}\s*(.{0,6}年.{0,8}日)?\s*在.{0,40}(会议|大会)")
+_DATE_LINE = re.compile(  # ——2019年3月5日在…会议上 (the dash or the date may be missing)
+    r"^(?:[—─－―-]{1,2}\s*(?:.{0,12}年.{0,8}日)?|.{0,12}年.{0,8}日)\s*在.{0,40}(会议|大会)")
 _SPEAKER = re.compile(r"(国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席)\s*\S{0,5}$")
 _ADDRESS = re.compile(r"^各位代表[:：!！]?$")
 _REGION_IN_DATE = re.compile(r"在(.{2,15}?)第[一二三四五六七八九十百\d]+届")
@@ -167,8 +168,10 @@ def _shortest_name(name: str) -> str:
 _FILENAME_REGIONS = {"national": NATIONAL, "guowuyuan": NATIONAL, "china": NATIONAL}
 
 
-def _region_from_filename(stem: str) -> str:
-    name = re.sub(r"[-_]?(19|20)\d\d.*$", "", stem) or stem
+def _region_from_path(path: Path) -> str:
+    """The region a file name gives (national-2017.txt), or its folder (全国/2017.txt, as a
+    library lays reports out)."""
+    name = re.sub(r"[-_]?(19|20)\d\d.*$", "", path.stem) or (path.parent.name if path.parent.name else path.stem)
     return _FILENAME_REGIONS.get(name.lower(), name)
 
 
@@ -176,7 +179,7 @@ def _region_from_filename(stem: str) -> str:
 class _Front:
     title: str | None = None
     region: str | None = None
-    year: int | None = None
+    year: int | None = None  # of the date line (the day the report was given), else the title
 
 
 def _split_run_together(lines: list[Line]) -> list[Line]:
@@ -204,10 +207,29 @@ def _split_run_together(lines: list[Line]) -> list[Line]:
     return out
 
 
+PREAMBLE_LINES = 100  # how far down a scraped page the report's date line is looked for
+PREAMBLE_CHARS = 20  # a portal's menu items and widgets are short lines
+
+
+def _drop_preamble(lines: list[Line]) -> list[Line]:
+    """Drop a portal page's menus above the report (中国政府网, 长者模式, 首页, 大 中 小 …):
+    when the report's date line stands within the first lines and only short lines stand
+    above it, those that are not its title go."""
+    for i, line in enumerate(lines[:PREAMBLE_LINES]):
+        folded = fold(line.text)
+        if _DATE_LINE.match(folded):
+            above = lines[:i]
+            if any(len(x.text) > PREAMBLE_CHARS or _ADDRESS.match(fold(x.text)) for x in above):
+                return lines
+            return [x for x in above if _is_title_line(fold(x.text))] + lines[i:]
+    return lines
+
+
 def _read_front(lines: list[Line]) -> tuple[_Front, list[Line]]:
     """Take the title line off the top and read region and year from the opening lines."""
     front = _Front()
     body: list[Line] = []
+    date_year = title_year = date_region = title_region = None
     addressed = False  # past 各位代表: the opening lines are over
     for i, line in enumerate(lines):
         folded = fold(line.text)
@@ -216,13 +238,17 @@ def _read_front(lines: list[Line]) -> tuple[_Front, list[Line]]:
         if opening and front.title is None and _is_title_line(folded):
             compact = re.sub(r"\s+", "", line.text)
             front.title = compact if len(compact) <= 8 else line.text
-            front.year = front.year or parse_year(line.text, bare=True)
-            front.region = front.region or _region_from(folded, line.text)
+            title_year = parse_year(line.text, bare=True)
+            title_region = _region_from(folded, line.text)
             continue
-        if opening and (_DATE_LINE.match(folded) or _SPEAKER.search(folded) and len(folded) < 40):
-            front.year = front.year or parse_year(line.text)
-            front.region = front.region or _region_from(folded, line.text)
+        if opening and _DATE_LINE.match(folded):  # the report's own date and meeting decide
+            date_year = date_year or parse_year(line.text)
+            date_region = date_region or _region_from(folded, line.text)
+        elif opening and _SPEAKER.search(folded) and len(folded) < 40:
+            title_year = title_year or parse_year(line.text)
+            title_region = title_region or _region_from(folded, line.text)
         body.append(line)
+    front.year, front.region = date_year or title_year, date_region or title_region
     return front, body
 
 
@@ -310,21 +336,26 @@ def build_blocks(lines: list[Line]) -> list[Block]:
 def report_from_source(source: Source, report_id: str, path: Path, digest: str) -> Report:
     """Build a :class:`Report` from the lines and declared metadata of one source."""
     lines = drop_chrome(source.lines)
-    lines = _split_run_together(lines)
+    lines = _drop_preamble(_split_run_together(lines))
     front, body = _read_front(lines)
     meta = source.meta
     title_meta = clean_text(meta.get("title", ""))
     if len(title_meta) % 2 == 0 and title_meta[: len(title_meta) // 2] * 2 == title_meta:
         title_meta = title_meta[: len(title_meta) // 2]  # some sites print the title twice
+    # What the file declares (a --- header, CSV columns) overrides; then the report's own
+    # lines (its date line, title, speaker); then what a scraped page said of it; then the
+    # file name, which is often wrong (河北省_2018_report.txt holds the 2019 report).
+    page_title = clean_text(meta.get("page_title", ""))
     year = (_int(meta.get("year")) or front.year or parse_year(title_meta, bare=True)
-            or parse_year(path.stem, bare=True))
+            or parse_year(page_title, bare=True) or parse_year(path.stem, bare=True))
     region = meta.get("region") or front.region
-    if not region and title_meta:
-        region = _region_from(fold(title_meta), title_meta)
-    region = region or _region_from_filename(path.stem)
+    for declared in (title_meta, page_title):
+        region = region or (_region_from(fold(declared), declared) if declared else None)
+    issuer = re.sub(r"人民政府$", "", clean_text(meta.get("issuer", "")))
+    region = region or issuer or _region_from_path(path)
     title = title_meta if _TITLE.search(fold(title_meta)) and parse_year(title_meta, bare=True) \
         and len(title_meta) <= 40 else front.title
-    if not title or parse_year(title, bare=True) is None:
+    if not title or parse_year(title, bare=True) != year:  # no title, or one naming another year
         title = f"{year}年{'国务院' if region == NATIONAL else region}政府工作报告" if year \
             else (title or path.stem)
     blocks = build_blocks(body)

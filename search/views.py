@@ -58,7 +58,8 @@ def url_with(**changes) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
-EXAMPLES = ["河涌", "营商环境", "荔灣", "\"粤港澳大湾区\"", "乡村振兴 year:2018-2026", "地铁 region:广州"]
+EXAMPLES = ["乡村振兴", "医疗改革", "老旧小区改造", "营商环境 year:2018-2026", "\"粤港澳大湾区\"", "地铁 region:广州",
+            "荔灣"]
 
 
 @pages.get("/")

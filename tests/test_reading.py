@@ -17,14 +17,14 @@ from indexer.__main__ import cli
 from indexer.analysis import fold
 from indexer.build import build
 from indexer.reading import MAX_FILE_BYTES, ReadError
-from indexer.structure import read_reports
+from indexer.structure import parse_year, read_reports
 
 from .conftest import SHARED_REPORTS
 
 # --- every real report in ../shared/reports ---------------------------------------------------
 
-SOURCES = list(csv.DictReader(
-    (SHARED_REPORTS / "SOURCES.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+SOURCES = [row for name in ("SOURCES.tsv", "SOURCES-more.tsv") for row in csv.DictReader(
+    (SHARED_REPORTS / name).read_text(encoding="utf-8").splitlines(), delimiter="\t")]
 MARKUP = ["**", "##", "<br", "<p>", "</", "&nbsp;", "<U+", "<!--", "-->", "](http"]
 CHROME = ["当前位置", "【字体", "字号：", "责任编辑", "版权所有", "网站标识码", "E-mail推荐",
           "分享到：", "相关词条", "热门词条", "联络我们", "基本介绍", "中文名:", "ICP备"]
@@ -36,6 +36,7 @@ def test_every_shared_report_reads_cleanly(row):
     assert len(reports) == 1
     report = reports[0]
     assert report.year == int(row["year"])
+    assert parse_year(report.title, bare=True) == report.year, report.title  # the text decides
     expected_region = fold(row["region"].split(" (")[0])
     assert fold(report.region) in expected_region or (report.region == "全国" and "全国" in expected_region)
     texts = [p.text for p in report.paragraphs]
@@ -47,10 +48,33 @@ def test_every_shared_report_reads_cleanly(row):
         assert fold(chrome) not in folded, chrome
     long_ones = [fold(t) for t in texts if len(t) >= 20]
     assert len(long_ones) == len(set(long_ones)), "a paragraph is repeated"
+    assert not [t for t in texts if re.fullmatch(r"[-—－\s]*\d{1,3}[-—－\s]*", t)], "a page number"
     raw = (SHARED_REPORTS / row["file"]).read_bytes()
     if re.search(rb"\n\W{0,12}(\xe4\xb8\x80|\xd2\xbb)\xe3\x80\x81", raw):  # 一、 in UTF-8 or GBK
         assert report.headings, "the report has 一、 headings"
     assert len(joined) > 2000
+
+
+@pytest.mark.parametrize("pdf, word", [("beijing-2025-from-docx.pdf", "2025年北京市政府工作报告.docx"),
+                                       ("sichuan-2025-from-docx.pdf", "2025年四川省政府工作报告.docx")])
+def test_a_pdf_reads_as_the_word_document_it_was_printed_from(pdf, word):
+    """Lines broken at the page width are joined, paragraphs end where the author's end,
+    page numbers go, and the spaces the PDF puts beside Chinese characters are removed: the
+    PDF gives the Word document's paragraphs and headings, character for character."""
+    printed = read_reports(SHARED_REPORTS / "derived" / pdf)[0]
+    written = read_reports(SHARED_REPORTS / "alexzhu0-docx" / word)[0]
+    assert (printed.title, printed.region, printed.year) == (written.title, written.region, written.year)
+    assert [(b.kind, re.sub(r"\s", "", b.text)) for b in printed.blocks] == \
+        [(b.kind, re.sub(r"\s", "", b.text)) for b in written.blocks]
+    assert len(written.headings) >= 10 and len(written.paragraphs) >= 60
+
+
+def test_the_report_text_decides_year_and_place_over_file_name_and_page_labels():
+    """河北省_2018_report.txt holds the 2019 report (二〇一九年一月十四日在河北省……会议上),
+    under a scraped label block that says 2018."""
+    report = read_reports(SHARED_REPORTS / "hebei-gaoyang/河北省_2018_report.txt")[0]
+    assert (report.title, report.region, report.year) == ("2019年河北省政府工作报告", "河北省", 2019)
+    assert not any(p.text.startswith(("标题", "发文单位", "来源URL")) for p in report.paragraphs)
 
 
 def test_repeated_page_yields_the_report_once():
@@ -171,6 +195,21 @@ def test_chinese_numeral_date_line(tmp_path):
     assert (report.region, report.year) == ("全国", 1993)
 
 
+def blank_pdf() -> bytes:
+    """A valid one-page PDF with nothing on the page: what a scan without OCR reads as."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 BAD_FILES = {
     "empty.txt": (b"", "empty"),
     "blank.txt": (b"  \r\n\r\n", "empty"),
@@ -178,7 +217,10 @@ BAD_FILES = {
     "truncated.txt": (("政府工作报告" * 50).encode("utf-8")[:-1], "truncated"),
     "truncated-gbk.txt": (("政府工作报告" * 50).encode("gbk")[:-1], "truncated"),
     "garbage.txt": (bytes(range(0x80, 0x100)) * 40, "cannot be decoded"),
-    "report.docx": (b"PK\x03\x04", "unsupported file type"),
+    "report.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 8, "unsupported file type"),
+    "report.docx": (b"PK\x03\x04", "not a readable Word document"),
+    "report.pdf": (b"%PDF-1.4\n%garbage", "not a readable PDF"),
+    "scan.pdf": (blank_pdf(), "without a text layer"),
     "chrome-only.html": ("<html><body><div>版权所有</div></body></html>".encode(), "no report text"),
 }
 
@@ -208,11 +250,11 @@ def test_build_names_bad_files_indexes_the_rest_and_exits_non_zero(tmp_path):
     (corpus / "good-2019.txt").write_text(SIMP, encoding="utf-8")
     (corpus / "sub" / "good-2019.txt").write_bytes(TRAD.replace("測試區", "樣本區").encode("big5"))
     (corpus / "empty.txt").write_bytes(b"")
-    (corpus / "notes.docx").write_bytes(b"PK")
+    (corpus / "notes.doc").write_bytes(b"PK")
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 1
     assert "empty.txt: the file is empty" in result.output
-    assert "notes.docx: unsupported file type" in result.output
+    assert "notes.doc: unsupported file type" in result.output
     assert "2 added" in result.output
 
 

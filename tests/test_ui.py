@@ -40,7 +40,7 @@ def test_home_page_offers_examples_and_an_overview(live, page):
     assert "已收录 5 份报告" in page.inner_text(".overview")
     page.click(".examples a >> nth=0")
     page.wait_for_selector(".count")
-    assert args(page.url)["q"] == "河涌"
+    assert args(page.url)["q"] == "乡村振兴"
     page.goto(live.url + "/")
     shot(page, "home")
 

@@ -1,0 +1,102 @@
+"""The library that ships in corpus/, and ``python -m indexer library`` that assembles one.
+
+These read corpus/ only (a fresh clone has no ../shared beside it)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from pathlib import Path
+
+import opencc
+import pytest
+from click.testing import CliRunner
+
+from indexer.__main__ import cli
+from indexer.analysis import fold
+from indexer.build import corpus_files, region_key
+from indexer.library import RECORD
+from indexer.structure import read_reports
+from search.query import parse, variants
+from search.views import EXAMPLES
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def library():
+    """Every report of the shipped library, by file (relative to corpus/)."""
+    return {path.relative_to(CORPUS).as_posix(): report for path in corpus_files(CORPUS)
+            for report in read_reports(path, CORPUS)}
+
+
+def test_the_library_holds_the_distinct_reports_recorded_with_their_sources(library):
+    assert len(library) >= 240
+    places = {region_key(r.region) for r in library.values()}
+    assert len(places) >= 35
+    years = [r.year for r in library.values()]
+    assert min(years) == 1954 and max(years) == 2026
+    copies = Counter((region_key(r.region), r.year) for r in library.values())
+    assert [k for k, n in copies.items() if n > 1] == []  # one file per report
+    record = list(csv.DictReader(io.StringIO((CORPUS / RECORD).read_text(encoding="utf-8")), delimiter="\t"))
+    assert {row["file"] for row in record} == set(library)
+    for row in record:
+        report = library[row["file"]]
+        assert (row["region"], int(row["year"])) == (report.region, report.year) and row["source"]
+    suffixes = Counter(Path(f).suffix for f in library)
+    assert suffixes[".docx"] >= 25 and suffixes[".md"] >= 100  # Word files read, cleanest kept
+
+
+def _finds(query: str, reports) -> bool:
+    """Whether a paragraph of ``reports`` holds every word of ``query``, within its filters."""
+    parsed = parse(query)
+    for report in reports:
+        if parsed.year_from is not None and not parsed.year_from <= (report.year or 0) <= parsed.year_to:
+            continue
+        if parsed.regions and not any(fold(r) in fold(report.region) for r in parsed.regions):
+            continue
+        for block in report.blocks:
+            text = re.sub(r"\s", "", fold(block.text))
+            if all(any(re.sub(r"\s", "", v) in text for f in u.forms for v in variants(f)) or
+                   any(w in text for w in u.whole) for u in parsed.units):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_home_page_example_finds_something_in_the_library(library, example):
+    assert _finds(example, library.values()), example
+
+
+REPORT = """{year}年样本市政府工作报告
+——{year}年1月10日在样本市第一届人民代表大会第一次会议上
+各位代表：
+一、过去一年工作回顾
+我们推进河涌整治，完成黑臭水体治理，群众满意度明显提升。城市更新稳步推进，老旧小区改造完成三百个。
+二、今年工作安排
+加快建设现代化产业体系，推动制造业高质量发展，扩大有效投资，办好十件民生实事。
+"""
+
+
+def test_assembling_keeps_the_cleanest_copy_of_each_report_once(tmp_path):
+    source, into = tmp_path / "collected", tmp_path / "library"
+    (source / "web").mkdir(parents=True)
+    text = REPORT.format(year=2019)
+    (source / "plain-2019.txt").write_text(text, encoding="utf-8")
+    (source / "web" / "page.html").write_text(
+        "<html><body><p>当前位置：首页</p>" + "".join(f"<p>{line}</p>" for line in text.splitlines())
+        + "</body></html>", encoding="utf-8")
+    (source / "traditional.txt").write_text(opencc.OpenCC("s2t").convert(text), encoding="utf-8")
+    (source / "next.md").write_text(REPORT.format(year=2020), encoding="utf-8")
+    (source / "notes.xlsx").write_bytes(b"PK")  # not a report: passed over
+    result = CliRunner().invoke(cli, ["library", str(source), "--into", str(into)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()) == \
+        ["SOURCES.tsv", "样本市/2019.txt", "样本市/2020.md"]
+    assert (into / "样本市" / "2019.txt").read_text(encoding="utf-8") == text
+    record = (into / RECORD).read_text(encoding="utf-8")
+    assert "样本市/2019.txt\t2019年样本市政府工作报告\t样本市\t2019\tplain-2019.txt" in record
+    again = CliRunner().invoke(cli, ["library", str(source), "--into", str(into)])
+    assert "0 reports added" in again.output and (into / RECORD).read_text(encoding="utf-8") == record
