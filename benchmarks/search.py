@@ -181,18 +181,19 @@ def exact_first_bound(blocks, items) -> float:
 JUDGMENTS = Path(__file__).with_name("judgments.tsv")
 
 
-def paragraph_key(year, region: str, text: str) -> tuple[str, str, str]:
-    """How ``judgments.tsv`` names a paragraph: year, region, first 24 characters."""
-    return (str(year or ""), region, re.sub(r"\s", "", text)[:24])
+def paragraph_key(year, text: str) -> tuple[str, str]:
+    """How ``judgments.tsv`` names a paragraph: its report's year and its first 24
+    characters (the region column is for the reader: how a place is named may change)."""
+    return (str(year or ""), re.sub(r"\s", "", text)[:24])
 
 
-def judgments() -> dict[str, dict[tuple[str, str, str], int]]:
+def judgments() -> dict[str, dict[tuple[str, str], int]]:
     """Query -> graded paragraphs (0 holds the words only, 1 in passing, 2 about it)."""
-    graded: dict[str, dict[tuple[str, str, str], int]] = {}
+    graded: dict[str, dict[tuple[str, str], int]] = {}
     lines = [line for line in JUDGMENTS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     for line in lines[1:]:
-        q, year, region, starts, grade = line.split("\t")
-        graded.setdefault(q, {})[(year, region, starts)] = int(grade)
+        q, year, _region, starts, grade = line.split("\t")
+        graded.setdefault(q, {})[(year, starts)] = int(grade)
     return graded
 
 
@@ -207,7 +208,7 @@ def ndcg(searcher, graded: dict[str, dict], as_typed=lambda q: q, k: int = 10) -
         gains = []
         for hit in result.hits:
             text = searcher.document(uid=f"{hit.report_id}#{hit.paragraph_id}")["text"]
-            grade = grades.get(paragraph_key(hit.year, hit.region, text))
+            grade = grades.get(paragraph_key(hit.year, text))
             unjudged += grade is None
             gains.append(grade or 0)
         shown += len(gains)

@@ -10,7 +10,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from .analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, KeywordRanks
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
