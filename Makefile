@@ -23,7 +23,7 @@ rebuild: $(STAMP)
 	$(PY) -m indexer build --rebuild
 
 serve: index
-	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
+	$(VENV)/bin/gunicorn --preload --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
 # Browser tests drive Debian's Chromium (with CJK fonts, for readable screenshots) and scan
 # pages with axe-core from the npm registry; install them when we may and they are missing.
@@ -42,6 +42,7 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(PY) benchmarks/index.py
 	$(PY) benchmarks/search.py
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts node_modules

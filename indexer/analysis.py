@@ -22,10 +22,12 @@ from pathlib import Path
 import jieba
 import opencc
 from whoosh.analysis import Token, Tokenizer
-from whoosh.formats import Existence, Positions
+from whoosh.formats import Existence, Frequency, Positions
+from whoosh.system import pack_uint
 
 __all__ = [
     "CharAnalyzer",
+    "FoldedFrequency",
     "FoldedPositions",
     "JiebaAnalyzer",
     "KeywordRanks",
@@ -296,6 +298,20 @@ class FoldedPositions(Positions):
 
 
 _ONCE: dict[int, bytes] = {}  # a single position -> its encoded posting value
+
+
+class FoldedFrequency(Frequency):
+    """Whoosh's frequency format fed straight from a folding tokenizer's grams, for fields
+    that are only scored (whole words, headings and first sentences), never matched as a
+    phrase: no positions to write, sort and merge."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, _FoldingTokenizer):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        counts = Counter(gram for gram, _, _, _ in analyzer._grams(fold(value), kwargs.get("mode", "")))
+        for gram, n in counts.items():
+            yield gram, n, n * self.field_boost, pack_uint(n)
 
 
 class KeywordRanks(Existence):

@@ -8,9 +8,9 @@ from pathlib import Path
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
-from .analysis import CharAnalyzer, FoldedPositions, JiebaAnalyzer, KeywordRanks
+from .analysis import CharAnalyzer, FoldedFrequency, FoldedPositions, JiebaAnalyzer, KeywordRanks
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -42,10 +42,11 @@ class IndexCodec(W3Codec):
     length_stats = False
 
 
-def _text(analyzer) -> TEXT:
-    """A positional text field fed by one of the folding tokenizers."""
-    field = TEXT(analyzer=analyzer, phrase=True)
-    field.format = FoldedPositions(field_boost=field.format.field_boost)
+def _text(analyzer, phrase: bool = True) -> TEXT:
+    """A text field fed by one of the folding tokenizers: with positions where phrases are
+    matched (the substring net, regions), term frequencies only where words are scored."""
+    field = TEXT(analyzer=analyzer, phrase=phrase)
+    field.format = (FoldedPositions if phrase else FoldedFrequency)(field_boost=field.format.field_boost)
     return field
 
 
@@ -64,11 +65,11 @@ def make_schema() -> Schema:
         fragment=NUMERIC(sortable=True),  # a heading or short line, a note, or body (build.fragment_kind)
         section=STORED(),  # the section path, a list of headings
         text=STORED(),
-        content=_text(JiebaAnalyzer()),
+        content=_text(JiebaAnalyzer(), phrase=False),  # scored as whole words, never a phrase
         # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
         keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
         chars=_text(CharAnalyzer()),
-        heading=_text(CharAnalyzer()),
+        heading=_text(CharAnalyzer(), phrase=False),  # headings and first sentences: scored
         digest=STORED(),
         data=STORED(),  # report docs: the report as JSON; the meta doc: the build record
     )

@@ -37,6 +37,11 @@ TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 WARM_SHARE = 0.6  # of the score cache filled ahead of queries with the index's most frequent words
 
 
+class SearchTimeout(Exception):
+    """A search stopped at its time limit: the server is busy or the query reaches too far
+    (a 503 for the user to retry, not a fault of the query)."""
+
+
 class IndexHandle:
     """The served index, opened once per app, with a pool of searchers.
 
@@ -138,6 +143,26 @@ class IndexHandle:
                     about(s, p, time.perf_counter() + TIME_LIMIT)
         except Exception:  # warming only saves time; a query will score what it needs
             logging.getLogger(__name__).exception("warming the score cache failed")
+
+    def warm_now(self) -> None:
+        """Score the index's most frequent words in this thread and close what it opened.
+        A server that loads the app before it forks its workers (``gunicorn --preload``)
+        warms once, before any worker takes traffic, and every worker has the scores; a
+        worker that loads the app itself warms before it answers."""
+        if not self.warm:
+            return
+        try:
+            ix = self._index()
+        except IndexMissing:
+            return
+        with ix.searcher(weighting=WEIGHTING) as s:
+            state = index_state(s)
+        self._warming = state  # workers find this state warmed and do not start again
+        self._warm(ix, state)
+        with self._lock:
+            _close_all(self._pool)
+            self._owner.clear()
+            self._ix = self._path = None  # each process opens the index itself
 
     def release(self, s: Searcher) -> None:
         with self._lock:
@@ -258,8 +283,7 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
         if len(top) < needed:
             top += heapq.nlargest(needed - len(top), misses, key=_miss_key(misses, fragment, years, sort))
     except TimeLimit:
-        raise QueryError(f"the query took longer than {TIME_LIMIT:g} s; "
-                         "use fewer or more specific words") from None
+        raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
     marks = needles(parsed)
     hits = []
     for docnum in top[(page - 1) * per_page:]:

@@ -7,6 +7,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from indexer.store import IndexMissing
 
+from .engine import SearchTimeout
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -29,6 +31,13 @@ def register(app: Flask) -> None:
         app.logger.error("%s", exc)
         return render_error(ServiceUnavailable(
             "The search index has not been built yet. Run `python -m indexer build`."))
+
+    @app.errorhandler(SearchTimeout)
+    def timed_out(exc: SearchTimeout):
+        response = render_error(ServiceUnavailable(
+            "The search took longer than 3 s and was stopped: the server may be busy. Try again "
+            "in a moment, or add a more specific word, a year or a region."))
+        return response[0], 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

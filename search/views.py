@@ -5,11 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest
 
 from . import engine
 from .params import page_args, query_args, sort_arg
-from .query import QueryError, needles
+from .query import needles
 from .snippets import mark_html, match_spans
 
 pages = Blueprint("pages", __name__)
@@ -35,11 +34,8 @@ def _run_search(per_page_default: int = 10, facets: bool = False):
     sort = sort_arg(request.args)
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         return text, parsed, None
-    try:
-        result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
-                               facets=facets)
-    except QueryError as exc:  # too expensive to finish: the user's to narrow
-        raise BadRequest(str(exc)) from exc
+    result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
+                           facets=facets)
     return text, parsed, result
 
 
@@ -62,9 +58,19 @@ EXAMPLES = ["乡村振兴", "医疗改革", "老旧小区改造", "营商环境 
             "荔灣"]
 
 
+BUSY = "这次搜索超过 3 秒仍未完成，已停止。服务器可能正忙：请稍后再试，或加上更具体的词、年份或地区。"
+
+
 @pages.get("/")
 def index():
-    text, parsed, result = _run_search(facets=True)
+    try:
+        text, parsed, result = _run_search(facets=True)
+    except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
+        text, parsed = query_args(request.args)
+        page = render_template("index.html", q=text, parsed=parsed, result=None, hints=[], busy=BUSY,
+                               status=engine.status(_searcher()), examples=EXAMPLES, sort="relevance",
+                               year=request.args.get("year", ""), regions=request.args.getlist("region"))
+        return page, 503, {"Retry-After": "5"}
     searcher = _searcher()
     hints = engine.suggestions(searcher, text, parsed) if result is not None and not result.total else []
     return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints,

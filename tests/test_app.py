@@ -174,8 +174,12 @@ def test_expensive_queries_are_refused_not_left_running(client, monkeypatch):
     monkeypatch.setattr(search.engine, "TIME_LIMIT", 1e-9)
     monkeypatch.setattr(search.scoring, "CACHE", search.scoring.ScoreCache())  # nothing scored yet
     slow = client.get("/api/search", query_string={"q": "发展 经济"})
-    assert slow.status_code == 400 and "took longer than" in slow.get_json()["error"]
-    assert client.get("/", query_string={"q": "发展 经济"}).status_code == 400
+    assert slow.status_code == 503 and "took longer than" in slow.get_json()["error"]  # not the query's fault
+    assert slow.headers["Retry-After"] == "5"
+    page = client.get("/", query_string={"q": "发展 经济"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 503 and "请稍后再试" in html  # said in Chinese,
+    assert 'value="发展 经济"' in html and 'role="search"' in html  # on a page that keeps the search box
 
 
 def test_filters_narrow_the_results(client):

@@ -257,3 +257,21 @@ def test_a_handle_going_away_closes_its_idle_searchers(index_dir):
     del handle
     gc.collect()
     assert s.is_closed
+
+
+def test_warming_before_the_workers_fork_leaves_scores_and_no_thread_or_open_file(index_dir, monkeypatch):
+    """``gunicorn --preload`` loads wsgi.py once and forks its workers: the warm-up runs in
+    that thread before any worker takes traffic, leaves nothing running or open to share
+    across the fork, and the workers do not warm the same index again."""
+    monkeypatch.setattr(scoring, "WARM_MIN_DOCS", 20)
+    _warm_ups_done()
+    CACHE.clear()
+    handle = IndexHandle(index_dir)
+    handle.warm_now()
+    assert not any(t.name == "warm-score-cache" for t in threading.enumerate())
+    assert handle._ix is None and not handle._pool
+    s = handle.acquire()
+    state, top = index_state(s), frequent_words(s)[:20]
+    assert top and all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
+    assert not any(t.name == "warm-score-cache" for t in threading.enumerate())  # warmed already
+    handle.release(s)

@@ -1,0 +1,254 @@
+"""How cost grows with the collection: build and serve N synthesized reports.
+
+A synthesized report mixes the paragraphs of two real reports of corpus/ (the first half of
+one, the second half of the other) under a new place and year, so the text has the real
+vocabulary and length and no two reports repeat each other. For each N it builds them with
+``python -m indexer build`` in a child process (wall and CPU time, MB/s, CPU-s per MB, peak
+memory, the largest temporary disk use beside the index, index size over text size), then
+serves them with gunicorn as ``make serve`` does (``--preload``, 2 workers x 4 threads, loopback only) and
+runs a pass of mixed queries on the server fresh from its start, then the same pass again:
+p50/p95/p99/max latency and failed queries of each pass, and the workers' resident memory.
+
+Usage: python benchmarks/scale.py [--sizes 200 1000] [--queries 400] [--clients 1] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from common import ROOT, percentile
+
+from indexer.build import corpus_files
+from indexer.structure import read_reports
+
+PLACES = "东西南北中上下前后左右"
+
+
+def real_reports() -> list[tuple[str, list[str]]]:
+    """(title, paragraphs) of every report in the shipped library."""
+    corpus = ROOT / "corpus"
+    out = []
+    for path in corpus_files(corpus):
+        for report in read_reports(path, corpus):
+            out.append((report.title, [b.text for b in report.blocks]))
+    return out
+
+
+def synthesize(target: Path, n: int, reports, rng: random.Random) -> float:
+    """Write ``n`` mixed reports into ``target``; return their size in MB."""
+    target.mkdir(parents=True, exist_ok=True)
+    size = 0
+    for i in range(n):
+        (_, a), (_, b) = rng.sample(reports, 2)
+        year = rng.randint(1990, 2026)
+        place = f"{PLACES[i % len(PLACES)]}{i // len(PLACES) + 1}市"
+        lines = [f"{year}年{place}政府工作报告",
+                 f"——{year}年1月{rng.randint(5, 28)}日在{place}第一届人民代表大会第{i % 9 + 1}次会议上",
+                 "各位代表：", *a[: len(a) // 2], *b[len(b) // 2:]]
+        text = "\n".join(lines) + "\n"
+        folder = target / place
+        folder.mkdir(exist_ok=True)
+        (folder / f"{year}.txt").write_text(text, encoding="utf-8")
+        size += len(text.encode("utf-8"))
+    return size / 1e6
+
+
+def folder_mb(path: Path) -> float:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total / 1e6
+
+
+def build(corpus: Path, index: Path, tmp: Path) -> dict:
+    """Build in a child process; watch the disk it takes beside the finished index (the
+    index folder while it is written, and the temporary folder)."""
+    env = {**os.environ, "TMPDIR": str(tmp), "SEARCH_WARM_UP": "false"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_tmp = 0.0
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus),
+                              "--index", str(index)], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    while child.poll() is None:
+        peak_tmp = max(peak_tmp, folder_mb(tmp) + folder_mb(index))
+        time.sleep(0.5)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode not in (0, 1):
+        sys.exit(f"build failed ({child.returncode})")
+    return {"wall": wall, "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+            "peak_rss": after.ru_maxrss / 1024, "peak_disk": peak_tmp, "index": folder_mb(index),
+            "line": child.stdout.read().strip().splitlines()[-1]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(index: Path, port: int) -> subprocess.Popen:
+    """gunicorn as `make serve` runs it, answering once it does."""
+    env = {**os.environ, "SEARCH_INDEX_DIR": str(index)}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers", "2", "--threads", "4",
+                               "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("gunicorn did not start")
+
+
+def run_pass(port: int, queries: list[str], clients: int = 1) -> tuple[list[float], int]:
+    """Every query once, from ``clients`` concurrent connections: latencies (ms), failures."""
+    times: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    todo = list(queries)
+
+    def client() -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                if not todo:
+                    break
+                q = todo.pop()
+            started = time.perf_counter()
+            try:
+                conn.request("GET", "/?" + urlencode({"q": q}))
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            with lock:
+                times.append((time.perf_counter() - started) * 1000)
+                failures += not ok
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times, failures
+
+
+def workers_rss_mb(server: subprocess.Popen) -> float:
+    """Resident memory of the server's worker processes, in MB."""
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True).stdout
+    return sum(int(x) for x in out.split()) / 1024
+
+
+def mixed(reports, n: int, rng: random.Random) -> list[str]:
+    """Queries like people type: words and compounds, two words, substrings, the other
+    script, numbers, Latin, single characters."""
+    import opencc
+
+    s2t = opencc.OpenCC("s2t")
+    out: list[str] = []
+    while len(out) < n:
+        _, blocks = rng.choice(reports)
+        text = rng.choice(blocks)
+        words = re.findall(r"[\u4e00-\u9fff]{2,4}", text)
+        if not words:
+            continue
+        kind = rng.random()
+        if kind < 0.35:
+            q = rng.choice(words)
+        elif kind < 0.5:
+            q = " ".join(rng.sample(words, 2)) if len(words) > 1 else words[0]
+        elif kind < 0.65:
+            start = rng.randrange(max(1, len(text) - 6))
+            q = re.sub(r'[\s"“”「」『』-]', "", text[start:start + rng.randint(2, 6)])
+        elif kind < 0.75:
+            q = s2t.convert(rng.choice(words))
+        elif kind < 0.85:
+            q = rng.choice(re.findall(r"\d+(?:\.\d+)?%|\d+亿元", text) or words)
+        elif kind < 0.9:
+            q = rng.choice(re.findall(r"[A-Za-z]{2,}", text) or words)
+        else:
+            q = rng.choice([ch for ch in text if "\u4e00" <= ch <= "\u9fff"] or ["的"])
+        if q.strip():
+            out.append(q)
+    return out
+
+
+def report_pass(label: str, times: list[float], failures: int) -> None:
+    print(f"    {label}: p50 {percentile(times, 50):.0f} ms  p95 {percentile(times, 95):.0f} ms  "
+          f"p99 {percentile(times, 99):.0f} ms  max {max(times):.0f} ms  failed {failures} of {len(times)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
+    ap.add_argument("--queries", type=int, default=400)
+    ap.add_argument("--clients", type=int, default=1, help="concurrent connections of a pass")
+    ap.add_argument("--keep", type=Path, help="keep the corpora and indexes here")
+    args = ap.parse_args()
+    rng = random.Random(2026)
+    reports = real_reports()
+    queries = mixed(reports, args.queries, random.Random(12))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="gov-report-scale-"))
+    per_mb = {}
+    try:
+        for n in args.sizes:
+            corpus, index, tmp = work / f"corpus-{n}", work / f"index-{n}", work / f"tmp-{n}"
+            for path in (corpus, index, tmp):
+                shutil.rmtree(path, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            text_mb = synthesize(corpus, n, reports, rng)
+            b = build(corpus, index, tmp)
+            per_mb[n] = b["cpu"] / text_mb
+            print(f"{n} reports, {text_mb:.1f} MB of text: {b['line']}")
+            print(f"    build: {b['wall']:.0f} s wall, {b['cpu']:.0f} CPU-s, {text_mb / b['wall']:.2f} MB/s, "
+                  f"{per_mb[n]:.1f} CPU-s per MB, peak memory {b['peak_rss']:.0f} MB, "
+                  f"peak disk while building {b['peak_disk']:.0f} MB")
+            print(f"    index: {b['index']:.0f} MB = {b['index'] / text_mb:.1f} x the text")
+            port = free_port()
+            started = time.perf_counter()
+            server = serve(index, port)
+            print(f"    server answering after {time.perf_counter() - started:.1f} s")
+            try:
+                report_pass("first pass, fresh server", *run_pass(port, queries, args.clients))
+                report_pass("second pass", *run_pass(port, queries, args.clients))
+                print(f"    workers' resident memory: {workers_rss_mb(server):.0f} MB")
+            finally:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+        if len(per_mb) > 1:
+            sizes = sorted(per_mb)
+            print(f"CPU-s per MB at {sizes[-1]} over that at {sizes[0]}: {per_mb[sizes[-1]] / per_mb[sizes[0]]:.2f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
