@@ -373,9 +373,17 @@ class Suggestion:
 TO_SCRIPT = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2t")}  # Simplified, Traditional
 
 
-def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery) -> list[Suggestion]:
+SUGGEST_TIME = 1.0  # seconds the spelling corrector may take for one page
+MAX_CORRECTED = 8  # longer words are not looked up: a typo is in a word, not a pasted line
+
+
+def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery,
+                deadline: float | None = None) -> list[Suggestion]:
     """What to try when nothing was found: the other script, a spelling from the index's own
-    words (Whoosh's corrector), the query without one of its words, without its filters."""
+    words (Whoosh's corrector, for words of 2 to ``MAX_CORRECTED`` characters, until
+    ``deadline``: each look-up walks the whole vocabulary, half a second for a long Latin
+    string), the query without one of its words, without its filters."""
+    deadline = time.perf_counter() + SUGGEST_TIME if deadline is None else deadline
     out: list[Suggestion] = []
     other = TO_SCRIPT["s" if fold(text) != text else "t"].convert(text)
     if other != text:
@@ -383,7 +391,9 @@ def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery) -> list[Sugg
     corrected = text
     for term in parsed.terms:
         for word, _, _, _ in word_tokens(fold(term), search_mode=False):
-            if len(word) > 1 and not searcher.doc_frequency("content", word):
+            if time.perf_counter() > deadline:
+                break
+            if 1 < len(word) <= MAX_CORRECTED and not searcher.doc_frequency("content", word):
                 found = searcher.suggest("content", word, limit=1, maxdist=1)
                 if found:
                     corrected = fold(corrected).replace(word, found[0])

@@ -275,3 +275,21 @@ def test_warming_before_the_workers_fork_leaves_scores_and_no_thread_or_open_fil
     assert top and all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
     assert not any(t.name == "warm-score-cache" for t in threading.enumerate())  # warmed already
     handle.release(s)
+
+
+def test_the_spelling_corrector_is_bounded_in_word_length_and_time(handle, monkeypatch):
+    """Each look-up of Whoosh's corrector walks the whole vocabulary (half a second for a
+    long Latin string; 499 × ``a`` took 30 s): it is asked only for words of 2–8
+    characters, and not once the page's time is up."""
+    from search.engine import suggestions
+
+    with handle.searcher() as s:
+        asked = []
+        real = s.suggest
+        monkeypatch.setattr(s, "suggest", lambda *a, **k: asked.append(a[1]) or real(*a, **k))
+        suggestions(s, "a" * 499, parse("a" * 499))
+        assert asked == []
+        suggestions(s, "经济发屏", parse("经济发屏"), deadline=time.perf_counter() - 1)
+        assert asked == []
+        assert "经济发展" in {h.query for h in suggestions(s, "经济发屏", parse("经济发屏"))}
+        assert asked  # a short word is looked up
