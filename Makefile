@@ -22,7 +22,11 @@ index: $(STAMP)
 rebuild: $(STAMP)
 	$(PY) -m indexer build --rebuild
 
+# The site answers to the loopback names and HOST; set SEARCH_TRUSTED_HOSTS (comma-separated)
+# and SEARCH_PUBLIC_URL for the names it is reached by elsewhere.
 serve: index
+	SEARCH_TRUSTED_HOSTS="$${SEARCH_TRUSTED_HOSTS:-127.0.0.1,localhost,::1,$(HOST)}" \
+	SEARCH_PUBLIC_URL="$${SEARCH_PUBLIC_URL:-http://$(HOST):$(PORT)}" \
 	$(VENV)/bin/gunicorn --preload --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
 # Browser tests drive Debian's Chromium (with CJK fonts, for readable screenshots) and scan

@@ -198,15 +198,17 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
                 continue
             summary.bytes_read += path.stat().st_size
             log(f"reading {path}")
+            name = path.relative_to(corpus).as_posix()  # shown to users: no server paths
             try:
                 reports = read_reports(path, corpus)
             except (ReadError, OSError) as exc:
-                summary.refused.append({"file": str(path), "reason": str(exc)})
+                summary.refused.append({"file": name, "reason": str(exc)})
                 continue
             for report in reports:
                 if report.id in owner:
-                    reason = f"same report id {report.id!r} as {owner[report.id]}; rename one of them"
-                    summary.refused.append({"file": str(path), "reason": reason})
+                    other = owner[report.id].relative_to(corpus).as_posix()
+                    reason = f"same report id {report.id!r} as {other}; rename one of them"
+                    summary.refused.append({"file": name, "reason": reason})
                     continue
                 owner[report.id] = path
                 wanted[report.id] = report_summary(report)

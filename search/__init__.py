@@ -22,10 +22,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         CORPUS_DIR=str(corpus_dir()),
         JSON_AS_ASCII=False,
         WARM_UP=True,  # score the index's most frequent words in the background (SEARCH_WARM_UP)
+        # Host names the site answers to (SEARCH_TRUSTED_HOSTS, comma-separated); any other
+        # Host header is a 400, so no link is ever built from a name a client made up.
+        TRUSTED_HOSTS=["127.0.0.1", "localhost", "::1"],
+        PUBLIC_URL="http://127.0.0.1:8000",  # the site's address in absolute links (OpenSearch)
+        SEND_FILE_MAX_AGE_DEFAULT=31536000,  # static files: their URLs carry their version
     )
     app.config.from_prefixed_env("SEARCH")
     if test_config:
         app.config.update(test_config)
+    if isinstance(app.config["TRUSTED_HOSTS"], str):
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
     app.json.ensure_ascii = False
 
     from .engine import IndexHandle
@@ -35,10 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_path = Path(os.getcwd()) / index_path
     app.extensions["search_index"] = IndexHandle(index_path, warm=bool(app.config["WARM_UP"]))
 
-    from . import errors, views
+    from . import errors, headers, views
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
     app.teardown_appcontext(views.release_searcher)
     errors.register(app)
+    headers.register(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from indexer.store import IndexMissing
@@ -18,6 +19,8 @@ def render_error(exc: HTTPException):
     message = exc.description or exc.name
     if _wants_json():
         return jsonify({"error": message, "status": exc.code}), exc.code
+    if request_ctx.url_adapter is None:  # the Host header was refused: no URL can be built
+        return render_template("error_plain.html", code=exc.code, name=exc.name), exc.code
     return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code
 
 

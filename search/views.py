@@ -113,7 +113,7 @@ def report(report_id: str):
 
 @pages.get("/opensearch.xml")
 def opensearch():
-    xml = render_template("opensearch.xml", root=request.url_root.rstrip("/"))
+    xml = render_template("opensearch.xml", root=current_app.config["PUBLIC_URL"].rstrip("/"))
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 

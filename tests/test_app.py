@@ -195,3 +195,39 @@ def test_warm_up_can_be_switched_off_from_the_environment(index_dir, monkeypatch
     assert create_app({"INDEX_DIR": str(index_dir)}).extensions["search_index"].warm
     monkeypatch.setenv("SEARCH_WARM_UP", "false")
     assert not create_app({"INDEX_DIR": str(index_dir)}).extensions["search_index"].warm
+
+
+@pytest.mark.parametrize("host", ["evil.example", "a" * 64 + ".example", "localhost.evil.example:8000"])
+def test_a_host_the_site_does_not_answer_to_is_a_400_page_that_renders(client, host):
+    page = client.get("/", headers={"Host": host})
+    assert page.status_code == 400 and "主机名不是本站的名称" in page.get_data(as_text=True)
+    assert "Traceback" not in page.get_data(as_text=True)
+    api = client.get("/api/search", query_string={"q": "河涌"}, headers={"Host": host})
+    assert api.status_code == 400 and "error" in api.get_json()
+
+
+def test_trusted_hosts_and_the_public_address_come_from_configuration(index_dir, monkeypatch):
+    from search import create_app
+
+    monkeypatch.setenv("SEARCH_TRUSTED_HOSTS", "search.example.org, localhost")
+    monkeypatch.setenv("SEARCH_PUBLIC_URL", "https://search.example.org")
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    assert app.config["TRUSTED_HOSTS"] == ["search.example.org", "localhost"]
+    c = app.test_client()
+    xml = c.get("/opensearch.xml", headers={"Host": "search.example.org"}).get_data(as_text=True)
+    assert 'template="https://search.example.org/?q={searchTerms}"' in xml
+    assert c.get("/opensearch.xml", headers={"Host": "127.0.0.1"}).status_code == 400  # not listed
+
+
+def test_every_response_carries_the_security_headers_and_fitting_caching(client):
+    page = client.get("/", query_string={"q": "河涌"})
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["Cache-Control"] == "no-cache"
+    css = re.search(r'href="(/static/style\.css\?v=[0-9a-f]{12})"', page.get_data(as_text=True)).group(1)
+    static = client.get(css)
+    static.close()  # the file it streams
+    assert static.status_code == 200 and static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get("/api/status").headers["Cache-Control"] == "public, max-age=60"
