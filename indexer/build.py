@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import multiprocessing.util
 import os
 import re
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ from .store import (
     new_generation,
     open_current,
     read_meta,
+    remove_stale_generations,
     schema_is_current,
     switch_to,
 )
@@ -64,6 +68,30 @@ def corpus_files(corpus: Path) -> list[Path]:
             continue  # the library's record of its files (indexer.library.RECORD)
         files.append(path)
     return files
+
+
+class _Writers:
+    """The key under which writer processes learn to die with their build (weakref-able)."""
+
+
+_WRITERS = _Writers()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int):
+    """What a writer process forked by Whoosh runs first: ask the kernel (Linux) to kill it
+    when ``parent``, the build, dies; a build killed with SIGKILL left its writers running,
+    about 480 MB each, for minutes."""
+
+    def arrange(_) -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # not Linux: the writers finish their queue and exit
+            return
+        if os.getppid() != parent:  # the build died before the request took effect
+            os._exit(1)
+
+    return arrange
 
 
 def report_summary(report: Report) -> dict:
@@ -159,6 +187,7 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
     summary = BuildSummary()
     files = corpus_files(corpus)
     with build_lock(index_dir, wait):
+        remove_stale_generations(index_dir)  # a killed rebuild's half-written generation
         ix, old_record = None, {}
         if not rebuild and current_path(index_dir) is not None:
             try:
@@ -250,6 +279,8 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
             # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
             procs = min(os.cpu_count() or 1, 4) if len(to_write) >= PARALLEL_FROM else 1
             options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+            if procs > 1:
+                multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))
             # Separate segment files, not Whoosh's compound file: a reader of a compound
             # segment copies its postings into memory (150 MB per searcher on the shared
             # set), a reader of separate files reads them from the file.

@@ -102,6 +102,30 @@ def _truncated(data: bytes, codec: str) -> bool:
     return False
 
 
+MIN_CHINESE = 0.3  # of a report's characters (white space aside) that are Chinese: most are
+
+
+def chinese_share(text: str) -> float:
+    """The share of Chinese characters among the characters of ``text`` (white space aside)."""
+    chars = [ch for ch in text[:50000] if not ch.isspace()]
+    return sum("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in chars) / max(1, len(chars))
+
+
+def _not_chinese(text: str) -> str:
+    """Why a decoded text that is not Chinese was refused: what it looks like."""
+    share = chinese_share(text)
+    try:
+        once = text.encode("cp1252" if any("\u0152" <= ch <= "\u2122" for ch in text[:5000]) else "latin-1")
+        if chinese_share(once.decode("utf-8")) >= MIN_CHINESE:
+            return (f"UTF-8 encoded twice: it reads as {text.strip()[:12]!r}…; decode it once "
+                    "and save it again")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return (f"does not read as Chinese: {share:.0%} of its characters are Chinese "
+            f"(it begins {text.strip()[:20]!r}); another language, or an encoding this reader "
+            "does not know")
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
     """Decode report bytes: BOM, then a declared charset, then detection among Chinese codecs.
 
@@ -120,7 +144,15 @@ def decode(data: bytes, declared: str | None = None) -> str:
                     raise ReadError(f"truncated: the last character is cut off ({codec})") from None
                 raise ReadError(f"not valid {codec} after its byte-order mark: {exc.reason}") from None
     if b"\x00" in data[:4096]:
-        raise ReadError("binary data (NUL bytes), not a text file")
+        for codec in ("utf-16-le", "utf-16-be"):  # UTF-16 without its byte-order mark
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if chinese_share(text) >= MIN_CHINESE and _han_share(text) >= 0.8:  # common characters
+                return text
+        raise ReadError("binary data (NUL bytes), not a text file"
+                        + (" (nor UTF-16 Chinese text without a byte-order mark)" if len(data) % 2 == 0 else ""))
     if declared:
         try:
             return data.decode(_codec(declared))
@@ -146,7 +178,10 @@ def decode(data: bytes, declared: str | None = None) -> str:
     for codec in _CANDIDATES[1:]:
         if _truncated(data, codec):
             raise ReadError(f"truncated: the last character is cut off ({codec.upper()})")
-    raise ReadError("cannot be decoded as UTF-8, UTF-16, GB18030 or Big5 Chinese text")
+    western = data.decode("cp1252", errors="replace")
+    looks = (f"; it reads as Western text in Windows-1252 ({western.strip()[:20]!r}…)"
+             if sum(ch.isascii() and ch.isalpha() for ch in western) > len(western) / 2 else "")
+    raise ReadError(f"cannot be decoded as UTF-8, UTF-16, GB18030 or Big5 Chinese text{looks}")
 
 
 # --- cleaning lines ------------------------------------------------------------------------
@@ -511,11 +546,15 @@ def read_sources(path: Path) -> list[Source]:
     text = decode(data, declared)
     if "\ufffd" in text[:2000] and text.count("\ufffd") > len(text) // 100:
         raise ReadError("the text is full of replacement characters (damaged encoding)")
+    if kind != "html" and chinese_share(text) < MIN_CHINESE:  # a French file read as GB18030
+        raise ReadError(_not_chinese(text))
     if kind == "csv":
         return _csv_sources(text)
     meta, text = split_front_matter(text)
     if kind == "html":
         source = _html_source(text)
+        if chinese_share("".join(line.text for line in source.lines)) < MIN_CHINESE:  # markup aside
+            raise ReadError(_not_chinese(html.unescape(_TAG.sub(" ", text))))
         source.meta = {**source.meta, **meta}
         return [source]
     lines = _markdown_lines(text) if kind == "markdown" else _text_lines(text)

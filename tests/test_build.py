@@ -281,3 +281,35 @@ def test_a_searcher_reads_the_index_files_instead_of_copying_them(index_dir):
     finally:
         tracemalloc.stop()
     assert used < size / 4, (used, size)
+
+
+def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_leftovers(tmp_path):
+    """A parallel build forks Whoosh's writer processes; killed with SIGKILL, it used to
+    leave them running (about 480 MB each) and its half-written generation on disk."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    body = SEED.read_text(encoding="utf-8")
+    for i in range(24):  # enough to write with several processes (build.PARALLEL_FROM)
+        write(corpus, f"yangben{i}-{2000 + i}.txt", f"{2000 + i}年样本{i}区政府工作报告\n" + body)
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--rebuild", "--corpus", str(corpus),
+                             "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def writers() -> list[str]:
+        return subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
+                              text=True).stdout.split()
+
+    deadline = time.monotonic() + 120
+    while not writers() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = writers()
+    assert children, "the build finished before its writers could be seen"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < gone:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+    assert list(index.glob("gen-*"))  # the half-written generation
+    build(corpus, index)
+    assert [p.name for p in index.glob("gen-*")] == [current_path(index).name]

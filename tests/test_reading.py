@@ -320,3 +320,30 @@ def test_report_sentences_that_start_like_page_widgets_are_kept(tmp_path):
     texts = [p.text for p in read_reports(path)[0].paragraphs]
     assert texts == ["各位代表：", "关闭落后产能企业23家。", "打印机产业快速发展。", "微信政务服务全面上线。",
                      long_one]
+
+
+NOT_CHINESE = {
+    "french.txt": (("Rapport sur le développement économique et social. " * 40).encode("latin-1"),
+                   "Western text in Windows-1252"),
+    "french-gb.txt": (("Rapport sur le développement économique. " * 40).encode("latin-1"),
+                      "does not read as Chinese|Western text"),
+    "english.html": (("<p>Government work report of the test district.</p>" * 40).encode(), "does not read as Chinese"),
+    "twice.txt": (TRAD.encode("utf-8").decode("latin-1").encode("utf-8"), "UTF-8 encoded twice"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_CHINESE)
+def test_text_that_is_not_chinese_is_refused_with_what_it_looks_like(tmp_path, name):
+    """A Latin-1 French file decodes as GB18030 (d関eloppement) and double-encoded UTF-8 is
+    valid UTF-8: both used to be indexed as paragraphs of mojibake."""
+    data, reason = NOT_CHINESE[name]
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(ReadError, match=reason):
+        read_reports(tmp_path / name)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path, codec):
+    (tmp_path / "r.txt").write_bytes(TRAD.encode(codec))
+    report = read_reports(tmp_path / "r.txt")[0]
+    assert (report.year, report.region) == (2019, "測試區")
