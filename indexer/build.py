@@ -17,15 +17,19 @@ from .analysis import first_sentence, fold, init_jieba, is_traditional
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, META, META_UID, NOTE, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
+    MANIFEST,
     IndexMissing,
     build_lock,
     current_path,
+    damage,
     new_generation,
     open_current,
+    read_manifest,
     read_meta,
     remove_stale_generations,
     schema_is_current,
     switch_to,
+    write_manifest,
 )
 from .structure import NATIONAL, Report, file_digest, read_reports
 
@@ -189,7 +193,12 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
     with build_lock(index_dir, wait):
         remove_stale_generations(index_dir)  # a killed rebuild's half-written generation
         ix, old_record = None, {}
-        if not rebuild and current_path(index_dir) is not None:
+        current = current_path(index_dir)
+        damaged = damage(current, read_manifest(current), checksums=True) if current and not rebuild else []
+        if damaged:
+            log(f"the index is damaged ({'; '.join(damaged[:3])}); rebuilding")
+            rebuild = summary.rebuilt = True
+        if not rebuild and current is not None:
             try:
                 ix = open_current(index_dir)
                 with ix.searcher() as s:
@@ -291,6 +300,9 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
                     for doc in report_documents(to_write[rid]):
                         w.add_document(**doc)
                 w.update_document(uid=META_UID, kind=META, data=json.dumps(record, ensure_ascii=False))
+        served = gen_path or current_path(index_dir)
+        if served is not None and (changed or not (served / MANIFEST).exists()):
+            write_manifest(served)
         if gen_path is not None:
             switch_to(index_dir, gen_path)
     summary.seconds = time.monotonic() - started

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -33,6 +34,59 @@ class BuildLocked(RuntimeError):
 
 class IndexMissing(RuntimeError):
     """There is no built index yet."""
+
+
+class IndexDamaged(RuntimeError):
+    """A file of the served index is not as its build left it (cut, grown, overwritten)."""
+
+
+MANIFEST = "MANIFEST.json"
+"""In each generation: every file the last build left there, with its size and SHA-256."""
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(f for f in path.iterdir()
+                  if f.is_file() and f.name != MANIFEST and not f.name.upper().endswith("LOCK"))
+
+
+def write_manifest(path: Path) -> None:
+    """Record every file of the generation ``path`` with its size and checksum (after a
+    commit: Whoosh never changes a file it wrote, it writes new ones)."""
+    entries = {}
+    for f in _files(path):
+        digest = hashlib.sha256()
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        entries[f.name] = [f.stat().st_size, digest.hexdigest()]
+    tmp = path / f".{MANIFEST}.{os.getpid()}"
+    tmp.write_text(json.dumps(entries, indent=0), encoding="utf-8")
+    os.replace(tmp, path / MANIFEST)
+
+
+def read_manifest(path: Path) -> dict[str, list]:
+    try:
+        return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # an index built before manifests: nothing to compare with
+
+
+def damage(path: Path, manifest: dict[str, list], checksums: bool = False) -> list[str]:
+    """How the files of ``path`` differ from ``manifest``: sizes (a stat each: cheap enough
+    for every search), and with ``checksums`` their content (read in full: for builds). A
+    listed file that is gone is passed over: a build that just merged segments deletes
+    files before it writes the next manifest, and Whoosh reports a file it needs."""
+    problems = []
+    for name, (size, digest) in manifest.items():
+        try:
+            actual = (path / name).stat().st_size
+        except FileNotFoundError:
+            continue
+        if actual != size:
+            problems.append(f"{name} has {actual:,} bytes, not {size:,}")
+        elif checksums and hashlib.sha256((path / name).read_bytes()).hexdigest() != digest:
+            problems.append(f"{name} was overwritten")
+    return problems
 
 
 def current_path(index_dir: Path) -> Path | None:

@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import fold, word_tokens
 from indexer.schema import BODY, NOTE, REPORT
-from indexer.store import IndexMissing, current_path, open_current, read_meta
+from indexer.store import IndexDamaged, IndexMissing, current_path, damage, open_current, read_manifest, read_meta
 from indexer.structure import Report
 
 from . import scoring
@@ -67,11 +67,19 @@ class IndexHandle:
         # Idle searchers hold open files: close them when the handle goes (or on close()).
         self.close = weakref.finalize(self, _close_all, self._pool)
         self._owner: dict[int, Index] = {}  # searcher -> the index (generation) it reads
+        self._manifest: tuple[Path | None, dict] = (None, {})  # a generation and its files' sizes
 
     def _index(self) -> Index:
         path = current_path(self.index_dir)
         if path is None:
             raise IndexMissing(f"no index in {self.index_dir}: run `python -m indexer build`")
+        with self._lock:
+            if path != self._manifest[0]:
+                self._manifest = (path, read_manifest(path))
+            manifest = self._manifest[1]
+        problems = damage(path, manifest)  # a stat per file: a cut file is found at once
+        if problems:
+            raise IndexDamaged("; ".join(problems[:3]))
         with self._lock:
             if self._ix is None or path != self._path:
                 self._ix, self._path = open_current(self.index_dir), path
@@ -153,7 +161,7 @@ class IndexHandle:
             return
         try:
             ix = self._index()
-        except IndexMissing:
+        except (IndexMissing, IndexDamaged):  # served as a 503 until the next build
             return
         with ix.searcher(weighting=WEIGHTING) as s:
             state = index_state(s)

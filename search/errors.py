@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from indexer.store import IndexMissing
+from indexer.store import IndexDamaged, IndexMissing
 
 from .engine import SearchTimeout
 
@@ -28,6 +28,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return render_error(exc)
+
+    @app.errorhandler(IndexDamaged)
+    def damaged(exc: IndexDamaged):
+        app.logger.error("the index is damaged: %s", exc)
+        return render_error(ServiceUnavailable(
+            "The search index is damaged (a file is not as its build left it). The next "
+            "`python -m indexer build` repairs it without being asked."))
 
     @app.errorhandler(IndexMissing)
     def no_index(exc: IndexMissing):

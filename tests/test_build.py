@@ -313,3 +313,28 @@ def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_
     assert list(index.glob("gen-*"))  # the half-written generation
     build(corpus, index)
     assert [p.name for p in index.glob("gen-*")] == [current_path(index).name]
+
+
+@pytest.mark.parametrize("kind", ["toc", "trm", "pst", "col"])  # every kind the codec writes
+def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp_path, kind):
+    """Cut in half, a file of the served index is found at the next request (sizes are
+    checked on every search) and answered with a 503 that says so; overwritten with other
+    bytes of the same size, it is found by the next build (checksums). Either way the next
+    build rebuilds the index without being asked."""
+    index = tmp_path / "index"
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
+    before = total(client, "河涌")
+    files = sorted(f for f in current_path(index).iterdir() if f.suffix == f".{kind}")
+    assert files, kind
+    victim = max(files, key=lambda f: f.stat().st_size)
+    data = victim.read_bytes()
+    victim.write_bytes(data[: len(data) // 2])
+    response = client.get("/api/search", query_string={"q": "河涌"})
+    assert response.status_code == 503 and "damaged" in response.get_json()["error"]
+    assert client.get("/", query_string={"q": "河涌"}).status_code == 503
+    assert build(corpus, index).rebuilt and total(client, "河涌") == before
+    victim = max((f for f in current_path(index).iterdir() if f.suffix == f".{kind}"), key=lambda f: f.stat().st_size)
+    victim.write_bytes(bytes(b ^ 0x5A for b in victim.read_bytes()))  # same size, other bytes
+    summary = build(corpus, index)
+    assert summary.rebuilt and total(client, "河涌") == before
