@@ -264,7 +264,7 @@ FEW = 10  # fewer paragraphs than this hold every word: those holding all but on
 
 
 def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
-           sort: str = "relevance", facets: bool = False) -> SearchResult:
+           sort: str = "relevance", facets: bool = False, deadline: float | None = None) -> SearchResult:
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
     the number of matching paragraphs per year and per region). By relevance: paragraphs
     holding the query exactly as typed (its words side by side, in its own wording) first,
@@ -276,7 +276,7 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
     names a topic: 学前教育, 医疗改革), then the higher score, then the newer report. When
     fewer than ``FEW`` paragraphs hold every word, those holding all but one follow."""
     started = time.perf_counter()
-    deadline = started + TIME_LIMIT
+    deadline = started + TIME_LIMIT if deadline is None else deadline  # the request's, if given
     p = plan(parsed)
     try:
         found = matching(searcher, p, deadline)

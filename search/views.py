@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
@@ -13,6 +14,13 @@ from .snippets import mark_html, match_spans
 
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
+
+
+@pages.before_app_request
+def start_the_clock() -> None:
+    """One deadline for the whole request: the search, then the suggestions with what is left
+    (they are dropped, not late, when nothing is)."""
+    g.deadline = time.perf_counter() + engine.TIME_LIMIT
 
 
 def _searcher():
@@ -35,7 +43,7 @@ def _run_search(per_page_default: int = 10, facets: bool = False):
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         return text, parsed, None
     result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
-                           facets=facets)
+                           facets=facets, deadline=g.deadline)
     return text, parsed, result
 
 
@@ -72,7 +80,9 @@ def index():
                                year=request.args.get("year", ""), regions=request.args.getlist("region"))
         return page, 503, {"Retry-After": "5"}
     searcher = _searcher()
-    hints = engine.suggestions(searcher, text, parsed) if result is not None and not result.total else []
+    hints = engine.suggestions(searcher, text, parsed, deadline=min(g.deadline, time.perf_counter()
+                                                                     + engine.SUGGEST_TIME)) \
+        if result is not None and not result.total else []
     return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints,
                            status=engine.status(searcher),
                            examples=EXAMPLES, sort=request.args.get("sort", "relevance"),

@@ -46,7 +46,9 @@
 
   // A targeted paragraph is scrolled into view below the sticky header.
   if (location.hash) {
-    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var id = location.hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* "#%": not an id of this page */ }
+    var target = document.getElementById(id);
     if (target) { target.scrollIntoView({ block: "center" }); }
   }
 })();

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import urllib.request
+from urllib.parse import urlencode
 
 import pytest
 
@@ -231,3 +233,34 @@ def test_every_response_carries_the_security_headers_and_fitting_caching(client)
     static.close()  # the file it streams
     assert static.status_code == 200 and static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert client.get("/api/status").headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_odd_queries_beside_plain_ones_keep_to_the_request_deadline(app):
+    """Eight odd requests at once (a 499-character word, a dozen unknown words: the spelling
+    corrector used to hold a thread 15-30 s for them) and a plain search beside them: each
+    answers within the request's deadline (3 s of search and suggestions) plus rendering."""
+    import threading
+    import time as clock
+
+    from search.engine import TIME_LIMIT
+
+    from .browser import LiveServer
+
+    odd = ["a" * 499, " ".join(f"a{i}" for i in range(11)), "zzzz yyyy xxxx wwww vvvv", "qqqqqqqq" * 8]
+    timings: dict[str, float] = {}
+
+    def fetch(name: str, q: str) -> None:
+        started = clock.perf_counter()
+        with urllib.request.urlopen(f"{server.url}/?{urlencode({'q': q})}", timeout=60) as response:
+            response.read()
+        timings[name] = clock.perf_counter() - started
+
+    with LiveServer(app) as server:
+        threads = [threading.Thread(target=fetch, args=(f"odd{i}", odd[i % len(odd)])) for i in range(8)]
+        threads.append(threading.Thread(target=fetch, args=("plain", "河涌")))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(timings) == 9
+    assert max(timings.values()) < TIME_LIMIT + 2.0, timings

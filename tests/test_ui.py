@@ -189,3 +189,13 @@ def test_every_asset_is_served_by_the_app(client):
         assert url.startswith("/"), url
         with client.get(url) as response:
             assert response.status_code == 200
+
+
+@pytest.mark.parametrize("fragment", ["#%", "#%E4%B8", "#p1%"])
+def test_a_malformed_link_fragment_raises_no_script_error(live, page, fragment):
+    """``/reports/<id>#%`` threw URIError in app.js, which then stopped before its end."""
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live.url + SEED_URL + "?q=河涌" + fragment)
+    page.keyboard.press("n")
+    assert errors == [] and page.locator("mark.current").count() == 1
