@@ -421,8 +421,10 @@ _TEXT_COLUMNS = ("full_text", "text", "content", "body", "正文", "全文", "�
 
 def _csv_sources(text: str) -> list[Source]:
     csv.field_size_limit(MAX_FILE_BYTES)
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)  # a comma, or a semicolon or tab as some tools write
     try:
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         raise ReadError(f"malformed CSV: {exc}")
     if not rows or not rows[0]:
@@ -430,7 +432,8 @@ def _csv_sources(text: str) -> list[Source]:
     columns = {c.strip().lower(): c for c in rows[0] if c}
     text_col = next((columns[c] for c in _TEXT_COLUMNS if c in columns), None)
     if text_col is None:
-        raise ReadError(f"the CSV has no text column (one of {', '.join(_TEXT_COLUMNS)})")
+        raise ReadError(f"the CSV has no text column (one of {', '.join(_TEXT_COLUMNS)}); "
+                        f"its first row is {header[:40]!r}")
     sources = []
     for n, row in enumerate(rows, 1):
         body = row.get(text_col) or ""
@@ -441,7 +444,11 @@ def _csv_sources(text: str) -> list[Source]:
             meta["region"] = meta["province"]
         sources.append(Source(_text_lines(body), meta, row=n if len(rows) > 1 else None))
     if not sources:
-        raise ReadError(f"the CSV column {text_col!r} is empty in every row")
+        elsewhere = max(((len(v or ""), k) for row in rows for k, v in row.items() if k != text_col
+                         and isinstance(v, str)), default=(0, ""))
+        hint = (f"; the text is in column {elsewhere[1]!r} instead: a quote left open?"
+                if elsewhere[0] > 200 else "")
+        raise ReadError(f"the CSV column {text_col!r} is empty in every row{hint}")
     return sources
 
 

@@ -7,6 +7,8 @@ import urllib.request
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 SEED_ID = "guangzhou-liwan-2017"
 
@@ -264,3 +266,34 @@ def test_odd_queries_beside_plain_ones_keep_to_the_request_deadline(app):
             t.join()
     assert len(timings) == 9
     assert max(timings.values()) < TIME_LIMIT + 2.0, timings
+
+
+ROUTES = ["/", "/reports/", "/reports/guangzhou-liwan-2017", "/api/search", "/api/reports",
+          "/api/reports/guangzhou-liwan-2017", "/api/status", "/opensearch.xml", "/static/style.css"]
+ARGS = ["q", "page", "per_page", "year", "region", "report", "sort", "script"]
+
+
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")  # of the fixtures
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(route=st.one_of(st.sampled_from(ROUTES), st.text(max_size=40).map(lambda s: "/reports/" + s),
+                       st.text(max_size=40).map(lambda s: "/" + s)),
+       args=st.dictionaries(st.sampled_from(ARGS), st.one_of(
+           st.text(max_size=60), st.integers(-10**9, 10**9).map(str),
+           st.sampled_from(["河涌", "医疗改革", '"经济', "-", "OR", "year:2017", "region:", "a" * 500])),
+           max_size=5),
+       host=st.one_of(st.none(), st.sampled_from(["127.0.0.1", "localhost:8000", "a" * 70, "x.example"]),
+                      st.text(max_size=30)))
+def test_no_request_is_a_5xx_or_later_than_the_deadline(client, route, args, host):
+    import time as clock
+
+    from search.engine import SUGGEST_TIME, TIME_LIMIT
+
+    headers = {} if host is None else {"Host": host}
+    started = clock.perf_counter()
+    try:
+        response = client.get(route, query_string=args, headers=headers)
+    except (ValueError, UnicodeError):  # not an HTTP request at all: the client refuses to send it
+        return
+    response.close()
+    assert response.status_code < 500, (route, args, host, response.status_code)
+    assert clock.perf_counter() - started < TIME_LIMIT + SUGGEST_TIME + 1.0

@@ -235,6 +235,8 @@ def test_every_gunicorn_worker_sees_a_build_without_restart(corpus, tmp_path):
                     raise
                 time.sleep(0.2)
         assert totals() == {0}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert "gunicorn" not in response.headers.get("Server", "")  # no banner
         write(corpus, "yangben-2021.txt", "紫荆花开，河涌清澈。")
         build(corpus, index)
         assert totals() == {1}

@@ -347,3 +347,24 @@ def test_utf16_without_a_byte_order_mark_is_read(tmp_path, codec):
     (tmp_path / "r.txt").write_bytes(TRAD.encode(codec))
     report = read_reports(tmp_path / "r.txt")[0]
     assert (report.year, report.region) == (2019, "測試區")
+
+
+BODY = "我们推进河涌整治，完成黑臭水体治理，群众满意度明显提升。城市更新稳步推进，老旧小区改造完成三百个。" * 5
+
+
+@pytest.mark.parametrize("name, text, outcome", [
+    ("semicolon.csv", f"title;year;full_text\n测试区报告;2019;{BODY}\n", 2019),
+    ("tab.csv", f"title\tyear\tfull_text\n测试区报告\t2019\t{BODY}\n", 2019),
+    ("open-quote.csv", f'title,full_text\n"测试区报告,"{BODY}\n', "the text is in column 'title' instead"),
+    ("no-header.csv", f"{BODY}\n{BODY}\n", "its first row is"),
+])
+def test_a_csv_is_read_with_its_own_separator_or_refused_saying_what_is_wrong(tmp_path, name, text, outcome):
+    """A malformed CSV was refused as 'column is empty in every row', which sends a user
+    looking for an empty column rather than an open quote."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    if isinstance(outcome, int):
+        assert read_reports(path)[0].year == outcome
+    else:
+        with pytest.raises(ReadError, match=re.escape(outcome)):
+            read_reports(path)
