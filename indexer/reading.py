@@ -105,10 +105,14 @@ def _truncated(data: bytes, codec: str) -> bool:
 MIN_CHINESE = 0.3  # of a report's characters (white space aside) that are Chinese: most are
 
 
+def _is_chinese(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
 def chinese_share(text: str) -> float:
     """The share of Chinese characters among the characters of ``text`` (white space aside)."""
     chars = [ch for ch in text[:50000] if not ch.isspace()]
-    return sum("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in chars) / max(1, len(chars))
+    return sum(map(_is_chinese, chars)) / max(1, len(chars))
 
 
 def _not_chinese(text: str) -> str:
@@ -511,7 +515,7 @@ def _pdf_source(data: bytes) -> Source:
     except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
         raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     rows = [r for page in pages for r in page]
-    if sum("\u4e00" <= ch <= "\u9fff" for _, _, text in rows for ch in text) < MIN_PDF_HAN:
+    if sum(_is_chinese(ch) for _, _, text in rows for ch in text) < MIN_PDF_HAN:
         raise ReadError("a PDF without a text layer (a scan?): it holds no Chinese text to read")
     running = {t.strip() for t, n in Counter(r[2].strip() for r in rows).items()
                if len(pages) >= 4 and n >= len(pages) / 2 and len(t.strip()) <= 40}

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from indexer.store import IndexDamaged, IndexMissing
 
-from .engine import SearchTimeout
+from .engine import TIME_LIMIT, SearchTimeout
 
 
 def _wants_json() -> bool:
@@ -45,8 +45,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(SearchTimeout)
     def timed_out(exc: SearchTimeout):
         response = render_error(ServiceUnavailable(
-            "The search took longer than 3 s and was stopped: the server may be busy. Try again "
-            "in a moment, or add a more specific word, a year or a region."))
+            f"The search took longer than {TIME_LIMIT:g} s and was stopped: the server may be busy. "
+            "Try again in a moment, or add a more specific word, a year or a region."))
         return response[0], 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import opencc
@@ -66,10 +66,11 @@ class ParsedQuery:
     def terms(self) -> list[str]:
         return [t for g in self.groups for t in g]
 
-    @property
+    @cached_property
     def units(self) -> list[Unit]:
         """What the search requires: each group, a lone unquoted word cut into its pieces
-        (while the query stays within ``MAX_TERMS`` pieces)."""
+        (while the query stays within ``MAX_TERMS`` pieces). Cut once: the plan, the marks
+        and the page all ask (the groups do not change after :func:`parse`)."""
         out: list[Unit] = []
         budget = MAX_TERMS - len(self.terms)
         for term, group in enumerate(self.groups):

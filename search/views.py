@@ -66,7 +66,8 @@ EXAMPLES = ["乡村振兴", "医疗改革", "老旧小区改造", "营商环境 
             "荔灣"]
 
 
-BUSY = "这次搜索超过 3 秒仍未完成，已停止。服务器可能正忙：请稍后再试，或加上更具体的词、年份或地区。"
+BUSY = (f"这次搜索超过 {engine.TIME_LIMIT:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
+        "或加上更具体的词、年份或地区。")
 
 
 @pages.get("/")
@@ -75,18 +76,18 @@ def index():
         text, parsed, result = _run_search(facets=True)
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
-        page = render_template("index.html", q=text, parsed=parsed, result=None, hints=[], busy=BUSY,
-                               status=engine.status(_searcher()), examples=EXAMPLES, sort="relevance",
-                               year=request.args.get("year", ""), regions=request.args.getlist("region"))
-        return page, 503, {"Retry-After": "5"}
-    searcher = _searcher()
-    hints = engine.suggestions(searcher, text, parsed, deadline=min(g.deadline, time.perf_counter()
-                                                                     + engine.SUGGEST_TIME)) \
+        return _index_page(text, parsed, None, busy=BUSY), 503, {"Retry-After": "5"}
+    hints = engine.suggestions(_searcher(), text, parsed,
+                               deadline=min(g.deadline, time.perf_counter() + engine.SUGGEST_TIME)) \
         if result is not None and not result.total else []
-    return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints,
-                           status=engine.status(searcher),
-                           examples=EXAMPLES, sort=request.args.get("sort", "relevance"),
-                           year=request.args.get("year", ""), regions=request.args.getlist("region"))
+    return _index_page(text, parsed, result, hints=hints)
+
+
+def _index_page(text: str, parsed, result, hints=(), busy: str | None = None) -> str:
+    return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints, busy=busy,
+                           status=engine.status(_searcher()), examples=EXAMPLES,
+                           sort=request.args.get("sort", "relevance"), year=request.args.get("year", ""),
+                           regions=request.args.getlist("region"))
 
 
 @pages.get("/reports/")
