@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Host names the site answers to (SEARCH_TRUSTED_HOSTS, comma-separated); any other
         # Host header is a 400, so no link is ever built from a name a client made up.
         TRUSTED_HOSTS=["127.0.0.1", "localhost", "::1"],
-        PUBLIC_URL="http://127.0.0.1:8000",  # the site's address in absolute links (OpenSearch)
+        PUBLIC_URL="http://127.0.0.1:8000",  # scheme and host of absolute links (OpenSearch); paths from url_for
         SEND_FILE_MAX_AGE_DEFAULT=31536000,  # static files: their URLs carry their version
     )
     app.config.from_prefixed_env("SEARCH")
@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
     app.json.ensure_ascii = False
 
-    from .engine import IndexHandle
+    from .handle import IndexHandle
 
     index_path = Path(app.config["INDEX_DIR"])
     if not index_path.is_absolute():

@@ -7,10 +7,11 @@ import re
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
-from .engine import MAX_PER_PAGE, SORTS
 from .query import ParsedQuery, QueryError, parse, year_range
 
 MAX_PAGE = 1000
+MAX_PER_PAGE = 100
+SORTS = ("relevance", "newest", "oldest")
 
 
 def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:

@@ -1,39 +1,135 @@
-"""From a query plan to scored documents: each part of a query run through Whoosh once,
-cached per index state, and combined as Whoosh would combine it (BM25F)."""
+"""From a query plan to scored documents: each part of a query scored once per index state,
+kept in the index handle's cache, and combined as Whoosh would combine it (BM25F).
+
+Documents and their scores travel as sorted numpy arrays (:class:`Scores`): a word found in
+a third of a thousand reports' paragraphs is scored, combined and ranked in a few
+milliseconds, where one Python call per posting (Whoosh's collectors) took a third of a
+second. The arrays hold no Python objects, so a cache warmed before ``gunicorn --preload``
+forks its workers stays in pages the workers share.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from array import array
-from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from functools import reduce
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 from whoosh.searching import Searcher
 
-from indexer.analysis import query_chars
+from indexer.analysis import fold
 
 from .query import Plan
 
+TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 WEIGHTING = scoring.BM25F()  # every score computed (and cached) here uses this
-CACHE_ENTRIES = 4_000_000  # document scores kept across queries: 12 bytes each, about 50 MB
+CACHE_ENTRIES = 16_000_000  # documents kept across queries: 12 bytes each, about 190 MB
 WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
 TOP_KEYWORDS = 3  # a word among a paragraph's first this many keywords: what it is about
-NOT_ABOUT = float("inf")  # the rank of a word that is not among a paragraph's keywords
+NOT_ABOUT = math.inf  # the rank of a word that is not among a paragraph's keywords
 GENERIC_SHARE = 0.1  # a word in more paragraphs than this share does not tell what one is about
 NEAR_GAP = 8  # characters between a query's words that still count as close together
+CHECK_EVERY = 4096  # postings read between two looks at the clock
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Documents (sorted, distinct document numbers) and their scores."""
+
+    ids: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, found: dict[int, float]) -> Scores:
+        ids = np.fromiter(found, dtype=np.int32, count=len(found))
+        values = np.fromiter(found.values(), dtype=np.float64, count=len(found))
+        order = np.argsort(ids, kind="stable")
+        return cls(ids[order], values[order])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.ids.tolist(), self.values.tolist(), strict=True))
+
+    def times(self, factor: float) -> Scores:
+        return Scores(self.ids, self.values * factor)
+
+    def both(self, other: Scores) -> Scores:
+        """Documents in both, scores added."""
+        ids, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
+        return Scores(ids, self.values[mine] + other.values[theirs])
+
+    def either(self, other: Scores) -> Scores:
+        """Documents in either, scores added."""
+        ids = np.union1d(self.ids, other.ids)
+        values = np.zeros(len(ids))
+        values[np.searchsorted(ids, self.ids)] += self.values
+        values[np.searchsorted(ids, other.ids)] += other.values
+        return Scores(ids, values)
+
+    def at(self, ids: np.ndarray, missing: float = 0.0) -> np.ndarray:
+        """The scores of ``ids`` (sorted), ``missing`` for those not here."""
+        out = np.full(len(ids), missing)
+        if len(self):
+            where = np.minimum(np.searchsorted(self.ids, ids), len(self) - 1)
+            hit = self.ids[where] == ids
+            out[hit] = self.values[where[hit]]
+        return out
+
+    def plus(self, other: Scores) -> Scores:
+        """These documents, with ``other``'s scores added where it has them."""
+        return Scores(self.ids, self.values + other.at(self.ids))
+
+    def keep(self, mask: np.ndarray) -> Scores:
+        return Scores(self.ids[mask], self.values[mask])
+
+    def among(self, ids: np.ndarray) -> Scores:
+        return self.keep(np.isin(self.ids, ids, assume_unique=True))
+
+    def without(self, ids: np.ndarray) -> Scores:
+        return self.keep(np.isin(self.ids, ids, assume_unique=True, invert=True))
+
+
+EMPTY = Scores(np.empty(0, np.int32), np.empty(0))
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Per document, by document number: its year (0 when unknown), its region (an index
+    into ``region_names``), what it is (:func:`indexer.build.fragment_kind`)."""
+
+    years: np.ndarray
+    regions: np.ndarray
+    region_names: list[str]
+    fragment: np.ndarray
+
+    @classmethod
+    def read(cls, searcher: Searcher) -> Columns:
+        reader = searcher.reader()
+        names, regions = np.unique(np.array(list(reader.column_reader("region")), dtype=object),
+                                   return_inverse=True)
+        return cls(years=np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64),
+                   regions=regions.astype(np.int32), region_names=[str(n) for n in names],
+                   fragment=np.array(list(reader.column_reader("fragment")), dtype=np.int64))
 
 
 class ScoreCache:
-    """Query parts' scores per index state, least recently used first out.
+    """What searches of one index keep across requests, owned by the app's index handle:
+    query parts' scores per index state (least recently used first out) and the latest
+    state's columns and field lengths.
 
     The expensive parts of a query are its frequent words, and those are the words that
     recur across queries: scored once, they cost a dictionary lookup afterwards. Keys hold
     the index state (segments and their deletions), so a build never serves stale scores.
-    Scores are kept as two arrays (document numbers, scores), a tenth of a dict's memory.
     """
 
     def __init__(self, max_entries: int = CACHE_ENTRIES):
@@ -41,8 +137,9 @@ class ScoreCache:
         self._lock = threading.Lock()
         self._data: OrderedDict = OrderedDict()  # key -> (value, size)
         self.size = 0
+        self._latest: tuple[tuple, dict[Hashable, object]] = ((), {})  # a state, its per-document arrays
 
-    def _lookup(self, key):
+    def _lookup(self, key: Hashable):
         with self._lock:
             found = self._data.get(key)
             if found is None:
@@ -50,7 +147,7 @@ class ScoreCache:
             self._data.move_to_end(key)
             return found[0]
 
-    def _store(self, key, value, size: int) -> None:
+    def _store(self, key: Hashable, value, size: int) -> None:
         with self._lock:
             if key not in self._data:
                 self._data[key] = (value, size)
@@ -59,16 +156,14 @@ class ScoreCache:
                     _, (_, old) = self._data.popitem(last=False)
                     self.size -= old
 
-    def get(self, key, compute: Callable[[], dict[int, float]]) -> dict[int, float]:
-        """Document scores: kept as two arrays (document numbers, scores)."""
+    def get(self, key: Hashable, compute: Callable[[], Scores]) -> Scores:
         found = self._lookup(key)
-        if found is not None:
-            return dict(zip(*found))
-        scores = compute()
-        self._store(key, (array("i", scores.keys()), array("d", scores.values())), len(scores) + 1)
-        return scores
+        if found is None:
+            found = compute()
+            self._store(key, found, len(found) + 1)
+        return found
 
-    def positions(self, key, compute: Callable[[], dict[int, array]]) -> dict[int, array]:
+    def positions(self, key: Hashable, compute: Callable[[], dict[int, array]]) -> dict[int, array]:
         """Positions by document, kept as they are (callers do not change them)."""
         found = self._lookup(key)
         if found is None:
@@ -76,7 +171,21 @@ class ScoreCache:
             self._store(key, found, len(found) + sum(map(len, found.values())) + 1)
         return found
 
-    def __contains__(self, key) -> bool:
+    def per_document(self, state: tuple, key: Hashable, compute: Callable[[], object]):
+        """An array over every document of the index state ``state`` (columns, field
+        lengths): kept for the latest state only, outside the size limit."""
+        with self._lock:
+            latest, arrays = self._latest
+            if latest == state and key in arrays:
+                return arrays[key]
+        value = compute()
+        with self._lock:
+            if self._latest[0] != state:
+                self._latest = (state, {})
+            self._latest[1][key] = value
+        return value
+
+    def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._data
 
@@ -84,9 +193,7 @@ class ScoreCache:
         with self._lock:
             self._data.clear()
             self.size = 0
-
-
-CACHE = ScoreCache()
+            self._latest = ((), {})
 
 
 def index_state(searcher: Searcher) -> tuple:
@@ -110,35 +217,6 @@ class _ScoreMap(ScoredCollector):
         return self.scores
 
 
-def _scores(searcher: Searcher, q, deadline: float) -> dict[int, float]:
-    remaining = deadline - time.perf_counter()
-    if remaining <= 0:
-        raise TimeLimit
-    collector = _ScoreMap()
-    searcher.search_with_collector(q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False),
-                                   context=searcher.context(weighting=WEIGHTING))
-    return collector.scores
-
-
-_columns_lock = threading.Lock()
-_columns: dict[tuple, tuple[list, list, list]] = {}
-
-
-def columns(searcher: Searcher) -> tuple[list, list, list]:
-    """Year, region and what it is (:func:`indexer.build.fragment_kind`) of every
-    document, by document number (for the latest state read)."""
-    state = index_state(searcher)
-    found = _columns.get(state)
-    if found is None:
-        reader = searcher.reader()
-        found = (list(reader.column_reader("year")), list(reader.column_reader("region")),
-                 list(reader.column_reader("fragment")))
-        with _columns_lock:
-            _columns.clear()
-            _columns[state] = found
-    return found
-
-
 def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None) -> list[str]:
     """Jieba words (single characters among them) found in at least ``WARM_MIN_DOCS``
     paragraphs, the most frequent first. ``pause`` is called every thousand words read."""
@@ -152,127 +230,240 @@ def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None)
     return sorted(found, key=lambda w: -found[w])
 
 
-def _sum(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
-    """Documents in both, scores added."""
-    if len(a) > len(b):
-        a, b = b, a
-    return {d: s + b[d] for d, s in a.items() if d in b}
+class Scorer:
+    """One search's view of the index: its searcher, the handle's cache and the request's
+    deadline (past it, :class:`whoosh.collectors.TimeLimit` is raised)."""
+
+    def __init__(self, searcher: Searcher, cache: ScoreCache | None = None, deadline: float = math.inf):
+        self.searcher = searcher
+        self.cache = ScoreCache() if cache is None else cache
+        self.deadline = deadline
+        self.state = index_state(searcher)
+
+    def _check_time(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise TimeLimit
+
+    def columns(self) -> Columns:
+        return self.cache.per_document(self.state, "columns", lambda: Columns.read(self.searcher))
+
+    def _lengths(self, fieldname: str) -> np.ndarray:
+        """Every document's length in ``fieldname`` as Whoosh scores it (1 when it has none)."""
+        def compute() -> np.ndarray:
+            reader = self.searcher.reader()
+            n = reader.doc_count_all()
+            return np.fromiter((reader.doc_field_length(d, fieldname, 1) for d in range(n)),
+                               dtype=np.float64, count=n)
+        return self.cache.per_document(self.state, ("lengths", fieldname), compute)
+
+    # --- query parts ---------------------------------------------------------------------
+
+    def part(self, q: wq.Query) -> Scores:
+        """The documents matching one query part, with scores; from the cache when it can.
+
+        Boosts, And and Or are applied here to cached scores, as Whoosh would (a boost
+        multiplies, And and Or add up the matching subqueries' scores): a query's words are
+        each scored once, whatever else they are combined with.
+        """
+        if q.boost != 1.0:
+            return self.part(q.with_boost(1.0)).times(q.boost)
+        if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
+            subs = [self.part(sub) for sub in q.subqueries]
+            if isinstance(q, wq.And):
+                return reduce(Scores.both, subs)
+            return reduce(Scores.either, subs)
+        if isinstance(q, wq.Phrase):
+            return self.cache.get((self.state, q), lambda: self._phrase(q))
+        if isinstance(q, wq.Term):
+            return self.cache.get((self.state, q), lambda: self._term(q.fieldname, q.text))
+        return self.cache.get((self.state, q), lambda: self._collected(q))
+
+    def _postings(self, fieldname: str, text) -> Scores:
+        """A term's documents with its weight in each (the term frequency, or the rank of a
+        keyword)."""
+        reader = self.searcher.reader()
+        if (fieldname, text) not in reader:
+            return EMPTY
+        self._check_time()
+        ids, weights = array("i"), array("d")
+        m = reader.postings(fieldname, text)
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+            if len(ids) % CHECK_EVERY == 0:
+                self._check_time()
+        return Scores(np.frombuffer(ids, dtype=np.int32), np.frombuffer(weights))
+
+    def _term(self, fieldname: str, text) -> Scores:
+        """Whoosh's BM25F for one term, computed over its postings at once."""
+        found = self._postings(fieldname, text)
+        if not len(found):
+            return found
+        # what whoosh.scoring.BM25FScorer computes per posting, for all of them
+        values = scoring.bm25(self.searcher.idf(fieldname, text), found.values, self._lengths(fieldname)[found.ids],
+                              self.searcher.avg_field_length(fieldname) or 1, WEIGHTING.B, WEIGHTING.K1)
+        return Scores(found.ids, values)
+
+    def _collected(self, q: wq.Query) -> Scores:
+        """Any other query, through Whoosh's own matchers and scorer."""
+        remaining = self.deadline - time.perf_counter()
+        if remaining <= 0:
+            raise TimeLimit
+        collector = _ScoreMap()
+        self.searcher.search_with_collector(
+            q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False),
+            context=self.searcher.context(weighting=WEIGHTING))
+        return Scores.of(collector.scores)
+
+    def _phrase(self, q: wq.Phrase) -> Scores:
+        """Whoosh scores a phrase as the sum of its terms' scores; here the documents are
+        those where the terms stand in a row (:meth:`starts`)."""
+        terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
+        ids = np.fromiter(sorted(self.starts(q.fieldname, tuple(q.words))), dtype=np.int32)
+        return reduce(Scores.plus, terms, Scores(ids, np.zeros(len(ids))))
+
+    def starts(self, fieldname: str, words: tuple[str, ...]) -> dict[int, array]:
+        """Where the terms ``words`` (a string's bigrams, or its one character) stand in a
+        row in ``fieldname``: document -> the positions the first stands at. Whoosh's phrase
+        matcher reads the positions of every term in every document that has them all;
+        here the candidates come from the (cached) terms, and only a covering subset of the
+        terms' positions is read: for overlapping terms (the bigrams of a string) every
+        second one and the last."""
+
+        def compute() -> dict[int, array]:
+            terms = sorted((self.part(wq.Term(fieldname, w)).ids for w in words), key=len)
+            candidates = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), terms).tolist()
+            if not candidates:
+                return {}
+            cover = sorted({*range(0, len(words), 2), len(words) - 1})
+            reader = self.searcher.reader()
+            matchers = [(i, reader.postings(fieldname, words[i])) for i in cover]
+            found = {}
+            for n, d in enumerate(candidates):
+                if n % 256 == 255:
+                    self._check_time()
+                at: set[int] | None = None
+                for i, m in matchers:
+                    m.skip_to(d)
+                    here = {p - i for p in m.value_as("positions")}
+                    at = here if at is None else at & here
+                    if not at:
+                        break
+                if at:
+                    found[d] = array("i", sorted(at))
+            return found
+
+        return self.cache.positions((self.state, "starts", fieldname, words), compute)
+
+    # --- a query plan --------------------------------------------------------------------
+
+    def units(self, plan: Plan) -> list[Scores]:
+        """Each unit's documents, with scores."""
+        return [self.part(group[0] if len(group) == 1 else wq.Or(group)) for group in plan.required]
+
+    def _narrowed(self, plan: Plan, result: Scores) -> Scores:
+        """``result`` without the excluded documents and those outside the filter, the
+        optional parts' scores added."""
+        for q in plan.excluded:
+            result = result.without(self.part(q).ids)
+        if plan.filter is not None:
+            allowed = self.cache.get((self.state, "filter", plan.filter), lambda: Scores.of(
+                dict.fromkeys(self.searcher.docs_for_query(plan.filter), 0.0)))
+            result = result.among(allowed.ids)
+        for q in plan.optional:
+            result = result.plus(self.part(q))
+        return result
+
+    def matching(self, plan: Plan) -> Scores:
+        """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
+        return self._narrowed(plan, reduce(Scores.both, self.units(plan)))
+
+    def near_misses(self, plan: Plan) -> tuple[Scores, np.ndarray]:
+        """The documents that hold every unit of the query but one, with their scores, and
+        for each the unit it lacks. Empty for a query of one unit."""
+        units = self.units(plan)
+        if len(units) < 2:
+            return EMPTY, np.empty(0, np.int32)
+        found: list[Scores] = []
+        lacks: list[np.ndarray] = []
+        for lacking in range(len(units)):
+            rest = reduce(Scores.both, [u for i, u in enumerate(units) if i != lacking])
+            missed = self._narrowed(plan, rest.without(units[lacking].ids))
+            found.append(missed)
+            lacks.append(np.full(len(missed), lacking, np.int32))
+        ids = np.concatenate([f.ids for f in found])
+        order = np.argsort(ids, kind="stable")  # a document lacks one unit: the ids are distinct
+        return (Scores(ids[order], np.concatenate([f.values for f in found])[order]),
+                np.concatenate(lacks)[order])
+
+    def telling(self, plan: Plan) -> list[int]:
+        """The units that say what a paragraph is about. Words found in more than
+        ``GENERIC_SHARE`` of the paragraphs (发展, 建设, 改革) say little: as pieces of a
+        typed word (旅游业发展) they do not count unless the query has only such words; a
+        word the user typed on its own always counts."""
+        limit = GENERIC_SHARE * self.searcher.doc_count()
+        # a query of exclusions or filters only has no units, and one required part
+        generic = [piece and len(docs) > limit for piece, docs in zip(plan.pieces, self.units(plan), strict=False)]
+        return [u for u, g in enumerate(generic) if not g] or list(range(len(generic)))
+
+    def leads(self, plan: Plan, ids: np.ndarray) -> np.ndarray:
+        """For each of ``ids``, how many telling units of the query (:meth:`telling`) stand
+        in its heading or first sentence, where a paragraph of a work report says what it
+        is about (加强住房保障工作。)."""
+        count = np.zeros(len(ids), np.int32)
+        for u in self.telling(plan):
+            holding = reduce(np.union1d, (self.part(q).ids for q in plan.lead[u]), np.empty(0, np.int32))
+            count += np.isin(ids, holding)
+        return count
+
+    def about(self, plan: Plan, ids: np.ndarray) -> np.ndarray:
+        """How much each of ``ids`` is about the query: the rank among its keywords (see
+        :func:`indexer.analysis.keywords`) of the query word that ranks lowest there, any
+        rank up to ``TOP_KEYWORDS`` counted as that. Only telling units count
+        (:meth:`telling`); a unit's best variant counts; a document without every telling
+        unit among its keywords is ``NOT_ABOUT``.
+
+        Relevance sorts on this before the score: of the paragraphs that hold the words,
+        those that are about them come first. BM25 alone, which saturates term frequency
+        and favours short text, puts short passages that merely mention the words above the
+        paragraph that is about them."""
+        result = None
+        for group in (plan.about[u] for u in self.telling(plan) if plan.about[u]):
+            best = np.full(len(ids), NOT_ABOUT)  # of the unit's variants, the best
+            for words in group:
+                worst = np.full(len(ids), -math.inf)  # of a variant's words, the lowest ranked
+                for w in words:
+                    ranks = self.cache.get((self.state, "keywords", w), lambda w=w: self._postings("keywords", w))
+                    worst = np.maximum(worst, ranks.at(ids, NOT_ABOUT))
+                best = np.minimum(best, worst)
+            result = best if result is None else np.maximum(result, best)
+        return np.full(len(ids), NOT_ABOUT) if result is None else np.maximum(result, TOP_KEYWORDS)
+
+    def close(self, plan: Plan) -> Callable[[int], bool]:
+        """Whether a document holds the pieces of each word typed as one (医疗改革: 医疗 +
+        改革) within :data:`NEAR_GAP` characters of each other (医疗卫生体制改革), read from
+        its text. Words the user typed apart are not asked to stand together."""
+        typed: dict[int, list[int]] = {}
+        for unit, (term, piece) in enumerate(zip(plan.terms, plan.pieces, strict=True)):
+            if piece:
+                typed.setdefault(term, []).append(unit)
+        forms = [["".join(v.split()) for v in variants] for variants in plan.near]
+
+        def near(d: int) -> bool:
+            if not typed:
+                return True
+            text = "".join(fold(self.searcher.stored_fields(d)["text"]).split())
+            return all(_within(text, [forms[u] for u in units]) for units in typed.values())
+
+        return near
 
 
-def _union(a: dict[int, float], b: dict[int, float]) -> dict[int, float]:
-    """Documents in either, scores added."""
-    if len(a) < len(b):
-        a, b = b, a
-    out = dict(a)
-    for d, sc in b.items():
-        out[d] = out.get(d, 0.0) + sc
-    return out
-
-
-def part_scores(searcher: Searcher, state: tuple, q, deadline: float) -> dict[int, float]:
-    """The documents matching one query part, with scores; from the cache when it can.
-
-    Boosts, And and Or are applied here to cached scores, as Whoosh would (a boost
-    multiplies, And and Or add up the matching subqueries' scores): a query's words are
-    each scored once, whatever else they are combined with.
-    """
-    if q.boost != 1.0:
-        return {d: sc * q.boost for d, sc in part_scores(searcher, state, q.with_boost(1.0), deadline).items()}
-    if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
-        subs = [part_scores(searcher, state, sub, deadline) for sub in q.subqueries]
-        combined = subs[0]
-        for sub in subs[1:]:
-            combined = _sum(combined, sub) if isinstance(q, wq.And) else _union(combined, sub)
-        return combined
-    if isinstance(q, wq.Phrase):
-        return CACHE.get((state, q), lambda: _phrase(searcher, state, q, deadline))
-    return CACHE.get((state, q), lambda: _scores(searcher, q, deadline))
-
-
-def _phrase(searcher: Searcher, state: tuple, q: wq.Phrase, deadline: float) -> dict[int, float]:
-    """Whoosh scores a phrase as the sum of its terms' scores; here the documents are those
-    where the terms stand in a row (:func:`starts`)."""
-    terms = [part_scores(searcher, state, wq.Term(q.fieldname, w), deadline) for w in q.words]
-    return {d: sum(t[d] for t in terms) for d in starts(searcher, state, q.fieldname, tuple(q.words), deadline)}
-
-
-def starts(searcher: Searcher, state: tuple, fieldname: str, words: tuple[str, ...],
-           deadline: float) -> dict[int, array]:
-    """Where the terms ``words`` (a string's bigrams, or its one character) stand in a row
-    in ``fieldname``: document -> the positions the first stands at. Whoosh's phrase matcher
-    reads the positions of every term in every document that has them all; here the
-    candidates come from the (cached) terms, and only a covering subset of the terms'
-    positions is read: for overlapping terms (the bigrams of a string) every second one
-    and the last. Cached, as closeness (:func:`close`) asks for them again."""
-
-    def compute() -> dict[int, array]:
-        terms = [part_scores(searcher, state, wq.Term(fieldname, w), deadline) for w in words]
-        candidates = sorted(set(min(terms, key=len)).intersection(*terms))
-        if not candidates:
-            return {}
-        cover = sorted({*range(0, len(words), 2), len(words) - 1})
-        reader = searcher.reader()
-        matchers = [(i, reader.postings(fieldname, words[i])) for i in cover]
-        found = {}
-        for n, d in enumerate(candidates):
-            if n % 256 == 255 and time.perf_counter() > deadline:
-                raise TimeLimit
-            at: set[int] | None = None
-            for i, m in matchers:
-                m.skip_to(d)
-                here = {p - i for p in m.value_as("positions")}
-                at = here if at is None else at & here
-                if not at:
-                    break
-            if at:
-                found[d] = array("i", sorted(at))
-        return found
-
-    return CACHE.positions((state, "starts", fieldname, words), compute)
-
-
-def telling(searcher: Searcher, plan: Plan, deadline: float) -> list[int]:
-    """The units that say what a paragraph is about. Words found in more than
-    ``GENERIC_SHARE`` of the paragraphs (发展, 建设, 改革) say little: as pieces of a typed
-    word (旅游业发展) they do not count unless the query has only such words; a word the user
-    typed on its own always counts."""
-    state = index_state(searcher)
-    generic = [piece and len(docs) > GENERIC_SHARE * searcher.doc_count()
-               for piece, docs in zip(plan.pieces, _units(searcher, state, plan, deadline))]
-    return [u for u, g in enumerate(generic) if not g] or list(range(len(generic)))
-
-
-def leads(searcher: Searcher, plan: Plan, deadline: float) -> Counter:
-    """For each document, how many telling units of the query (:func:`telling`) stand in
-    its heading or first sentence, where a paragraph of a work report says what it is
-    about (加强住房保障工作。)."""
-    state = index_state(searcher)
-    found: Counter = Counter()
-    for u in telling(searcher, plan, deadline):
-        found.update(set().union(*(part_scores(searcher, state, q, deadline).keys() for q in plan.lead[u])))
-    return found
-
-
-def close(searcher: Searcher, plan: Plan, docs, deadline: float) -> set[int]:
-    """The documents among ``docs`` where the pieces of each word typed as one (医疗改革:
-    医疗 + 改革) stand within :data:`NEAR_GAP` characters of each other (医疗卫生体制改革).
-    Words the user typed apart are not asked to stand together."""
-    typed: dict[int, list[int]] = {}
-    for unit, (term, piece) in enumerate(zip(plan.terms, plan.pieces)):
-        if piece:
-            typed.setdefault(term, []).append(unit)
-    if not typed:
-        return set(docs)
-    state = index_state(searcher)
-    forms = [[(starts(searcher, state, "chars", tuple(query_chars(v)), deadline), len(v.replace(" ", "")))
-              for v in variants] for variants in plan.near]
-    return {d for d in docs if all(_within(d, [forms[u] for u in units]) for units in typed.values())}
-
-
-def _within(d: int, units: list[list[tuple[dict[int, array], int]]]) -> bool:
-    """Whether one occurrence of each unit (any of its forms: positions, length) stands in
-    ``d`` within :data:`NEAR_GAP` characters of the others."""
-    events = sorted((p, i, n) for i, unit in enumerate(units) for at, n in unit for p in at.get(d, ()))
+def _within(text: str, units: list[list[str]]) -> bool:
+    """Whether one occurrence of each unit (any of its forms) stands in ``text`` within
+    :data:`NEAR_GAP` characters of the others."""
+    events = sorted((p, i, len(form)) for i, unit in enumerate(units) for form in unit
+                    for p in _occurrences(text, form))
     last: dict[int, tuple[int, int]] = {}
     for p, i, n in events:
         last[i] = (p, p + n)
@@ -283,91 +474,8 @@ def _within(d: int, units: list[list[tuple[dict[int, array], int]]]) -> bool:
     return False
 
 
-def _units(searcher: Searcher, state: tuple, plan: Plan, deadline: float) -> list[dict[int, float]]:
-    """Each unit's documents, with scores."""
-    return [part_scores(searcher, state, group[0] if len(group) == 1 else wq.Or(group), deadline)
-            for group in plan.required]
-
-
-def _narrowed(searcher: Searcher, state: tuple, plan: Plan, result: dict, deadline: float) -> dict:
-    """``result`` without the excluded documents and those outside the filter, the optional
-    parts' scores added."""
-    if plan.excluded:
-        out = set().union(*(part_scores(searcher, state, q, deadline).keys() for q in plan.excluded))
-        result = {d: sc for d, sc in result.items() if d not in out}
-    if plan.filter is not None:
-        allowed = CACHE.get((state, "filter", plan.filter),
-                            lambda: dict.fromkeys(searcher.docs_for_query(plan.filter), 0.0))
-        result = {d: sc for d, sc in result.items() if d in allowed}
-    for q in plan.optional:
-        scores = part_scores(searcher, state, q, deadline)
-        for d in result.keys() & scores.keys():
-            result[d] += scores[d]
-    return result
-
-
-def matching(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
-    """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
-    state = index_state(searcher)
-    units = _units(searcher, state, plan, deadline)
-    result = units[0]
-    for unit in units[1:]:
-        result = _sum(result, unit)
-    return _narrowed(searcher, state, plan, result, deadline)
-
-
-def near_misses(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, tuple[int, float]]:
-    """The documents that hold every unit of the query but one: document -> (the unit it
-    lacks, score). Empty for a query of one unit."""
-    state = index_state(searcher)
-    units = _units(searcher, state, plan, deadline)
-    if len(units) < 2:
-        return {}
-    found: dict[int, tuple[int, float]] = {}
-    for lacking in range(len(units)):
-        rest = [u for i, u in enumerate(units) if i != lacking]
-        result = rest[0]
-        for unit in rest[1:]:
-            result = _sum(result, unit)
-        result = {d: sc for d, sc in result.items() if d not in units[lacking]}
-        for d, sc in _narrowed(searcher, state, plan, result, deadline).items():
-            found[d] = (lacking, sc)
-    return found
-
-
-def _keyword_ranks(searcher: Searcher, word: str) -> dict[int, float]:
-    """The documents that have ``word`` among their keywords, with its rank there."""
-    reader = searcher.reader()
-    if ("keywords", word) not in reader:
-        return {}
-    m = reader.postings("keywords", word)
-    found = {}
-    while m.is_active():
-        found[m.id()] = m.weight()
-        m.next()
-    return found
-
-
-def about(searcher: Searcher, plan: Plan, deadline: float) -> dict[int, float]:
-    """How much each document is about the query: the rank among its keywords (see
-    :func:`indexer.analysis.keywords`) of the query word that ranks lowest there, any
-    rank up to ``TOP_KEYWORDS`` counted as that. Only telling units count (:func:`telling`);
-    a unit's best variant counts; a document without every telling unit among its keywords
-    is left out (it is ``NOT_ABOUT``).
-
-    Relevance sorts on this before the score: of the paragraphs that hold the words,
-    those that are about them come first. BM25 alone, which saturates term frequency and
-    favours short text, puts short passages that merely mention the words above the
-    paragraph that is about them."""
-    state = index_state(searcher)
-    result: dict[int, float] | None = None
-    for group in (plan.about[u] for u in telling(searcher, plan, deadline) if plan.about[u]):
-        best: dict[int, float] = {}
-        for words in group:
-            ranks = [CACHE.get((state, "keywords", w), lambda w=w: _keyword_ranks(searcher, w)) for w in words]
-            for d in set(min(ranks, key=len)).intersection(*ranks):
-                best[d] = min(best.get(d, NOT_ABOUT), max(r[d] for r in ranks))
-        result = best if result is None else {d: max(r, result[d]) for d, r in best.items() if d in result}
-        if not result:
-            break
-    return {d: max(r, TOP_KEYWORDS) for d, r in (result or {}).items()}
+def _occurrences(text: str, form: str) -> Iterable[int]:
+    at = text.find(form)
+    while at >= 0 and form:
+        yield at
+        at = text.find(form, at + 1)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
 from . import engine
+from .handle import IndexHandle
 from .params import page_args, query_args, sort_arg
 from .query import needles
 from .snippets import mark_html, match_spans
+from .status import list_reports, status
+from .suggest import SUGGEST_TIME, TO_SCRIPT, suggestions
 
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -23,10 +26,14 @@ def start_the_clock() -> None:
     g.deadline = time.perf_counter() + engine.TIME_LIMIT
 
 
+def _handle() -> IndexHandle:
+    return current_app.extensions["search_index"]
+
+
 def _searcher():
     """This request's searcher, taken from the app's pool and given back at teardown."""
     if "searcher" not in g:
-        g.searcher = current_app.extensions["search_index"].acquire()
+        g.searcher = _handle().acquire()
     return g.searcher
 
 
@@ -43,8 +50,15 @@ def _run_search(per_page_default: int = 10, facets: bool = False):
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         return text, parsed, None
     result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
-                           facets=facets, deadline=g.deadline)
+                           facets=facets, deadline=g.deadline, cache=_handle().cache)
     return text, parsed, result
+
+
+@pages.app_template_global()
+def report_url(report_id: str, paragraph_id: str | None = None, **args) -> str:
+    """The link to a report (to one of its paragraphs), query arguments in ``args``: the
+    one place report links are made, for pages and API alike."""
+    return url_for("pages.report", report_id=report_id, _anchor=paragraph_id, **args)
 
 
 @pages.app_template_global()
@@ -59,7 +73,7 @@ def url_with(**changes) -> str:
         else:
             args[key] = value if isinstance(value, list) else [str(value)]
     query = urlencode(args, doseq=True)
-    return request.path + (f"?{query}" if query else "")
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {})) + (f"?{query}" if query else "")
 
 
 EXAMPLES = ["乡村振兴", "医疗改革", "老旧小区改造", "营商环境 year:2018-2026", "\"粤港澳大湾区\"", "地铁 region:广州",
@@ -77,15 +91,14 @@ def index():
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
         return _index_page(text, parsed, None, busy=BUSY), 503, {"Retry-After": "5"}
-    hints = engine.suggestions(_searcher(), text, parsed,
-                               deadline=min(g.deadline, time.perf_counter() + engine.SUGGEST_TIME)) \
+    hints = suggestions(_searcher(), text, parsed, deadline=min(g.deadline, time.perf_counter() + SUGGEST_TIME)) \
         if result is not None and not result.total else []
     return _index_page(text, parsed, result, hints=hints)
 
 
 def _index_page(text: str, parsed, result, hints=(), busy: str | None = None) -> str:
     return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints, busy=busy,
-                           status=engine.status(_searcher()), examples=EXAMPLES,
+                           status=status(_searcher()), examples=EXAMPLES,
                            sort=request.args.get("sort", "relevance"), year=request.args.get("year", ""),
                            regions=request.args.getlist("region"))
 
@@ -93,7 +106,7 @@ def _index_page(text: str, parsed, result, hints=(), busy: str | None = None) ->
 @pages.get("/reports/")
 def reports():
     grouped: dict[str, list[dict]] = {}
-    for r in engine.list_reports(_searcher()):
+    for r in list_reports(_searcher()):
         grouped.setdefault(r["region"], []).append(r)
     for items in grouped.values():
         items.sort(key=lambda r: (r["year"] or 0, r["id"]))
@@ -106,9 +119,9 @@ def report(report_id: str):
     if found is None:
         abort(404, f"There is no report {report_id!r}.")
     script = request.args.get("script", "")
-    if script and script not in engine.TO_SCRIPT:
+    if script and script not in TO_SCRIPT:
         abort(400, "'script' must be s (Simplified) or t (Traditional).")
-    convert = engine.TO_SCRIPT[script].convert if script else (lambda t: t)
+    convert = TO_SCRIPT[script].convert if script else (lambda t: t)
     text, parsed = query_args(request.args)
     marks = needles(parsed)
     blocks, matches = [], 0
@@ -124,7 +137,8 @@ def report(report_id: str):
 
 @pages.get("/opensearch.xml")
 def opensearch():
-    xml = render_template("opensearch.xml", root=current_app.config["PUBLIC_URL"].rstrip("/"))
+    public = urlsplit(current_app.config["PUBLIC_URL"])  # its scheme and host; paths come from url_for
+    xml = render_template("opensearch.xml", origin=f"{public.scheme}://{public.netloc}")
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
@@ -134,12 +148,12 @@ def api_search():
     if result is None:
         page, per_page = page_args(request.args)
         result = engine.SearchResult(query=text, total=0, page=page, per_page=per_page, took_ms=0)
-    return jsonify(result.to_json())
+    return jsonify(result.to_json(lambda hit: report_url(hit.report_id, hit.paragraph_id)))
 
 
 @api.get("/reports")
 def api_reports():
-    return jsonify(engine.list_reports(_searcher()))
+    return jsonify([{**r, "url": report_url(r["id"])} for r in list_reports(_searcher())])
 
 
 @api.get("/reports/<path:report_id>")
@@ -152,4 +166,4 @@ def api_report(report_id: str):
 
 @api.get("/status")
 def api_status():
-    return jsonify(engine.status(_searcher()))
+    return jsonify(status(_searcher()))

@@ -18,9 +18,10 @@ from indexer.analysis import fold
 from indexer.build import build
 from indexer.schema import HEADING, PARAGRAPH
 from search import scoring
-from search.engine import IndexHandle, search
+from search.engine import search
+from search.handle import IndexHandle
 from search.query import needles, parse, plan, variants
-from search.scoring import CACHE, ScoreCache, frequent_words, index_state, matching
+from search.scoring import Scorer, ScoreCache, Scores, frequent_words, index_state
 from search.snippets import match_spans
 
 S2T, T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
@@ -40,7 +41,7 @@ def blocks(handle):
 
 def found(handle, q: str) -> set[tuple[str, str]]:
     with handle.searcher() as s:
-        docs = matching(s, plan(parse(q)), time.perf_counter() + 60)
+        docs = Scorer(s, handle.cache).matching(plan(parse(q))).ids.tolist()
         return {(f["report_id"], f["block_id"]) for f in map(s.stored_fields, docs)}
 
 
@@ -91,7 +92,7 @@ def test_mainland_wording_finds_and_marks_taiwan_wording(handle, blocks, mainlan
     truth = {(r, b) for r, b, t in blocks if taiwan in t}
     assert truth and truth <= found(handle, mainland)
     with handle.searcher() as s:
-        result = search(s, mainland, parse(mainland), per_page=100)
+        result = search(s, mainland, parse(mainland), per_page=100, cache=handle.cache)
     assert any(f"<mark>{taiwan}</mark>" in str(h.snippet_html) for h in result.hits)
 
 
@@ -122,7 +123,7 @@ def test_whole_word_ranks_above_substring(handle):
 
 
 def test_suggestions_when_nothing_is_found(handle):
-    from search.engine import suggestions
+    from search.suggest import suggestions
 
     def labels(q):
         with handle.searcher() as s:
@@ -141,7 +142,7 @@ def test_paragraphs_holding_the_query_as_typed_come_first(handle, q, exact):
     """Words side by side in the typed order, in the typed wording (互联网, not 網際網路),
     rank above paragraphs that only hold the words apart or in another wording."""
     with handle.searcher() as s:
-        hits = search(s, q, parse(q), per_page=100).hits
+        hits = search(s, q, parse(q), per_page=100, cache=handle.cache).hits
         texts = [s.document(uid=f"{h.report_id}#{h.paragraph_id}")["text"] for h in hits]
     holds = [exact in re.sub(r"\s", "", fold(t)) for t in texts]
     assert any(holds) and not all(holds), q
@@ -198,7 +199,7 @@ def test_two_or_three_keywords_of_a_paragraph_find_it_first(handle, blocks):
             rid, bid, text = rng.choice(long_enough)
             top = keywords(fold(text), limit=3)
             q = " ".join(rng.sample(top, rng.choice([2, 3]) if len(top) == 3 else len(top)))
-            ranked = [(h.report_id, h.paragraph_id) for h in search(s, q, parse(q), per_page=100).hits]
+            ranked = [(h.report_id, h.paragraph_id) for h in search(s, q, parse(q), per_page=100, cache=handle.cache).hits]
             total += 1 / (ranked.index((rid, bid)) + 1) if (rid, bid) in ranked else 0.0
     assert total / n >= 0.96  # 0.978 measured; 0.943 when sorted by BM25F alone
 
@@ -214,17 +215,17 @@ def test_scores_are_whooshs_bm25f_for_the_same_query(handle, q):
     mask = wq.Or(p.excluded) if p.excluded else None
     with handle.searcher() as s:
         expected = {h.docnum: h.score for h in s.search(whole, filter=p.filter, mask=mask, limit=None)}
-        got = matching(s, p, time.perf_counter() + 60)
+        got = Scorer(s).matching(p).as_dict()
     assert got.keys() == expected.keys() and expected
     assert all(abs(got[d] - expected[d]) < 1e-9 * max(1.0, expected[d]) for d in expected)
 
 
 def test_score_cache_keeps_the_most_recently_used_within_its_size():
     cache = ScoreCache(max_entries=6)
-    cache.get("a", lambda: {1: 1.0, 2: 2.0})
-    cache.get("b", lambda: {3: 3.0})
-    assert cache.get("a", lambda: {}) == {1: 1.0, 2: 2.0}  # cached: compute not called
-    cache.get("c", lambda: {4: 4.0, 5: 5.0})  # 3 + 2 + 3 entries > 6: "b" goes
+    cache.get("a", lambda: Scores.of({1: 1.0, 2: 2.0}))
+    cache.get("b", lambda: Scores.of({3: 3.0}))
+    assert cache.get("a", lambda: Scores.of({})).as_dict() == {1: 1.0, 2: 2.0}  # cached: compute not called
+    cache.get("c", lambda: Scores.of({4: 4.0, 5: 5.0}))  # 3 + 2 + 3 entries > 6: "b" goes
     assert "b" not in cache and "a" in cache and "c" in cache
     assert cache.size <= 6
 
@@ -238,15 +239,14 @@ def _warm_ups_done() -> None:
 def test_warm_up_scores_the_most_frequent_words_while_no_search_runs(index_dir, monkeypatch):
     monkeypatch.setattr(scoring, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
     _warm_ups_done()  # other handles' warm-ups of this index
-    CACHE.clear()
     handle = IndexHandle(index_dir)
     s = handle.acquire()  # a search in progress: the warm-up waits
     state, top = index_state(s), frequent_words(s)[:20]
     time.sleep(0.5)
-    assert top and not any((state, wq.Term("chars", w)) in CACHE for w in top)
+    assert top and not any((state, wq.Term("chars", w)) in handle.cache for w in top)
     handle.release(s)
     _warm_ups_done()
-    assert all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
+    assert all((state, wq.Term("chars", w)) in handle.cache for w in top if len(w) <= 2)
 
 
 def test_a_handle_going_away_closes_its_idle_searchers(index_dir):
@@ -265,14 +265,13 @@ def test_warming_before_the_workers_fork_leaves_scores_and_no_thread_or_open_fil
     across the fork, and the workers do not warm the same index again."""
     monkeypatch.setattr(scoring, "WARM_MIN_DOCS", 20)
     _warm_ups_done()
-    CACHE.clear()
     handle = IndexHandle(index_dir)
     handle.warm_now()
     assert not any(t.name == "warm-score-cache" for t in threading.enumerate())
     assert handle._ix is None and not handle._pool
     s = handle.acquire()
     state, top = index_state(s), frequent_words(s)[:20]
-    assert top and all((state, wq.Term("chars", w)) in CACHE for w in top if len(w) <= 2)
+    assert top and all((state, wq.Term("chars", w)) in handle.cache for w in top if len(w) <= 2)
     assert not any(t.name == "warm-score-cache" for t in threading.enumerate())  # warmed already
     handle.release(s)
 
@@ -281,7 +280,7 @@ def test_the_spelling_corrector_is_bounded_in_word_length_and_time(handle, monke
     """Each look-up of Whoosh's corrector walks the whole vocabulary (half a second for a
     long Latin string; 499 × ``a`` took 30 s): it is asked only for words of 2–8
     characters, and not once the page's time is up."""
-    from search.engine import suggestions
+    from search.suggest import suggestions
 
     with handle.searcher() as s:
         asked = []

@@ -8,7 +8,8 @@ import pytest
 
 from indexer.build import build
 from search import create_app
-from search.engine import IndexHandle, search
+from search.engine import search
+from search.handle import IndexHandle
 from search.query import Unit, parse, pieces
 
 # One report whose paragraphs each test one ranking rule (see the test that uses them).
