@@ -36,6 +36,7 @@ from .structure import NATIONAL, Report, file_digest, read_reports
 Log = Callable[[str], None]
 PARALLEL_FROM = 20  # reports to (re)write before a build uses several processes
 LIMIT_MB = 1024  # posting pool per writer process: past it, Whoosh sorts through temp files
+CHUNK_MB = 8  # text written per run of a build (write_changes): well within the posting pools
 
 
 @dataclass
@@ -179,13 +180,185 @@ def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
     return dupes
 
 
+@dataclass
+class Scan:
+    """What the corpus holds, against what the last build indexed."""
+
+    wanted: dict[str, dict] = field(default_factory=dict)  # report id -> summary, everything in the corpus
+    fresh: dict[str, Report] = field(default_factory=dict)  # reports read this time (new or changed)
+    owner: dict[str, Path] = field(default_factory=dict)  # report id -> its file
+    refused: list[dict] = field(default_factory=list)  # {file, reason}
+    bytes_read: int = 0
+
+
+@dataclass
+class Changes:
+    """What a build writes: the reports to (re)write, those to delete, the build record."""
+
+    to_write: dict[str, Report]
+    to_delete: list[str]
+    record: dict
+    dupes: dict[str, str]  # duplicate report id -> the one kept
+
+    @property
+    def any(self) -> bool:
+        return bool(self.to_write or self.to_delete)
+
+
+def _read(path: Path, corpus: Path, refused: list[dict]) -> list[Report]:
+    """The reports in ``path``; a file that cannot be read is refused with the reason."""
+    try:
+        return read_reports(path, corpus)
+    except (ReadError, OSError) as exc:
+        refused.append({"file": path.relative_to(corpus).as_posix(), "reason": str(exc)})  # no server paths
+        return []
+
+
+def scan(corpus: Path, files: list[Path], old_record: dict, log: Log = lambda msg: None, progress=None) -> Scan:
+    """Read the files that are new or changed since the build that left ``old_record``
+    (same SHA-256: not read again); summaries of the others come from the record."""
+    indexed: dict[str, dict] = old_record.get("summaries", {})
+    known = {**old_record.get("skipped", {}), **indexed}  # duplicates the last build skipped too
+    by_source: dict[str, set[str]] = {}
+    for rid, summary in known.items():
+        by_source.setdefault(summary["source"], set()).add(rid)
+    out = Scan()
+    for path in (progress(files) if progress else files):
+        try:
+            digest = file_digest(path)
+        except OSError as exc:  # gone or unreadable since the folder was listed
+            out.refused.append({"file": path.relative_to(corpus).as_posix(), "reason": str(exc)})
+            continue
+        same = by_source.get(str(path), set())
+        if same and all(known[r]["digest"] == digest for r in same):
+            for rid in same:
+                out.wanted[rid] = known[rid]
+                out.owner[rid] = path
+            continue
+        out.bytes_read += path.stat().st_size
+        log(f"reading {path}")
+        for report in _read(path, corpus, out.refused):
+            if report.id in out.owner:
+                other = out.owner[report.id].relative_to(corpus).as_posix()
+                out.refused.append({"file": path.relative_to(corpus).as_posix(),
+                                    "reason": f"same report id {report.id!r} as {other}; rename one of them"})
+                continue
+            out.owner[report.id] = path
+            out.wanted[report.id] = report_summary(report)
+            out.fresh[report.id] = report
+    return out
+
+
+def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSummary) -> Changes:
+    """What to write and delete so the index holds the corpus (one copy of each report),
+    noted in ``summary``; reads a skipped duplicate whose original has gone."""
+    indexed: dict[str, dict] = old_record.get("summaries", {})
+    dupes = _choose_canonical(found.wanted)
+    summary.duplicates = [{"report": r, "same_as": keep} for r, keep in sorted(dupes.items())]
+    for rid in sorted(found.wanted):  # a skipped duplicate whose original has gone: read it now
+        if rid not in dupes and rid not in indexed and rid not in found.fresh:
+            found.fresh.update((r.id, r) for r in _read(found.owner[rid], corpus, found.refused) if r.id == rid)
+    summary.refused = found.refused
+    summary.bytes_read = found.bytes_read
+    to_write = {rid: rep for rid, rep in found.fresh.items() if rid not in dupes}
+    for rid in sorted(found.wanted):
+        if rid in dupes:
+            continue
+        if rid in to_write:
+            (summary.updated if rid in indexed else summary.added).append(rid)
+        elif rid in indexed:
+            summary.unchanged.append(rid)
+    summary.removed = sorted(r for r in indexed if r not in found.wanted or r in dupes)
+    kept = {r: s for r, s in found.wanted.items() if r not in dupes and (r in to_write or r in indexed)}
+    record = {"schema_version": SCHEMA_VERSION, "refused": summary.refused, "duplicates": summary.duplicates,
+              "reports": len(kept), "paragraphs": sum(s["paragraphs"] for s in kept.values()),
+              "summaries": kept,  # read by the next build and by the report list
+              "skipped": {r: found.wanted[r] for r in dupes}}
+    return Changes(to_write=to_write, to_delete=[r for r in indexed if r not in kept or r in to_write],
+                   record=record, dupes=dupes)
+
+
+def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
+    """The reports to write in runs of about ``CHUNK_MB`` of text, each with the reports
+    whose documents it deletes first: its own (an old version, or what a build stopped
+    between two runs left behind); the reports only removed go with the last run."""
+    run: list[str] = []
+    size = 0
+    for rid in sorted(changes.to_write):
+        run.append(rid)
+        size += changes.record["summaries"][rid]["chars"] * 3  # bytes of UTF-8, near enough
+        if size >= CHUNK_MB * 1e6:
+            yield run, run
+            run, size = [], 0
+    yield run, run + [r for r in changes.to_delete if r not in changes.to_write]
+
+
+def write_changes(ix, changes: Changes, log: Log = lambda msg: None) -> None:
+    """Write ``changes`` into ``ix``, in runs of about ``CHUNK_MB`` of text each committed
+    as segments of their own: a writer's posting pool then stays in memory whatever the
+    size of the collection (past ``LIMIT_MB`` Whoosh sorts through temporary files: 5.9 GB
+    of them for 1,000 reports, and a third more CPU per MB), so a build's cost grows with
+    the text and no faster. Each run deletes the old versions of the reports it writes,
+    so every report changes at once; the build record goes with the last run (a build
+    stopped between runs leaves reports the record does not list: the next one writes
+    them again)."""
+    if changes.to_write:
+        init_jieba()
+    runs = list(_chunks(changes))
+    if len(changes.to_write) >= PARALLEL_FROM:
+        multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))
+    for n, (write, delete) in enumerate(runs, 1):
+        if len(runs) > 1:
+            log(f"writing run {n} of {len(runs)}: {len(write)} reports")
+        # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
+        procs = min(os.cpu_count() or 1, 4) if len(write) >= PARALLEL_FROM else 1
+        options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        # Separate segment files, not Whoosh's compound file: a reader of a compound
+        # segment copies its postings into memory (150 MB per searcher on the shared
+        # set), a reader of separate files reads them from the file.
+        w = ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), compound=False, **options)
+        try:
+            for rid in delete:
+                w.delete_by_term("report_id", rid)
+            for rid in write:
+                for doc in report_documents(changes.to_write[rid]):
+                    w.add_document(**doc)
+            if n == len(runs):
+                w.update_document(uid=META_UID, kind=META, data=json.dumps(changes.record, ensure_ascii=False))
+        except BaseException:
+            w.cancel()
+            raise
+        # A build of many runs leaves their segments as they are: merging would write
+        # every posting again. Small updates let Whoosh merge small segments as usual.
+        w.commit(merge=len(runs) == 1)
+
+
+def _open_existing(index_dir: Path, log: Log):
+    """The served index and its build record, or ``(None, {})`` when it has to be rebuilt."""
+    try:
+        ix = open_current(index_dir)
+        with ix.searcher() as s:
+            record = read_meta(s)
+    except IndexMissing as exc:
+        log(f"{exc}; rebuilding")
+        return None, {}
+    except Exception as exc:  # an index written by another version may not even read
+        log(f"the index cannot be read ({type(exc).__name__}: {exc}); rebuilding")
+        return None, {}
+    if not schema_is_current(ix, record):
+        log("the index was written by another version of the schema or analyzer; rebuilding")
+        return None, {}
+    return ix, record
+
+
 def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10.0,
           log: Log = lambda msg: None, progress=None) -> BuildSummary:
     """Update the index in ``index_dir`` from the files in ``corpus``.
 
     Unchanged files (same SHA-256) are left alone; new and changed ones are read and
-    (re)indexed, vanished ones deleted, all in one commit. ``rebuild`` writes a complete
-    new index aside and switches to it. ``progress`` wraps the file list (a progress bar).
+    (re)indexed, vanished ones deleted (:func:`scan`, :func:`plan_changes`,
+    :func:`write_changes`). ``rebuild`` writes a complete new index aside and switches to
+    it. ``progress`` wraps the file list (a progress bar).
     """
     started = time.monotonic()
     summary = BuildSummary()
@@ -197,111 +370,24 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
         damaged = damage(current, read_manifest(current), checksums=True) if current and not rebuild else []
         if damaged:
             log(f"the index is damaged ({'; '.join(damaged[:3])}); rebuilding")
-            rebuild = summary.rebuilt = True
+            rebuild = True
         if not rebuild and current is not None:
-            try:
-                ix = open_current(index_dir)
-                with ix.searcher() as s:
-                    old_record = read_meta(s)
-            except IndexMissing as exc:
-                log(f"{exc}; rebuilding")
-                ix = None
-            except Exception:  # an index written by another version may not even read
-                old_record = {}
-            if ix is not None and not schema_is_current(ix, old_record):
-                log("the index was written by another version of the schema or analyzer; rebuilding")
-                ix, old_record = None, {}
+            ix, old_record = _open_existing(index_dir, log)
         summary.rebuilt = ix is None
         gen_path = None
         if ix is None:
             gen_path, ix = new_generation(index_dir)
-        # What the last build saw: reports indexed, and duplicates it skipped (so an
-        # unchanged duplicate file is not read again).
-        indexed: dict[str, dict] = old_record.get("summaries", {})
-        known = {**old_record.get("skipped", {}), **indexed}
-        by_source: dict[str, set[str]] = {}
-        for rid, s in known.items():
-            by_source.setdefault(s["source"], set()).add(rid)
-
-        wanted: dict[str, dict] = {}  # report id -> summary, for everything in the corpus
-        fresh: dict[str, Report] = {}  # reports read this time (new or changed)
-        owner: dict[str, Path] = {}  # report id -> file, to catch two files with one id
-        for path in (progress(files) if progress else files):
-            digest = file_digest(path)
-            same = by_source.get(str(path), set())
-            if same and all(known[r]["digest"] == digest for r in same):
-                for rid in same:
-                    wanted[rid] = known[rid]
-                    owner[rid] = path
-                continue
-            summary.bytes_read += path.stat().st_size
-            log(f"reading {path}")
-            name = path.relative_to(corpus).as_posix()  # shown to users: no server paths
-            try:
-                reports = read_reports(path, corpus)
-            except (ReadError, OSError) as exc:
-                summary.refused.append({"file": name, "reason": str(exc)})
-                continue
-            for report in reports:
-                if report.id in owner:
-                    other = owner[report.id].relative_to(corpus).as_posix()
-                    reason = f"same report id {report.id!r} as {other}; rename one of them"
-                    summary.refused.append({"file": name, "reason": reason})
-                    continue
-                owner[report.id] = path
-                wanted[report.id] = report_summary(report)
-                fresh[report.id] = report
-
-        dupes = _choose_canonical(wanted)
-        summary.duplicates = [{"report": r, "same_as": keep} for r, keep in sorted(dupes.items())]
-        for rid, keep in sorted(dupes.items()):
+        changes = plan_changes(scan(corpus, files, old_record, log, progress), old_record, corpus, summary)
+        for rid, keep in sorted(changes.dupes.items()):
             log(f"{rid}: same region and year as {keep}; indexing only {keep}")
-
-        for rid in sorted(wanted):  # a skipped duplicate whose original has gone: read it now
-            if rid not in dupes and rid not in indexed and rid not in fresh:
-                fresh.update((r.id, r) for r in read_reports(owner[rid], corpus) if r.id == rid)
-        to_write = {rid: rep for rid, rep in fresh.items() if rid not in dupes}
-        to_delete = [rid for rid in indexed if rid not in wanted or rid in dupes or rid in to_write]
-        for rid in sorted(wanted):
-            if rid in dupes:
-                continue
-            if rid in to_write:
-                (summary.updated if rid in indexed else summary.added).append(rid)
-            else:
-                summary.unchanged.append(rid)
-        summary.removed = sorted(r for r in indexed if r not in wanted or r in dupes)
-
-        record = {"schema_version": SCHEMA_VERSION, "refused": summary.refused,
-                  "duplicates": summary.duplicates}
-        kept = {r: s for r, s in wanted.items() if r not in dupes}
-        record["reports"] = len(kept)
-        record["paragraphs"] = sum(s["paragraphs"] for s in kept.values())
-        record["summaries"] = kept  # read by the next build and by the report list
-        record["skipped"] = {r: wanted[r] for r in dupes}
-        changed = bool(to_write or to_delete or summary.rebuilt)
-        if changed or {k: old_record.get(k) for k in record} != record:
+        record = changes.record
+        if changes.any or summary.rebuilt or {k: old_record.get(k) for k in record} != record:
             record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-            if to_write or to_delete:
-                log(f"writing {len(to_write)} reports, removing {len(to_delete)} from the index")
-            if to_write:
-                init_jieba()
-            # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
-            procs = min(os.cpu_count() or 1, 4) if len(to_write) >= PARALLEL_FROM else 1
-            options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-            if procs > 1:
-                multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))
-            # Separate segment files, not Whoosh's compound file: a reader of a compound
-            # segment copies its postings into memory (150 MB per searcher on the shared
-            # set), a reader of separate files reads them from the file.
-            with ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), compound=False, **options) as w:
-                for rid in to_delete:
-                    w.delete_by_term("report_id", rid)
-                for rid in sorted(to_write):
-                    for doc in report_documents(to_write[rid]):
-                        w.add_document(**doc)
-                w.update_document(uid=META_UID, kind=META, data=json.dumps(record, ensure_ascii=False))
+            if changes.any:
+                log(f"writing {len(changes.to_write)} reports, removing {len(changes.to_delete)} from the index")
+            write_changes(ix, changes, log)
         served = gen_path or current_path(index_dir)
-        if served is not None and (changed or not (served / MANIFEST).exists()):
+        if served is not None and (changes.any or summary.rebuilt or not (served / MANIFEST).exists()):
             write_manifest(served)
         if gen_path is not None:
             switch_to(index_dir, gen_path)

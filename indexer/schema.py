@@ -10,7 +10,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
 from .analysis import CharAnalyzer, FoldedFrequency, FoldedPositions, JiebaAnalyzer, KeywordRanks
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -43,8 +43,9 @@ class IndexCodec(W3Codec):
 
 
 def _text(analyzer, phrase: bool = True) -> TEXT:
-    """A text field fed by one of the folding tokenizers: with positions where phrases are
-    matched (the substring net, regions), term frequencies only where words are scored."""
+    """A text field fed by one of the folding tokenizers: with positions where Whoosh
+    matches phrases (region filters), term frequencies only elsewhere (a search checks a
+    string against the text: search.scoring.Scorer._phrase)."""
     field = TEXT(analyzer=analyzer, phrase=phrase)
     field.format = (FoldedPositions if phrase else FoldedFrequency)(field_boost=field.format.field_boost)
     return field
@@ -68,7 +69,7 @@ def make_schema() -> Schema:
         content=_text(JiebaAnalyzer(), phrase=False),  # scored as whole words, never a phrase
         # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
         keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
-        chars=_text(CharAnalyzer()),
+        chars=_text(CharAnalyzer(), phrase=False),  # a string: its bigrams, checked in the text
         heading=_text(CharAnalyzer(), phrase=False),  # headings and first sentences: scored
         digest=STORED(),
         data=STORED(),  # report docs: the report as JSON; the meta doc: the build record

@@ -138,6 +138,7 @@ class ScoreCache:
         self._data: OrderedDict = OrderedDict()  # key -> (value, size)
         self.size = 0
         self._latest: tuple[tuple, dict[Hashable, object]] = ((), {})  # a state, its per-document arrays
+        self._segments: dict[Hashable, object] = {}  # (what, segment id) -> value, for the latest state
 
     def _lookup(self, key: Hashable):
         with self._lock:
@@ -163,14 +164,6 @@ class ScoreCache:
             self._store(key, found, len(found) + 1)
         return found
 
-    def positions(self, key: Hashable, compute: Callable[[], dict[int, array]]) -> dict[int, array]:
-        """Positions by document, kept as they are (callers do not change them)."""
-        found = self._lookup(key)
-        if found is None:
-            found = compute()
-            self._store(key, found, len(found) + sum(map(len, found.values())) + 1)
-        return found
-
     def per_document(self, state: tuple, key: Hashable, compute: Callable[[], object]):
         """An array over every document of the index state ``state`` (columns, field
         lengths): kept for the latest state only, outside the size limit."""
@@ -182,7 +175,20 @@ class ScoreCache:
         with self._lock:
             if self._latest[0] != state:
                 self._latest = (state, {})
+                ids = {segment for segment, _ in state}
+                self._segments = {k: v for k, v in self._segments.items() if k[-1] in ids}
             self._latest[1][key] = value
+        return value
+
+    def per_segment(self, key: Hashable, compute: Callable[[], object]):
+        """A value computed from one segment (which never changes once written): kept
+        while the latest index state has the segment."""
+        with self._lock:
+            if key in self._segments:
+                return self._segments[key]
+        value = compute()
+        with self._lock:
+            self._segments[key] = value
         return value
 
     def __contains__(self, key: Hashable) -> bool:
@@ -194,6 +200,7 @@ class ScoreCache:
             self._data.clear()
             self.size = 0
             self._latest = ((), {})
+            self._segments.clear()
 
 
 def index_state(searcher: Searcher) -> tuple:
@@ -318,43 +325,29 @@ class Scorer:
 
     def _phrase(self, q: wq.Phrase) -> Scores:
         """Whoosh scores a phrase as the sum of its terms' scores; here the documents are
-        those where the terms stand in a row (:meth:`starts`)."""
+        those that hold all its terms (a string's bigrams) and, read in their text, the
+        string itself. The index keeps no positions: checking the few documents that hold
+        every bigram against their text is as exact and costs less than writing a position
+        for every character of the collection."""
         terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
-        ids = np.fromiter(sorted(self.starts(q.fieldname, tuple(q.words))), dtype=np.int32)
+        candidates = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True),
+                            sorted((t.ids for t in terms), key=len))
+        self._check_time()
+        texts = self.texts()
+        needle = q.words[0] + "".join(w[1:] for w in q.words[1:])
+        ids = np.fromiter((d for d in candidates.tolist() if needle in texts[d]), dtype=np.int32)
         return reduce(Scores.plus, terms, Scores(ids, np.zeros(len(ids))))
 
-    def starts(self, fieldname: str, words: tuple[str, ...]) -> dict[int, array]:
-        """Where the terms ``words`` (a string's bigrams, or its one character) stand in a
-        row in ``fieldname``: document -> the positions the first stands at. Whoosh's phrase
-        matcher reads the positions of every term in every document that has them all;
-        here the candidates come from the (cached) terms, and only a covering subset of the
-        terms' positions is read: for overlapping terms (the bigrams of a string) every
-        second one and the last."""
-
-        def compute() -> dict[int, array]:
-            terms = sorted((self.part(wq.Term(fieldname, w)).ids for w in words), key=len)
-            candidates = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), terms).tolist()
-            if not candidates:
-                return {}
-            cover = sorted({*range(0, len(words), 2), len(words) - 1})
-            reader = self.searcher.reader()
-            matchers = [(i, reader.postings(fieldname, words[i])) for i in cover]
-            found = {}
-            for n, d in enumerate(candidates):
-                if n % 256 == 255:
-                    self._check_time()
-                at: set[int] | None = None
-                for i, m in matchers:
-                    m.skip_to(d)
-                    here = {p - i for p in m.value_as("positions")}
-                    at = here if at is None else at & here
-                    if not at:
-                        break
-                if at:
-                    found[d] = array("i", sorted(at))
-            return found
-
-        return self.cache.positions((self.state, "starts", fieldname, words), compute)
+    def texts(self) -> list[str]:
+        """Every document's text as the chars field reads it (folded, white space left
+        out; empty for documents without text), by document number: read once per segment."""
+        def compute() -> list[str]:
+            out: list[str] = []
+            for leaf, _ in self.searcher.reader().leaf_readers():
+                key = ("texts", leaf.segment().segment_id())
+                out += self.cache.per_segment(key, lambda leaf=leaf: _leaf_texts(leaf))
+            return out
+        return self.cache.per_document(self.state, "texts", compute)
 
     # --- a query plan --------------------------------------------------------------------
 
@@ -450,13 +443,18 @@ class Scorer:
                 typed.setdefault(term, []).append(unit)
         forms = [["".join(v.split()) for v in variants] for variants in plan.near]
 
+        texts = self.texts() if typed else []
+
         def near(d: int) -> bool:
-            if not typed:
-                return True
-            text = "".join(fold(self.searcher.stored_fields(d)["text"]).split())
-            return all(_within(text, [forms[u] for u in units]) for units in typed.values())
+            return all(_within(texts[d], [forms[u] for u in units]) for units in typed.values())
 
         return near
+
+
+def _leaf_texts(reader) -> list[str]:
+    """The texts of one segment's documents (see :meth:`Scorer.texts`)."""
+    return ["".join(fold(reader.stored_fields(d).get("text", "")).split())
+            for d in range(reader.doc_count_all())]
 
 
 def _within(text: str, units: list[list[str]]) -> bool:
