@@ -40,8 +40,12 @@ browser:
 		npm install --no-save --no-audit --no-fund --silent axe-core@4; \
 	fi
 
+# Lint, format and types are part of the tests; the suite runs on every core.
 test: $(STAMP) browser
-	$(PY) -m pytest
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest -n auto
 
 bench: $(STAMP)
 	$(PY) benchmarks/index.py

@@ -6,13 +6,13 @@ import time
 
 from common import SHARED_REPORTS, report_files
 
-from indexer.analysis import init_jieba
+from indexer.analysis import segmenter
 from indexer.reading import ReadError
 from indexer.structure import read_reports
 
 
 def main() -> None:
-    init_jieba()  # loaded once per process anyway; not part of reading speed
+    segmenter()  # loaded once per process anyway; not part of reading speed
     files = report_files()
     total = sum(p.stat().st_size for p in files)
     refused = []

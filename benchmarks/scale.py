@@ -110,18 +110,20 @@ def free_port() -> int:
 def serve(index: Path, port: int) -> subprocess.Popen:
     """gunicorn as `make serve` runs it, answering once it does."""
     env = {**os.environ, "SEARCH_INDEX_DIR": str(index)}
+    errors = tempfile.TemporaryFile()
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers", "2", "--threads", "4",
                                "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
     deadline = time.time() + 120
-    while time.time() < deadline:
+    while time.time() < deadline and server.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    sys.exit("gunicorn did not start")
+    errors.seek(0)
+    sys.exit("gunicorn did not start:\n" + errors.read().decode(errors="replace")[-2000:])
 
 
 def run_pass(port: int, queries: list[str], clients: int = 1) -> tuple[list[float], int]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import first_sentence, fold, init_jieba, is_traditional
+from .analysis import fold, is_traditional, segmenter
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, META, META_UID, NOTE, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
@@ -35,8 +35,8 @@ from .structure import NATIONAL, Report, file_digest, read_reports
 
 Log = Callable[[str], None]
 PARALLEL_FROM = 20  # reports to (re)write before a build uses several processes
-LIMIT_MB = 1024  # posting pool per writer process: past it, Whoosh sorts through temp files
-CHUNK_MB = 8  # text written per run of a build (write_changes): well within the posting pools
+LIMIT_MB = 2048  # posting pool per writer process: past it, Whoosh sorts through temp files
+CHUNK_MB = 20  # text written per run of a build (write_changes): two writers' pools stay in memory
 
 
 @dataclass
@@ -122,9 +122,11 @@ def report_documents(report: Report) -> Iterator[dict]:
                "block_id": block.id, "order": order, "section": block.section_path,
                "text": block.text, "content": block.text, "chars": block.text,
                "keywords": block.text}
-        # A paragraph's first sentence says what it is about (加强住房保障工作。): it is
-        # searched as its heading (search.engine ranks paragraphs whose lead holds the words).
-        doc["heading"] = block.text if block.kind == HEADING else block.lead or first_sentence(block.text)
+        # A paragraph's first sentence says what it is about (加强住房保障工作。): search
+        # ranks paragraphs whose lead holds the words higher (search.scoring.Scorer.leads).
+        # Kept only where it is not the first sentence of the text: a heading that leads it.
+        if block.kind != HEADING and block.lead:
+            doc["lead"] = block.lead
         doc["fragment"] = fragment_kind(block.kind, block.text)
         yield doc
 
@@ -303,13 +305,12 @@ def write_changes(ix, changes: Changes, log: Log = lambda msg: None) -> None:
     stopped between runs leaves reports the record does not list: the next one writes
     them again)."""
     if changes.to_write:
-        init_jieba()
+        segmenter()
     runs = list(_chunks(changes))
     if len(changes.to_write) >= PARALLEL_FROM:
         multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))
     for n, (write, delete) in enumerate(runs, 1):
-        if len(runs) > 1:
-            log(f"writing run {n} of {len(runs)}: {len(write)} reports")
+        started = time.monotonic()
         # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
         procs = min(os.cpu_count() or 1, 4) if len(write) >= PARALLEL_FROM else 1
         options = {"procs": procs, "multisegment": True} if procs > 1 else {}
@@ -331,6 +332,8 @@ def write_changes(ix, changes: Changes, log: Log = lambda msg: None) -> None:
         # A build of many runs leaves their segments as they are: merging would write
         # every posting again. Small updates let Whoosh merge small segments as usual.
         w.commit(merge=len(runs) == 1)
+        if len(runs) > 1:
+            log(f"wrote run {n} of {len(runs)}: {len(write)} reports in {time.monotonic() - started:.1f} s")
 
 
 def _open_existing(index_dir: Path, log: Log):

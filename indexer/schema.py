@@ -8,9 +8,9 @@ from pathlib import Path
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
-from .analysis import CharAnalyzer, FoldedFrequency, FoldedPositions, JiebaAnalyzer, KeywordRanks
+from .analysis import BigramAnalyzer, CharAnalyzer, FoldedFrequency, FoldedPositions, JiebaAnalyzer, KeywordRanks
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -69,8 +69,8 @@ def make_schema() -> Schema:
         content=_text(JiebaAnalyzer(), phrase=False),  # scored as whole words, never a phrase
         # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
         keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
-        chars=_text(CharAnalyzer(), phrase=False),  # a string: its bigrams, checked in the text
-        heading=_text(CharAnalyzer(), phrase=False),  # headings and first sentences: scored
+        chars=_text(BigramAnalyzer(), phrase=False),  # a string: its bigrams, checked in the text
+        lead=STORED(),  # a heading that leads the paragraph (else its first sentence is its lead)
         digest=STORED(),
         data=STORED(),  # report docs: the report as JSON; the meta doc: the build record
     )

@@ -168,8 +168,8 @@ def _by_relevance(scorer: Scorer, p: Plan, found: Scores, cols: Columns, needed:
     exact = np.isin(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
     fragment = cols.fragment[ids]
     body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
-    lead = scorer.leads(p, ids)
-    order = np.lexsort((ids, -_year_key(ids, cols, "newest"), -found.values, -lead, scorer.about(p, ids),
+    lead, bonus = scorer.leads(p, ids)
+    order = np.lexsort((ids, -_year_key(ids, cols, "newest"), -(found.values + bonus), -lead, scorer.about(p, ids),
                         -(lead if p.topic else 0 * lead)))
     near = scorer.close(p)
     top: list[int] = []

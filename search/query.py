@@ -215,7 +215,6 @@ def needles(parsed: ParsedQuery) -> list[str]:
 # --- Whoosh query ----------------------------------------------------------------------------
 
 CONTENT_BOOST = 2.0  # the query is a whole jieba word there, not just a substring
-HEADING_BOOST = 1.5
 
 
 def _all_of(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
@@ -229,9 +228,14 @@ def _all_of(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
 
 
 def _chars(s: str, field_name: str = "chars") -> wq.Query:
-    """``s`` as a substring: a phrase of its bigrams (or its one character)."""
+    """``s`` as a substring: a phrase of its bigrams, or its one character (in the chars
+    field, the prefix of the bigrams it starts: indexer.analysis.bigram_tokens)."""
     terms = query_chars(s)
-    return wq.Term(field_name, terms[0]) if len(terms) == 1 else wq.Phrase(field_name, terms)
+    if len(terms) > 1:
+        return wq.Phrase(field_name, terms)
+    if field_name == "chars" and len(terms[0]) == 1:
+        return wq.Prefix(field_name, terms[0])
+    return wq.Term(field_name, terms[0])
 
 
 def _required(term: str) -> wq.Query:
@@ -245,15 +249,8 @@ def _words(variant: str) -> list[str]:
 
 
 def _scored(term: str) -> list[wq.Query]:
-    """Where the term is made of whole jieba words, or in a heading: these only add to
-    the score."""
-    out = []
-    for v in variants(term):
-        words = _words(v)
-        if words:
-            out.append(_all_of("content", words, CONTENT_BOOST))
-        out.append(_all_of("heading", query_chars(v), HEADING_BOOST))
-    return out
+    """Where the term is made of whole jieba words: these only add to the score."""
+    return [_all_of("content", words, CONTENT_BOOST) for v in variants(term) if (words := _words(v))]
 
 
 @dataclass
@@ -274,8 +271,6 @@ class Plan:
     terms: list[int] = field(default_factory=list)  # per unit, the typed word it is (a piece of)
     pieces: list[bool] = field(default_factory=list)  # per unit, whether it is a piece of a typed word
     topic: bool = False  # one typed word (医疗改革, 学前教育): it names a topic
-    # per unit, where it is in a heading or a paragraph's first sentence (search.engine)
-    lead: list[list[wq.Query]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)  # per unit, as shown to the user
     typed: str = ""  # the query as typed (its words side by side), when ``exact`` looks for it
 
@@ -300,7 +295,6 @@ def plan(parsed: ParsedQuery) -> Plan:
                 filter=filter_query(parsed), exact=exact, about=about,
                 near=(near := [tuple(dict.fromkeys([*(v for f in u.forms for v in variants(f)), *u.whole]))
                                for u in units]),
-                lead=[[_all_of("heading", query_chars(v)) for v in forms] for forms in near],
                 labels=[u.label for u in units], typed=typed if exact else "",
                 terms=[u.term for u in units], pieces=[u.piece for u in units],
                 topic=len(parsed.groups) == 1 and len(parsed.groups[0]) == 1)

@@ -25,7 +25,8 @@ from whoosh import scoring
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
 from whoosh.searching import Searcher
 
-from indexer.analysis import fold
+from indexer.analysis import first_sentence, fold
+from indexer.schema import HEADING
 
 from .query import Plan
 
@@ -38,6 +39,8 @@ NOT_ABOUT = math.inf  # the rank of a word that is not among a paragraph's keywo
 GENERIC_SHARE = 0.1  # a word in more paragraphs than this share does not tell what one is about
 NEAR_GAP = 8  # characters between a query's words that still count as close together
 CHECK_EVERY = 4096  # postings read between two looks at the clock
+TEXT, LEAD = "texts", "leads"  # what Scorer.texts reads: whole texts, or leads
+LEAD_BOOST = 1.5  # a unit in a paragraph's lead counts its score once more, times this
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,8 @@ class Scorer:
             return self.cache.get((self.state, q), lambda: self._phrase(q))
         if isinstance(q, wq.Term):
             return self.cache.get((self.state, q), lambda: self._term(q.fieldname, q.text))
+        if isinstance(q, wq.Prefix):
+            return self.cache.get((self.state, q), lambda: self._prefix(q))
         return self.cache.get((self.state, q), lambda: self._collected(q))
 
     def _postings(self, fieldname: str, text) -> Scores:
@@ -312,6 +317,15 @@ class Scorer:
                               self.searcher.avg_field_length(fieldname) or 1, WEIGHTING.B, WEIGHTING.K1)
         return Scores(found.ids, values)
 
+    def _prefix(self, q: wq.Prefix) -> Scores:
+        """The terms that start with the prefix, as Whoosh's Or of them would score them
+        (each document's scores added)."""
+        found = [self._term(q.fieldname, t) for t in self.searcher.reader().expand_prefix(q.fieldname, q.text)]
+        if not found:
+            return EMPTY
+        ids, where = np.unique(np.concatenate([f.ids for f in found]), return_inverse=True)
+        return Scores(ids, np.bincount(where, weights=np.concatenate([f.values for f in found])))
+
     def _collected(self, q: wq.Query) -> Scores:
         """Any other query, through Whoosh's own matchers and scorer."""
         remaining = self.deadline - time.perf_counter()
@@ -332,22 +346,21 @@ class Scorer:
         terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
         candidates = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True),
                             sorted((t.ids for t in terms), key=len))
-        self._check_time()
-        texts = self.texts()
         needle = q.words[0] + "".join(w[1:] for w in q.words[1:])
-        ids = np.fromiter((d for d in candidates.tolist() if needle in texts[d]), dtype=np.int32)
-        return reduce(Scores.plus, terms, Scores(ids, np.zeros(len(ids))))
+        held = self._holding(Scores(candidates, np.zeros(len(candidates))), (needle,), self.texts())
+        return reduce(Scores.plus, terms, held)
 
-    def texts(self) -> list[str]:
-        """Every document's text as the chars field reads it (folded, white space left
-        out; empty for documents without text), by document number: read once per segment."""
+    def texts(self, what: str = TEXT) -> list[str]:
+        """Every document's text (or, with ``LEAD``, its lead: a heading, or a paragraph's
+        first sentence) as the chars field reads it, folded, white space left out; empty for
+        documents without text; by document number. Read once per segment."""
         def compute() -> list[str]:
             out: list[str] = []
             for leaf, _ in self.searcher.reader().leaf_readers():
-                key = ("texts", leaf.segment().segment_id())
-                out += self.cache.per_segment(key, lambda leaf=leaf: _leaf_texts(leaf))
+                key = (what, leaf.segment().segment_id())
+                out += self.cache.per_segment(key, lambda leaf=leaf: _leaf_texts(leaf, what))
             return out
-        return self.cache.per_document(self.state, "texts", compute)
+        return self.cache.per_document(self.state, what, compute)
 
     # --- a query plan --------------------------------------------------------------------
 
@@ -400,15 +413,32 @@ class Scorer:
         generic = [piece and len(docs) > limit for piece, docs in zip(plan.pieces, self.units(plan), strict=False)]
         return [u for u, g in enumerate(generic) if not g] or list(range(len(generic)))
 
-    def leads(self, plan: Plan, ids: np.ndarray) -> np.ndarray:
-        """For each of ``ids``, how many telling units of the query (:meth:`telling`) stand
-        in its heading or first sentence, where a paragraph of a work report says what it
-        is about (加强住房保障工作。)."""
+    def _lead(self, plan: Plan, u: int) -> np.ndarray:
+        """The documents whose lead (a heading, or a paragraph's first sentence) holds unit ``u``."""
+        forms = tuple("".join(v.split()) for v in plan.near[u])
+        return self.cache.get((self.state, LEAD, forms),
+                              lambda: self._holding(self.units(plan)[u], forms, self.texts(LEAD))).ids
+
+    def leads(self, plan: Plan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each of ``ids``: how many telling units of the query (:meth:`telling`) stand
+        in its lead, where a paragraph of a work report says what it is about
+        (加强住房保障工作。); and a score for the units its lead holds, each unit's own score
+        again, times ``LEAD_BOOST``."""
         count = np.zeros(len(ids), np.int32)
-        for u in self.telling(plan):
-            holding = reduce(np.union1d, (self.part(q).ids for q in plan.lead[u]), np.empty(0, np.int32))
-            count += np.isin(ids, holding)
-        return count
+        bonus = np.zeros(len(ids))
+        telling = set(self.telling(plan))
+        for u, unit in enumerate(self.units(plan)[:len(plan.near)]):
+            held = np.isin(ids, self._lead(plan, u))
+            bonus += LEAD_BOOST * held * unit.at(ids)
+            if u in telling:
+                count += held
+        return count, bonus
+
+    def _holding(self, found: Scores, forms: tuple[str, ...], texts: list[str]) -> Scores:
+        """The documents of ``found`` whose text (of ``texts``) holds one of ``forms``."""
+        self._check_time()
+        ids = np.fromiter((d for d in found.ids.tolist() if any(f in texts[d] for f in forms)), dtype=np.int32)
+        return found.among(ids)
 
     def about(self, plan: Plan, ids: np.ndarray) -> np.ndarray:
         """How much each of ``ids`` is about the query: the rank among its keywords (see
@@ -451,10 +481,16 @@ class Scorer:
         return near
 
 
-def _leaf_texts(reader) -> list[str]:
-    """The texts of one segment's documents (see :meth:`Scorer.texts`)."""
-    return ["".join(fold(reader.stored_fields(d).get("text", "")).split())
-            for d in range(reader.doc_count_all())]
+def _leaf_texts(reader, what: str) -> list[str]:
+    """The texts or leads of one segment's documents (see :meth:`Scorer.texts`)."""
+    out = []
+    for d in range(reader.doc_count_all()):
+        fields = reader.stored_fields(d)
+        text = fields.get("text", "")
+        if what == LEAD and fields.get("kind") != HEADING:
+            text = fields.get("lead") or first_sentence(text)
+        out.append("".join(fold(text).split()))
+    return out
 
 
 def _within(text: str, units: list[list[str]]) -> bool:

@@ -16,20 +16,10 @@ from .browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "guangzhou-liwan-2017.txt"
 SHARED_REPORTS = ROOT.parent / "shared" / "reports"
-
-# Reports of the shared set that the small test corpus holds besides the seed.
-SMALL_CORPUS = [
-    "lawtext-gov/guangzhou-city-2018.md",
-    "derived/hulunbuir-hailar-2018-traditional.txt",
-    "dxcarl/national-2017.txt",
-]
-
-XSS_REPORT = """2019年测试区政府工作报告
-——2019年1月10日在测试区第一届人民代表大会第一次会议上
-各位代表：
-一、过去一年工作回顾
-我们在<script>alert("x")</script>专项行动中取得进展，河涌治理&整治“<b>黑臭</b>”水体。
-"""
+# The small test corpus besides the seed: three reports of the shared set (Guangzhou 2018
+# in Markdown, Hailar 2018 in Traditional characters, the national report of 2017) kept
+# at their paths there, and a report written to test escaping.
+SMALL_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
 def shared(rel: str) -> Path:
@@ -42,12 +32,8 @@ def shared(rel: str) -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory) -> Path:
     corpus = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(SMALL_CORPUS, corpus, dirs_exist_ok=True)
     shutil.copy(SEED, corpus / SEED.name)
-    for rel in SMALL_CORPUS:
-        target = corpus / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shared(rel), target)
-    (corpus / "test-xss-2019.txt").write_text(XSS_REPORT, encoding="utf-8")
     return corpus
 
 

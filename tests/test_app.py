@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from urllib.parse import urlencode
+from html import unescape as html_unescape
+from urllib.parse import quote, unquote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -297,3 +298,61 @@ def test_no_request_is_a_5xx_or_later_than_the_deadline(client, route, args, hos
     response.close()
     assert response.status_code < 500, (route, args, host, response.status_code)
     assert clock.perf_counter() - started < TIME_LIMIT + SUGGEST_TIME + 1.0
+
+
+ODD_ID = "荔湾#草稿 ?%20 2017"  # a fragment mark, a query mark, a percent escape, spaces, Chinese
+
+
+@pytest.fixture(scope="module")
+def odd_app(tmp_path_factory):
+    """A report whose file name holds every character a URL treats specially."""
+    from indexer.build import build
+    from search import create_app
+
+    root = tmp_path_factory.mktemp("odd")
+    (root / "corpus").mkdir()
+    (root / "corpus" / f"{ODD_ID}.txt").write_text(
+        "2017年荔湾区政府工作报告\n各位代表：\n一、工作回顾\n推进河涌综合整治，建成碧道十公里。\n", encoding="utf-8")
+    assert not build(root / "corpus", root / "index").refused
+    return create_app({"TESTING": True, "INDEX_DIR": str(root / "index"), "WARM_UP": False})
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'(?:href|action|src)="([^"]*)"', html)
+
+
+def test_a_report_id_with_url_characters_links_to_itself(odd_app):
+    """Links to a report are built in one place (url_for): its id escaped once, whatever it
+    holds; every link on the results page, the reader and the API leads back to it."""
+    client = odd_app.test_client()
+    hit = client.get("/api/search", query_string={"q": "河涌"}).get_json()["results"][0]
+    assert hit["report_id"] == ODD_ID
+    path, _, anchor = hit["url"].partition("#")
+    assert anchor == hit["paragraph_id"] and unquote(path) == f"/reports/{ODD_ID}"
+    reader = client.get(path)
+    assert reader.status_code == 200 and "碧道" in reader.get_data(as_text=True)
+    assert client.get(f"/api{path}").get_json()["id"] == ODD_ID
+    page = client.get("/", query_string={"q": "河涌"}).get_data(as_text=True)
+    to_report = [link for link in _links(html_unescape(page)) if link.startswith("/reports/%")]
+    assert to_report and all(unquote(link.split("#")[0].split("?")[0]) == f"/reports/{ODD_ID}"
+                             for link in to_report)
+    form = re.search(r'<form class="search"[^>]*action="([^"]*)"', reader.get_data(as_text=True))
+    assert form and unquote(html_unescape(form.group(1))) == f"/reports/{ODD_ID}"  # finds within it
+
+
+def test_every_link_keeps_a_url_prefix(odd_app):
+    """Mounted under /gov (SCRIPT_NAME), every page links within /gov: pages, reports,
+    static files, the API and the OpenSearch description."""
+    client = odd_app.test_client()
+    prefix = {"SCRIPT_NAME": "/gov"}
+    for path, args in (("/", {"q": "河涌"}), ("/reports/", {}), (f"/reports/{quote(ODD_ID)}", {"q": "河涌"}),
+                       ("/", {"q": "没有的词语"})):
+        response = client.get(path, query_string=args, environ_overrides=prefix)
+        assert response.status_code == 200, path
+        links = [link for link in _links(html_unescape(response.get_data(as_text=True)))
+                 if link.startswith("/")]
+        assert links and all(link.startswith("/gov/") for link in links), (path, links)
+    xml = client.get("/opensearch.xml", environ_overrides=prefix).get_data(as_text=True)
+    assert "127.0.0.1:8000/gov/?q={searchTerms}" in xml and "127.0.0.1:8000/gov/api/search?" in xml
+    hit = client.get("/api/search", query_string={"q": "河涌"}, environ_overrides=prefix).get_json()["results"][0]
+    assert hit["url"].startswith("/gov/reports/")

@@ -159,9 +159,8 @@ def test_kill_9_mid_build_keeps_the_old_state_and_the_next_build_repairs(corpus,
         proc = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus),
                                  "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 60
-        while "reading" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.5)  # well into reading and tokenizing the new reports
+        while "writing" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the new reports are read and being written
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
