@@ -27,8 +27,7 @@ def copy_corpus(target: Path) -> Path:
 
 
 def indexer(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "indexer", *args], cwd=ROOT,
-                          capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "indexer", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def shared_index(path: Path | None) -> Path:

@@ -41,8 +41,10 @@ def main() -> None:
         noop = timed("build", "--corpus", str(corpus), "--index", str(index))
         size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"full build: {full:.1f} s for {text_mb:.2f} MB = {text_mb / full:.2f} MB/s "
-              f"({len(report_files()) - 1} files)")
+        print(
+            f"full build: {full:.1f} s for {text_mb:.2f} MB = {text_mb / full:.2f} MB/s "
+            f"({len(report_files()) - 1} files)"
+        )
         print(f"add one report to the full index: {add_one:.2f} s")
         print(f"no-op build: {noop:.2f} s")
         print(f"index size on disk: {size:.1f} MB")

@@ -74,9 +74,24 @@ class Traffic:
 
 
 def indexer(corpus: Path, index: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index",
-                             str(index), "--wait", "300", *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "build",
+            "--corpus",
+            str(corpus),
+            "--index",
+            str(index),
+            "--wait",
+            "300",
+            *args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def found(port: int, q: str) -> bool:
@@ -125,9 +140,11 @@ def main() -> None:
             rows = traffic.results.get(phase, [])
             times = [ms for ms, _ in rows] or [0.0]
             failed = sum(not ok for _, ok in rows)
-            print(f"{phase}: {len(rows)} requests, {failed} failed; p50 {percentile(times, 50):.0f} ms  "
-                  f"p95 {percentile(times, 95):.0f} ms  p99 {percentile(times, 99):.0f} ms  "
-                  f"max {max(times):.0f} ms")
+            print(
+                f"{phase}: {len(rows)} requests, {failed} failed; p50 {percentile(times, 50):.0f} ms  "
+                f"p95 {percentile(times, 95):.0f} ms  p99 {percentile(times, 99):.0f} ms  "
+                f"max {max(times):.0f} ms"
+            )
         print(f"the added report was found {seen:.1f} s after its build ended")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -57,9 +57,13 @@ def synthesize(target: Path, n: int, reports, rng: random.Random) -> float:
         (_, a), (_, b) = rng.sample(reports, 2)
         year = rng.randint(1990, 2026)
         place = f"{PLACES[i % len(PLACES)]}{i // len(PLACES) + 1}市"
-        lines = [f"{year}年{place}政府工作报告",
-                 f"——{year}年1月{rng.randint(5, 28)}日在{place}第一届人民代表大会第{i % 9 + 1}次会议上",
-                 "各位代表：", *a[: len(a) // 2], *b[len(b) // 2:]]
+        lines = [
+            f"{year}年{place}政府工作报告",
+            f"——{year}年1月{rng.randint(5, 28)}日在{place}第一届人民代表大会第{i % 9 + 1}次会议上",
+            "各位代表：",
+            *a[: len(a) // 2],
+            *b[len(b) // 2 :],
+        ]
         text = "\n".join(lines) + "\n"
         folder = target / place
         folder.mkdir(exist_ok=True)
@@ -86,9 +90,14 @@ def build(corpus: Path, index: Path, tmp: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak_tmp = 0.0
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus),
-                              "--index", str(index)], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     while child.poll() is None:
         peak_tmp = max(peak_tmp, folder_mb(tmp) + folder_mb(index))
         time.sleep(0.5)
@@ -96,9 +105,14 @@ def build(corpus: Path, index: Path, tmp: Path) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode not in (0, 1):
         sys.exit(f"build failed ({child.returncode})")
-    return {"wall": wall, "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-            "peak_rss": after.ru_maxrss / 1024, "peak_disk": peak_tmp, "index": folder_mb(index),
-            "line": child.stdout.read().strip().splitlines()[-1]}
+    return {
+        "wall": wall,
+        "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        "peak_rss": after.ru_maxrss / 1024,
+        "peak_disk": peak_tmp,
+        "index": folder_mb(index),
+        "line": child.stdout.read().strip().splitlines()[-1],
+    }
 
 
 def free_port() -> int:
@@ -111,9 +125,24 @@ def serve(index: Path, port: int) -> subprocess.Popen:
     """gunicorn as `make serve` runs it, answering once it does."""
     env = {**os.environ, "SEARCH_INDEX_DIR": str(index)}
     errors = tempfile.TemporaryFile()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--preload", "--workers", "2", "--threads", "4",
-                               "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--preload",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and server.poll() is None:
         try:
@@ -164,7 +193,9 @@ def run_pass(port: int, queries: list[str], clients: int = 1) -> tuple[list[floa
 
 def workers_rss_mb(server: subprocess.Popen) -> float:
     """Resident memory of the server's worker processes, in MB."""
-    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True
+    ).stdout
     return sum(int(x) for x in out.split()) / 1024
 
 
@@ -188,7 +219,7 @@ def mixed(reports, n: int, rng: random.Random) -> list[str]:
             q = " ".join(rng.sample(words, 2)) if len(words) > 1 else words[0]
         elif kind < 0.65:
             start = rng.randrange(max(1, len(text) - 6))
-            q = re.sub(r'[\s"“”「」『』-]', "", text[start:start + rng.randint(2, 6)])
+            q = re.sub(r'[\s"“”「」『』-]', "", text[start : start + rng.randint(2, 6)])
         elif kind < 0.75:
             q = s2t.convert(rng.choice(words))
         elif kind < 0.85:
@@ -203,8 +234,10 @@ def mixed(reports, n: int, rng: random.Random) -> list[str]:
 
 
 def report_pass(label: str, times: list[float], failures: int) -> None:
-    print(f"    {label}: p50 {percentile(times, 50):.0f} ms  p95 {percentile(times, 95):.0f} ms  "
-          f"p99 {percentile(times, 99):.0f} ms  max {max(times):.0f} ms  failed {failures} of {len(times)}")
+    print(
+        f"    {label}: p50 {percentile(times, 50):.0f} ms  p95 {percentile(times, 95):.0f} ms  "
+        f"p99 {percentile(times, 99):.0f} ms  max {max(times):.0f} ms  failed {failures} of {len(times)}"
+    )
 
 
 def main() -> None:
@@ -229,9 +262,11 @@ def main() -> None:
             b = build(corpus, index, tmp)
             per_mb[n] = b["cpu"] / text_mb
             print(f"{n} reports, {text_mb:.1f} MB of text: {b['line']}")
-            print(f"    build: {b['wall']:.0f} s wall, {b['cpu']:.0f} CPU-s, {text_mb / b['wall']:.2f} MB/s, "
-                  f"{per_mb[n]:.1f} CPU-s per MB, peak memory {b['peak_rss']:.0f} MB, "
-                  f"peak disk while building {b['peak_disk']:.0f} MB")
+            print(
+                f"    build: {b['wall']:.0f} s wall, {b['cpu']:.0f} CPU-s, {text_mb / b['wall']:.2f} MB/s, "
+                f"{per_mb[n]:.1f} CPU-s per MB, peak memory {b['peak_rss']:.0f} MB, "
+                f"peak disk while building {b['peak_disk']:.0f} MB"
+            )
             print(f"    index: {b['index']:.0f} MB = {b['index'] / text_mb:.1f} x the text")
             port = free_port()
             started = time.perf_counter()
@@ -246,7 +281,9 @@ def main() -> None:
                 server.wait(timeout=30)
         if len(per_mb) > 1:
             sizes = sorted(per_mb)
-            print(f"CPU-s per MB at {sizes[-1]} over that at {sizes[0]}: {per_mb[sizes[-1]] / per_mb[sizes[0]]:.2f}")
+            print(
+                f"CPU-s per MB at {sizes[-1]} over that at {sizes[0]}: {per_mb[sizes[-1]] / per_mb[sizes[0]]:.2f}"
+            )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

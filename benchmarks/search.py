@@ -41,20 +41,50 @@ from search import create_app
 from search.engine import search
 from search.handle import IndexHandle
 from search.query import parse, plan
-from search.scoring import Scorer, ScoreCache
+from search.scoring import ScoreCache, Scorer
 
 SCORES = ScoreCache()  # what the searches of the benchmark index share, as a server's would
-QUERIES = ["民生", "营商环境", "河涌", "荔湾", "互联网", "地铁", "的", "河", "6.3%", "PM2.5", "GDP",
-           "经济 发展", '"经济 发展"', "改革 -农村", "创新 OR 改革", "year:2017 改革",
-           "year:2015-2018 生态", "region:广州 地铁", "供给侧结构性改革", "乡村振兴",
-           "人民生活", "粤港澳大湾区", "一带一路", "白鹅潭", "三大平台", "高质量发展", "脱贫攻坚",
-           "新冠", "碳达峰", "放管服"]
+QUERIES = [
+    "民生",
+    "营商环境",
+    "河涌",
+    "荔湾",
+    "互联网",
+    "地铁",
+    "的",
+    "河",
+    "6.3%",
+    "PM2.5",
+    "GDP",
+    "经济 发展",
+    '"经济 发展"',
+    "改革 -农村",
+    "创新 OR 改革",
+    "year:2017 改革",
+    "year:2015-2018 生态",
+    "region:广州 地铁",
+    "供给侧结构性改革",
+    "乡村振兴",
+    "人民生活",
+    "粤港澳大湾区",
+    "一带一路",
+    "白鹅潭",
+    "三大平台",
+    "高质量发展",
+    "脱贫攻坚",
+    "新冠",
+    "碳达峰",
+    "放管服",
+]
 
 
 def all_blocks(searcher) -> list[tuple[str, str, str]]:
     """Every paragraph and heading, in a fixed order (document numbers vary between builds)."""
-    return sorted((d["report_id"], d["block_id"], d["text"]) for kind in (PARAGRAPH, HEADING)
-                  for d in searcher.documents(kind=kind))
+    return sorted(
+        (d["report_id"], d["block_id"], d["text"])
+        for kind in (PARAGRAPH, HEADING)
+        for d in searcher.documents(kind=kind)
+    )
 
 
 def random_queries(blocks, n: int, rng: random.Random) -> list[str]:
@@ -65,7 +95,7 @@ def random_queries(blocks, n: int, rng: random.Random) -> list[str]:
         if len(text) < size:
             continue
         start = rng.randrange(len(text) - size + 1)
-        q = text[start:start + size]
+        q = text[start : start + size]
         if _typeable(q):
             out.append(q)
     return out
@@ -76,7 +106,7 @@ def recall(searcher, blocks, queries: list[str], sources: list | None = None) ->
     the search finds; a query's source paragraph, when given, must be found too."""
     folded = [(rid, bid, re.sub(r"\s", "", fold(t))) for rid, bid, t in blocks]
     scores = []
-    for q, source in zip(queries, sources or [None] * len(queries)):
+    for q, source in zip(queries, sources or [None] * len(queries), strict=True):
         needle = re.sub(r"\s", "", fold(q))
         truth = {(rid, bid) for rid, bid, t in folded if needle in t} | ({source} if source else set())
         docs = Scorer(searcher, SCORES).matching(plan(parse(q))).ids.tolist()
@@ -117,8 +147,13 @@ def kind_queries(blocks, n: int, rng: random.Random) -> dict[str, tuple[list[str
     collect("dictionary words", blocks, lambda t: rng.choice(words(t) or [""]))
     collect("numbers with units or percent", blocks, lambda t: rng.choice(NUMBER.findall(t) or [""]))
     collect("Latin abbreviations", blocks, lambda t: rng.choice(LATIN.findall(t) or [""]))
-    collect("mainland wording of Taiwan wording", taiwan, lambda t: rng.choice(
-        [w for w in words(tw2sp.convert(t)) if w not in fold(t) and jieba.dt.FREQ.get(w)] or [""]))
+    collect(
+        "mainland wording of Taiwan wording",
+        taiwan,
+        lambda t: rng.choice(
+            [w for w in words(tw2sp.convert(t)) if w not in fold(t) and jieba.dt.FREQ.get(w)] or [""]
+        ),
+    )
     collect("single characters", blocks, lambda t: rng.choice([c for c in t if c.isalnum()] or [""]))
     return kinds
 
@@ -141,7 +176,9 @@ def keyword_queries(searcher, blocks, n: int, rng: random.Random, mode: str) -> 
     out = []
     while len(out) < n:
         rid, bid, text = rng.choice(blocks)
-        words = [w for w, _, _, _ in word_tokens(fold(text), search_mode=False) if len(w) >= 2 and not w.isdigit()]
+        words = [
+            w for w, _, _, _ in word_tokens(fold(text), search_mode=False) if len(w) >= 2 and not w.isdigit()
+        ]
         if mode == "jieba":
             words = jieba.analyse.extract_tags(text, topK=3)
         elif mode == "corpus":
@@ -215,8 +252,8 @@ def ndcg(searcher, graded: dict[str, dict], as_typed=lambda q: q, k: int = 10) -
             gains.append(grade or 0)
         shown += len(gains)
         ideal = sorted(grades.values(), reverse=True)[:k]
-        dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
-        best = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+        dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+        best = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
         total += dcg / best if best else 0.0
     n = len(graded)
     return total / n, empty / n, unjudged / max(shown, 1)
@@ -239,11 +276,11 @@ def mixed_queries(blocks, n: int, rng: random.Random) -> list[str]:
             q = " ".join(rng.sample(words, 2)) if len(words) > 1 else words[0]
         elif kind < 0.55:
             i = rng.randrange(len(words) - 1) if len(words) > 1 else 0
-            q = '"' + " ".join(words[i:i + 2]) + '"'
+            q = '"' + " ".join(words[i : i + 2]) + '"'
         elif kind < 0.65:
             size = rng.randint(2, 6)
             start = rng.randrange(max(1, len(text) - size))
-            q = re.sub(r'[\s"“”「」『』-]', "", text[start:start + size])
+            q = re.sub(r'[\s"“”「」『』-]', "", text[start : start + size])
         elif kind < 0.75:
             q = rng.choice([ch for ch in text if ch.isalnum()] or ["的"])
         elif kind < 0.85:
@@ -267,7 +304,9 @@ def private_mb() -> float:
     status = Path("/proc/self/status")
     if not status.exists():
         return float("nan")
-    kb = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("RssAnon")), "nan")
+    kb = next(
+        (line.split()[1] for line in status.read_text().splitlines() if line.startswith("RssAnon")), "nan"
+    )
     return float(kb) / 1024
 
 
@@ -282,8 +321,10 @@ def latency_in_process(index: Path, queries: list[str]) -> list[float]:
     started = time.perf_counter()
     handle = IndexHandle(index)
     handle.release(handle.acquire())
-    print(f"warm-up of the score cache: {wait_for_warm_up(started):.1f} s, "
-          f"{handle.cache.size} document scores; process memory {private_mb():.0f} MB")
+    print(
+        f"warm-up of the score cache: {wait_for_warm_up(started):.1f} s, "
+        f"{handle.cache.size} document scores; process memory {private_mb():.0f} MB"
+    )
     times = []
     for q in queries:
         started = time.perf_counter()
@@ -318,8 +359,10 @@ def latency_http(index: Path, queries: list[str]) -> list[float]:
 
 
 def report(label: str, times: list[float]) -> None:
-    print(f"{label}: p50 {percentile(times, 50):.1f} ms  p95 {percentile(times, 95):.1f} ms  "
-          f"p99 {percentile(times, 99):.1f} ms  ({len(times)} queries)")
+    print(
+        f"{label}: p50 {percentile(times, 50):.1f} ms  p95 {percentile(times, 95):.1f} ms  "
+        f"p99 {percentile(times, 99):.1f} ms  ({len(times)} queries)"
+    )
 
 
 def main() -> None:
@@ -333,11 +376,15 @@ def main() -> None:
     handle = IndexHandle(index, warm=False)
     searcher = handle.acquire()
     graded = judgments()
-    for label, as_typed in (("as typed", lambda q: q), ('as one literal string ("…", as before #11)',
-                                                        lambda q: f'"{q}"')):
+    for label, as_typed in (
+        ("as typed", lambda q: q),
+        ('as one literal string ("…", as before #11)', lambda q: f'"{q}"'),
+    ):
         score, empty, unjudged = ndcg(searcher, graded, as_typed)
-        print(f"judged queries ({len(graded)}), {label}: nDCG@10 {score:.3f}, no results {empty:.0%}, "
-              f"unjudged in the top 10 {unjudged:.0%}")
+        print(
+            f"judged queries ({len(graded)}), {label}: nDCG@10 {score:.3f}, no results {empty:.0%}, "
+            f"unjudged in the top 10 {unjudged:.0%}"
+        )
     if args.judged_only:
         return
     blocks = all_blocks(searcher)
@@ -352,18 +399,23 @@ def main() -> None:
         print(f"recall, {kind}: {recall(searcher, blocks, queries, sources):.4f} ({len(queries)} queries)")
     # Headings, short lines and notes rank below the paragraphs that say the same thing, so
     # their keywords bring back those paragraphs first: sources are also drawn from the body.
-    body = sorted((d["report_id"], d["block_id"], d["text"]) for d in searcher.documents(kind=PARAGRAPH)
-                  if fragment_kind(PARAGRAPH, d["text"]) == BODY)
+    body = sorted(
+        (d["report_id"], d["block_id"], d["text"])
+        for d in searcher.documents(kind=PARAGRAPH)
+        if fragment_kind(PARAGRAPH, d["text"]) == BODY
+    )
     for mode, label in KEYWORDS.items():
         for sources, of in ((blocks, "any paragraph or heading"), (body, "a body paragraph")):
             items = keyword_queries(searcher, sources, args.samples, rng, mode)
-            print(f"mean reciprocal rank, 2-3 words of {of} ({label}): "
-                  f"{mean_reciprocal_rank(searcher, items):.3f}; the best possible with the query "
-                  f"as typed first: {exact_first_bound(blocks, items):.3f}")
+            print(
+                f"mean reciprocal rank, 2-3 words of {of} ({label}): "
+                f"{mean_reciprocal_rank(searcher, items):.3f}; the best possible with the query "
+                f"as typed first: {exact_first_bound(blocks, items):.3f}"
+            )
     handle.release(searcher)
     queries = mixed_queries(blocks, args.queries, random.Random(2026))
     report("latency in-process", latency_in_process(index, queries[: len(queries) // 2]))
-    report("latency via /api/search", latency_http(index, queries[len(queries) // 2:]))
+    report("latency via /api/search", latency_http(index, queries[len(queries) // 2 :]))
 
 
 if __name__ == "__main__":

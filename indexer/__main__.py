@@ -22,13 +22,26 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--corpus", "corpus", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].")
-@click.option("--index", "index", type=click.Path(file_okay=False, path_type=Path),
-              help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].")
+@click.option(
+    "--corpus",
+    "corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
+)
+@click.option(
+    "--index",
+    "index",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
+)
 @click.option("--rebuild", is_flag=True, help="Build a complete new index aside and switch to it.")
-@click.option("--wait", type=float, default=10.0, show_default=True,
-              help="Seconds to wait for another running build before giving up.")
+@click.option(
+    "--wait",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for another running build before giving up.",
+)
 def build(corpus: Path | None, index: Path | None, rebuild: bool, wait: float) -> None:
     """Bring the index up to date with the corpus folder (incremental by default)."""
     corpus, index = corpus_dir(corpus), index_dir(index)
@@ -63,8 +76,9 @@ class _ProgressFiles:
         self.files = files
 
     def __iter__(self):
-        with click.progressbar(self.files, label="Indexing", file=sys.stderr,
-                               item_show_func=lambda p: str(p) if p else "") as bar:
+        with click.progressbar(
+            self.files, label="Indexing", file=sys.stderr, item_show_func=lambda p: str(p) if p else ""
+        ) as bar:
             yield from bar
 
 
@@ -82,8 +96,12 @@ def outline(file: Path) -> None:
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--into", "into", type=click.Path(file_okay=False, path_type=Path),
-              help="The library folder [default: $SEARCH_CORPUS_DIR or corpus/].")
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The library folder [default: $SEARCH_CORPUS_DIR or corpus/].",
+)
 def library(source: Path, into: Path | None) -> None:
     """Add to the library the reports in SOURCE it does not hold yet: of several copies of a
     report the cleanest, as <place>/<year>.<ext>, recorded in SOURCES.tsv."""

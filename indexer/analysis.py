@@ -76,11 +76,12 @@ def fold(text: str) -> str:
 def is_traditional(text: str) -> bool:
     """Whether ``text`` is written in Traditional characters (over 2% of it changes when
     folded to Simplified)."""
-    changed = sum(1 for a, b in zip(text, fold(text)) if a != b and "\u4e00" <= a <= "\u9fff")
+    changed = sum(1 for a, b in zip(text, fold(text), strict=True) if a != b and "\u4e00" <= a <= "\u9fff")
     return changed > len(text) * 0.02
 
 
 # --- jieba ---------------------------------------------------------------------------
+
 
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
@@ -144,10 +145,41 @@ KEYWORDS = 20  # a paragraph's keywords kept in the index
 
 # jieba.analyse's stop words (KeywordExtractor.STOP_WORDS). Importing jieba.analyse costs
 # half a second (its IDF table, and jieba.posseg's models): the table is read here instead.
-_STOP_WORDS = frozenset((
-    "the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as",
-    "on", "with", "can", "if", "from", "which", "you", "it", "this", "then", "at", "have",
-    "all", "not", "one", "has", "or"))
+_STOP_WORDS = frozenset(
+    (
+        "the",
+        "of",
+        "is",
+        "and",
+        "to",
+        "in",
+        "that",
+        "we",
+        "for",
+        "an",
+        "are",
+        "by",
+        "be",
+        "as",
+        "on",
+        "with",
+        "can",
+        "if",
+        "from",
+        "which",
+        "you",
+        "it",
+        "this",
+        "then",
+        "at",
+        "have",
+        "all",
+        "not",
+        "one",
+        "has",
+        "or",
+    )
+)
 
 
 @lru_cache(maxsize=1)
@@ -155,7 +187,9 @@ def _idf() -> tuple[dict[str, float], float]:
     """jieba.analyse's inverse document frequencies and their median, read from its idf.txt
     as its keyword extractor reads them."""
     idf = {}
-    for line in (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8").splitlines():
+    for line in (
+        (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8").splitlines()
+    ):
         word, value = line.strip().split(" ")
         idf[word] = float(value)
     return idf, sorted(idf.values())[len(idf) // 2]
@@ -166,19 +200,25 @@ def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
     as ``jieba.analyse.extract_tags`` ranks them, with jieba's inverse document
     frequencies (from a general corpus, so a paragraph's keywords do not change as
     reports are added) and stop words; equal weights keep the order of first sight."""
-    counts = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=False)
-                     if len(w) >= 2 and w not in _STOP_WORDS)
+    counts = Counter(
+        w for w, _, _, _ in word_tokens(folded, search_mode=False) if len(w) >= 2 and w not in _STOP_WORDS
+    )
     idf, median = _idf()
     return sorted(counts, key=lambda w: -counts[w] * idf.get(w, median))[:limit]
 
 
-def char_tokens(folded: str) -> Iterator[tuple[str, int, int, int]]:
+END = "\ufffe"  # a noncharacter: after a text's last character, so that every character starts a bigram
+
+
+def char_tokens(folded: str, unigrams: bool = True) -> Iterator[tuple[str, int, int, int]]:
     """Yield ``(gram, position, start, end)``: each non-space character and each bigram.
 
     The unigram and the bigram starting at a character share its position (a running
     count of non-space characters), so any typed string is found as a phrase of its
     bigrams exactly where it occurs; white space inside the text is skipped, so
-    ``政 府`` is found by ``政府``.
+    ``政 府`` is found by ``政府``. Without ``unigrams`` the last character is paired with
+    :data:`END`: one character is then found by the bigrams it starts (a prefix of the
+    field's terms), and single characters, two in five of the grams, need no postings.
     """
     prev = None  # (char, start) of the previous non-space character
     pos = -1
@@ -188,29 +228,10 @@ def char_tokens(folded: str) -> Iterator[tuple[str, int, int, int]]:
         if prev is not None:
             yield prev[0] + ch, pos, prev[1], i + 1
         pos += 1
-        yield ch, pos, i, i + 1
+        if unigrams:
+            yield ch, pos, i, i + 1
         prev = (ch, i)
-
-
-END = "\ufffe"  # a noncharacter: after a text's last character, so that every character starts a bigram
-
-
-def bigram_tokens(folded: str) -> Iterator[tuple[str, int, int, int]]:
-    """Yield ``(gram, position, start, end)``: each non-space character with the next one
-    (white space skipped, as in :func:`char_tokens`), the last one with :data:`END`. Any
-    string of two or more characters is found by its bigrams, and one character by the
-    bigrams it starts (a prefix of the field's terms): single characters, two in five of
-    the grams, need no postings of their own."""
-    prev = None  # (char, start) of the previous non-space character
-    pos = -1
-    for i, ch in enumerate(folded):
-        if ch.isspace():
-            continue
-        if prev is not None:
-            yield prev[0] + ch, pos, prev[1], i + 1
-        pos += 1
-        prev = (ch, i)
-    if prev is not None:
+    if prev is not None and not unigrams:
         yield prev[0] + END, pos, prev[1], prev[1] + 1
 
 
@@ -219,7 +240,7 @@ def query_chars(folded: str) -> list[str]:
     chars = [ch for ch in folded if not ch.isspace()]
     if len(chars) == 1:
         return chars
-    return [a + b for a, b in zip(chars, chars[1:])]
+    return [a + b for a, b in zip(chars, chars[1:], strict=False)]
 
 
 class _FoldingTokenizer(Tokenizer):
@@ -245,7 +266,7 @@ class _FoldingTokenizer(Tokenizer):
         start_char: int = 0,
         tokenize: bool = True,
         mode: str = "",
-        **kwargs,
+        **kwargs: object,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
@@ -287,10 +308,10 @@ class CharTokenizer(_FoldingTokenizer):
 
 
 class BigramTokenizer(_FoldingTokenizer):
-    """Overlapping bigrams of the folded text (:func:`bigram_tokens`), original offsets."""
+    """Overlapping bigrams of the folded text (:func:`char_tokens` without unigrams)."""
 
     def _grams(self, folded, mode):
-        return bigram_tokens(folded)
+        return char_tokens(folded, unigrams=False)
 
 
 class FoldedPositions(Positions):

@@ -9,9 +9,11 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from whoosh.index import Index
 
 from .analysis import fold, is_traditional, segmenter
 from .reading import ReadError
@@ -34,6 +36,7 @@ from .store import (
 from .structure import NATIONAL, Report, file_digest, read_reports
 
 Log = Callable[[str], None]
+Progress = Callable[[list[Path]], Iterable[Path]]  # wraps the file list (a progress bar)
 PARALLEL_FROM = 20  # reports to (re)write before a build uses several processes
 LIMIT_MB = 2048  # posting pool per writer process: past it, Whoosh sorts through temp files
 CHUNK_MB = 20  # text written per run of a build (write_changes): two writers' pools stay in memory
@@ -54,10 +57,12 @@ class BuildSummary:
     bytes_read: int = 0
 
     def line(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-                f"{len(self.unchanged)} unchanged, {len(self.refused)} refused"
-                + (f", {len(self.duplicates)} duplicates skipped" if self.duplicates else "")
-                + f" in {self.seconds:.1f} s")
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.refused)} refused"
+            + (f", {len(self.duplicates)} duplicates skipped" if self.duplicates else "")
+            + f" in {self.seconds:.1f} s"
+        )
 
 
 def corpus_files(corpus: Path) -> list[Path]:
@@ -83,12 +88,12 @@ _WRITERS = _Writers()
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int):
+def _die_with(parent: int) -> Callable[[object], None]:
     """What a writer process forked by Whoosh runs first: ask the kernel (Linux) to kill it
     when ``parent``, the build, dies; a build killed with SIGKILL left its writers running,
     about 480 MB each, for minutes."""
 
-    def arrange(_) -> None:
+    def arrange(_: object) -> None:
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):  # not Linux: the writers finish their queue and exit
@@ -102,26 +107,50 @@ def _die_with(parent: int):
 def report_summary(report: Report) -> dict:
     """What the build record keeps of a report."""
     text = "".join(p.text for p in report.paragraphs)
-    return {"digest": report.digest, "source": report.source, "title": report.title,
-            "region": report.region, "year": report.year, "paragraphs": len(report.paragraphs),
-            "chars": len(text), "traditional": is_traditional(text)}
+    return {
+        "digest": report.digest,
+        "source": report.source,
+        "title": report.title,
+        "region": report.region,
+        "year": report.year,
+        "paragraphs": len(report.paragraphs),
+        "chars": len(text),
+        "traditional": is_traditional(text),
+    }
 
 
 def report_documents(report: Report) -> Iterator[dict]:
     """The Whoosh documents of one report: the report itself and each searchable block."""
-    base = {"report_id": report.id, "title": report.title, "region": report.region,
-            "region_key": report.region}
+    base: dict[str, object] = {
+        "report_id": report.id,
+        "title": report.title,
+        "region": report.region,
+        "region_key": report.region,
+    }
     if report.year is not None:
         base["year"] = report.year
-    yield {**base, "uid": report.id, "kind": REPORT, "digest": report.digest,
-           "data": json.dumps(report.to_dict(), ensure_ascii=False)}
+    yield {
+        **base,
+        "uid": report.id,
+        "kind": REPORT,
+        "digest": report.digest,
+        "data": json.dumps(report.to_dict(), ensure_ascii=False),
+    }
     for order, block in enumerate(report.blocks):
         if block.kind == HEADING and block.inline:
             continue  # its words are the lead of the next paragraph, indexed there
-        doc = {**base, "uid": f"{report.id}#{block.id}", "kind": block.kind,
-               "block_id": block.id, "order": order, "section": block.section_path,
-               "text": block.text, "content": block.text, "chars": block.text,
-               "keywords": block.text}
+        doc = {
+            **base,
+            "uid": f"{report.id}#{block.id}",
+            "kind": block.kind,
+            "block_id": block.id,
+            "order": order,
+            "section": block.section_path,
+            "text": block.text,
+            "content": block.text,
+            "chars": block.text,
+            "keywords": block.text,
+        }
         # A paragraph's first sentence says what it is about (加强住房保障工作。): search
         # ranks paragraphs whose lead holds the words higher (search.scoring.Scorer.leads).
         # Kept only where it is not the first sentence of the text: a heading that leads it.
@@ -216,7 +245,13 @@ def _read(path: Path, corpus: Path, refused: list[dict]) -> list[Report]:
         return []
 
 
-def scan(corpus: Path, files: list[Path], old_record: dict, log: Log = lambda msg: None, progress=None) -> Scan:
+def scan(
+    corpus: Path,
+    files: list[Path],
+    old_record: dict,
+    log: Log = lambda msg: None,
+    progress: Progress | None = None,
+) -> Scan:
     """Read the files that are new or changed since the build that left ``old_record``
     (same SHA-256: not read again); summaries of the others come from the record."""
     indexed: dict[str, dict] = old_record.get("summaries", {})
@@ -225,7 +260,7 @@ def scan(corpus: Path, files: list[Path], old_record: dict, log: Log = lambda ms
     for rid, summary in known.items():
         by_source.setdefault(summary["source"], set()).add(rid)
     out = Scan()
-    for path in (progress(files) if progress else files):
+    for path in progress(files) if progress else files:
         try:
             digest = file_digest(path)
         except OSError as exc:  # gone or unreadable since the folder was listed
@@ -242,8 +277,12 @@ def scan(corpus: Path, files: list[Path], old_record: dict, log: Log = lambda ms
         for report in _read(path, corpus, out.refused):
             if report.id in out.owner:
                 other = out.owner[report.id].relative_to(corpus).as_posix()
-                out.refused.append({"file": path.relative_to(corpus).as_posix(),
-                                    "reason": f"same report id {report.id!r} as {other}; rename one of them"})
+                out.refused.append(
+                    {
+                        "file": path.relative_to(corpus).as_posix(),
+                        "reason": f"same report id {report.id!r} as {other}; rename one of them",
+                    }
+                )
                 continue
             out.owner[report.id] = path
             out.wanted[report.id] = report_summary(report)
@@ -259,7 +298,9 @@ def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSumm
     summary.duplicates = [{"report": r, "same_as": keep} for r, keep in sorted(dupes.items())]
     for rid in sorted(found.wanted):  # a skipped duplicate whose original has gone: read it now
         if rid not in dupes and rid not in indexed and rid not in found.fresh:
-            found.fresh.update((r.id, r) for r in _read(found.owner[rid], corpus, found.refused) if r.id == rid)
+            found.fresh.update(
+                (r.id, r) for r in _read(found.owner[rid], corpus, found.refused) if r.id == rid
+            )
     summary.refused = found.refused
     summary.bytes_read = found.bytes_read
     to_write = {rid: rep for rid, rep in found.fresh.items() if rid not in dupes}
@@ -272,12 +313,21 @@ def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSumm
             summary.unchanged.append(rid)
     summary.removed = sorted(r for r in indexed if r not in found.wanted or r in dupes)
     kept = {r: s for r, s in found.wanted.items() if r not in dupes and (r in to_write or r in indexed)}
-    record = {"schema_version": SCHEMA_VERSION, "refused": summary.refused, "duplicates": summary.duplicates,
-              "reports": len(kept), "paragraphs": sum(s["paragraphs"] for s in kept.values()),
-              "summaries": kept,  # read by the next build and by the report list
-              "skipped": {r: found.wanted[r] for r in dupes}}
-    return Changes(to_write=to_write, to_delete=[r for r in indexed if r not in kept or r in to_write],
-                   record=record, dupes=dupes)
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "refused": summary.refused,
+        "duplicates": summary.duplicates,
+        "reports": len(kept),
+        "paragraphs": sum(s["paragraphs"] for s in kept.values()),
+        "summaries": kept,  # read by the next build and by the report list
+        "skipped": {r: found.wanted[r] for r in dupes},
+    }
+    return Changes(
+        to_write=to_write,
+        to_delete=[r for r in indexed if r not in kept or r in to_write],
+        record=record,
+        dupes=dupes,
+    )
 
 
 def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
@@ -295,7 +345,7 @@ def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
     yield run, run + [r for r in changes.to_delete if r not in changes.to_write]
 
 
-def write_changes(ix, changes: Changes, log: Log = lambda msg: None) -> None:
+def write_changes(ix: Index, changes: Changes, log: Log = lambda msg: None) -> None:
     """Write ``changes`` into ``ix``, in runs of about ``CHUNK_MB`` of text each committed
     as segments of their own: a writer's posting pool then stays in memory whatever the
     size of the collection (past ``LIMIT_MB`` Whoosh sorts through temporary files: 5.9 GB
@@ -325,7 +375,9 @@ def write_changes(ix, changes: Changes, log: Log = lambda msg: None) -> None:
                 for doc in report_documents(changes.to_write[rid]):
                     w.add_document(**doc)
             if n == len(runs):
-                w.update_document(uid=META_UID, kind=META, data=json.dumps(changes.record, ensure_ascii=False))
+                w.update_document(
+                    uid=META_UID, kind=META, data=json.dumps(changes.record, ensure_ascii=False)
+                )
         except BaseException:
             w.cancel()
             raise
@@ -336,7 +388,7 @@ def write_changes(ix, changes: Changes, log: Log = lambda msg: None) -> None:
             log(f"wrote run {n} of {len(runs)}: {len(write)} reports in {time.monotonic() - started:.1f} s")
 
 
-def _open_existing(index_dir: Path, log: Log):
+def _open_existing(index_dir: Path, log: Log) -> tuple[Index | None, dict]:
     """The served index and its build record, or ``(None, {})`` when it has to be rebuilt."""
     try:
         ix = open_current(index_dir)
@@ -354,8 +406,14 @@ def _open_existing(index_dir: Path, log: Log):
     return ix, record
 
 
-def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10.0,
-          log: Log = lambda msg: None, progress=None) -> BuildSummary:
+def build(
+    corpus: Path,
+    index_dir: Path,
+    rebuild: bool = False,
+    wait: float = 10.0,
+    log: Log = lambda msg: None,
+    progress: Progress | None = None,
+) -> BuildSummary:
     """Update the index in ``index_dir`` from the files in ``corpus``.
 
     Unchanged files (same SHA-256) are left alone; new and changed ones are read and
@@ -368,7 +426,8 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
     files = corpus_files(corpus)
     with build_lock(index_dir, wait):
         remove_stale_generations(index_dir)  # a killed rebuild's half-written generation
-        ix, old_record = None, {}
+        ix: Index | None = None
+        old_record: dict = {}
         current = current_path(index_dir)
         damaged = damage(current, read_manifest(current), checksums=True) if current and not rebuild else []
         if damaged:
@@ -387,7 +446,9 @@ def build(corpus: Path, index_dir: Path, rebuild: bool = False, wait: float = 10
         if changes.any or summary.rebuilt or {k: old_record.get(k) for k in record} != record:
             record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             if changes.any:
-                log(f"writing {len(changes.to_write)} reports, removing {len(changes.to_delete)} from the index")
+                log(
+                    f"writing {len(changes.to_write)} reports, removing {len(changes.to_delete)} from the index"
+                )
             write_changes(ix, changes, log)
         served = gen_path or current_path(index_dir)
         if served is not None and (changes.any or summary.rebuilt or not (served / MANIFEST).exists()):

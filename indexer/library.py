@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,16 @@ from .structure import Report, read_reports
 
 RECORD = "SOURCES.tsv"
 """The library's record of its files (build skips it): where each file came from."""
-RECORD_COLUMNS = ["file", "title", "region", "year", "source", "source_repository",
-                  "path_in_repository", "commit"]
+RECORD_COLUMNS = [
+    "file",
+    "title",
+    "region",
+    "year",
+    "source",
+    "source_repository",
+    "path_in_repository",
+    "commit",
+]
 
 
 @dataclass
@@ -35,7 +44,7 @@ class Candidate:
         return region_key(self.report.region), self.report.year
 
 
-def _candidates(folder: Path, log) -> list[Candidate]:
+def _candidates(folder: Path, log: Callable[[str], None]) -> list[Candidate]:
     found = []
     for path in corpus_files(folder):
         if path.suffix.lower() not in SUFFIXES:
@@ -46,8 +55,10 @@ def _candidates(folder: Path, log) -> list[Candidate]:
             log(f"skipped {path.relative_to(folder)}: {exc}")
             continue
         if len(reports) != 1 or reports[0].year is None:
-            log(f"skipped {path.relative_to(folder)}: "
-                + ("no year found" if len(reports) == 1 else f"{len(reports)} reports in one file"))
+            log(
+                f"skipped {path.relative_to(folder)}: "
+                + ("no year found" if len(reports) == 1 else f"{len(reports)} reports in one file")
+            )
             continue
         found.append(Candidate(path, reports[0]))
     return found
@@ -68,7 +79,9 @@ def target_name(report: Report, suffix: str) -> Path:
     return Path(place) / f"{report.year}{suffix.lower()}"
 
 
-def assemble(source: Path, library: Path, log=lambda msg: None) -> list[dict[str, str]]:
+def assemble(
+    source: Path, library: Path, log: Callable[[str], None] = lambda msg: None
+) -> list[dict[str, str]]:
     """Copy into ``library`` the cleanest file of each report in ``source`` that the library
     does not hold yet (same place and year, as the build compares them), and add a row to
     the library's record for each. Returns the rows added."""
@@ -79,8 +92,11 @@ def assemble(source: Path, library: Path, log=lambda msg: None) -> list[dict[str
         groups.setdefault(c.key, []).append(c)
     provenance = _provenance(source)
     record = library / RECORD
-    rows = list(csv.DictReader(io.StringIO(record.read_text(encoding="utf-8")), delimiter="\t")) \
-        if record.exists() else []
+    rows = (
+        list(csv.DictReader(io.StringIO(record.read_text(encoding="utf-8")), delimiter="\t"))
+        if record.exists()
+        else []
+    )
     added = []
     for key, group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         if key in held:
@@ -96,13 +112,23 @@ def assemble(source: Path, library: Path, log=lambda msg: None) -> list[dict[str
         shutil.copyfile(best.path, library / target)
         rel = best.path.relative_to(source).as_posix()
         known = provenance.get(rel, {})
-        row = {"file": target.as_posix(), "title": best.report.title, "region": best.report.region,
-               "year": str(best.report.year), "source": rel,
-               **{k: known.get(k, "") for k in ("source_repository", "path_in_repository", "commit")}}
+        row = {
+            "file": target.as_posix(),
+            "title": best.report.title,
+            "region": best.report.region,
+            "year": str(best.report.year),
+            "source": rel,
+            **{k: known.get(k, "") for k in ("source_repository", "path_in_repository", "commit")},
+        }
         added.append(row)
-        log(f"added {target} from {rel}"
-            + (f" (not {', '.join(c.path.relative_to(source).as_posix() for c in group if c is not best)})"
-               if len(group) > 1 else ""))
+        log(
+            f"added {target} from {rel}"
+            + (
+                f" (not {', '.join(c.path.relative_to(source).as_posix() for c in group if c is not best)})"
+                if len(group) > 1
+                else ""
+            )
+        )
     if added:
         out = io.StringIO()
         writer = csv.DictWriter(out, RECORD_COLUMNS, delimiter="\t", lineterminator="\n")

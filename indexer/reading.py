@@ -26,8 +26,16 @@ from .analysis import fold
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Files above this size are refused: the largest real report is well under 1 MB."""
 
-SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-            ".htm": "html", ".csv": "csv", ".docx": "docx", ".pdf": "pdf"}
+SUFFIXES = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+    ".docx": "docx",
+    ".pdf": "pdf",
+}
 
 
 class ReadError(ValueError):
@@ -63,8 +71,15 @@ _BOMS = [
 ]
 # A declared or detected legacy encoding is read with its superset: pages declared
 # gb2312 routinely contain GBK/GB18030 characters, and Big5 files HKSCS/CP950 ones.
-_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "euc_cn": "gb18030",
-             "hz": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+_SUPERSET = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc_cn": "gb18030",
+    "hz": "gb18030",
+    "big5": "big5hkscs",
+    "cp950": "big5hkscs",
+}
 _CANDIDATES = ["utf-8", "gb18030", "big5hkscs"]
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 
@@ -126,13 +141,16 @@ def _not_chinese(text: str) -> str:
     try:
         once = text.encode("cp1252" if any("\u0152" <= ch <= "\u2122" for ch in text[:5000]) else "latin-1")
         if chinese_share(once.decode("utf-8")) >= MIN_CHINESE:
-            return (f"UTF-8 encoded twice: it reads as {text.strip()[:12]!r}…; decode it once "
-                    "and save it again")
+            return (
+                f"UTF-8 encoded twice: it reads as {text.strip()[:12]!r}…; decode it once and save it again"
+            )
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
-    return (f"does not read as Chinese: {share:.0%} of its characters are Chinese "
-            f"(it begins {text.strip()[:20]!r}); another language, or an encoding this reader "
-            "does not know")
+    return (
+        f"does not read as Chinese: {share:.0%} of its characters are Chinese "
+        f"(it begins {text.strip()[:20]!r}); another language, or an encoding this reader "
+        "does not know"
+    )
 
 
 def decode(data: bytes, declared: str | None = None) -> str:
@@ -160,8 +178,10 @@ def decode(data: bytes, declared: str | None = None) -> str:
                 continue
             if chinese_share(text) >= MIN_CHINESE and _han_share(text) >= 0.8:  # common characters
                 return text
-        raise ReadError("binary data (NUL bytes), not a text file"
-                        + (" (nor UTF-16 Chinese text without a byte-order mark)" if len(data) % 2 == 0 else ""))
+        raise ReadError(
+            "binary data (NUL bytes), not a text file"
+            + (" (nor UTF-16 Chinese text without a byte-order mark)" if len(data) % 2 == 0 else "")
+        )
     if declared:
         try:
             return data.decode(_codec(declared))
@@ -188,8 +208,11 @@ def decode(data: bytes, declared: str | None = None) -> str:
         if _truncated(data, codec):
             raise ReadError(f"truncated: the last character is cut off ({codec.upper()})")
     western = data.decode("cp1252", errors="replace")
-    looks = (f"; it reads as Western text in Windows-1252 ({western.strip()[:20]!r}…)"
-             if sum(ch.isascii() and ch.isalpha() for ch in western) > len(western) / 2 else "")
+    looks = (
+        f"; it reads as Western text in Windows-1252 ({western.strip()[:20]!r}…)"
+        if sum(ch.isascii() and ch.isalpha() for ch in western) > len(western) / 2
+        else ""
+    )
     raise ReadError(f"cannot be decoded as UTF-8, UTF-16, GB18030 or Big5 Chinese text{looks}")
 
 
@@ -224,7 +247,7 @@ def clean_text(text: str) -> str:
 
 def drop_chrome(lines: list[Line]) -> list[Line]:
     """Remove chrome lines; stop at the links an encyclopedia or news page puts after the text."""
-    kept = []
+    kept: list[Line] = []
     for line in lines:
         text = clean_text(line.text)
         if not text:
@@ -259,13 +282,20 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         key, sep, value = row.partition(":")
         if sep and key.strip():
             meta[key.strip().lower()] = value.strip().strip("\"'")
-    return meta, text[m.end():]
+    return meta, text[m.end() :]
 
 
 # A scraped page's label block (标题：… 发文单位：… 发文时间：… 报告人：… 来源URL：… 正文：):
 # what the page said of the report, kept apart from what the report's own lines say.
-_LABELS = {"标题": "page_title", "发文单位": "issuer", "发文时间": "page_date", "报告人": "speaker",
-           "来源url": "source_url", "来源网址": "source_url", "正文": ""}
+_LABELS = {
+    "标题": "page_title",
+    "发文单位": "issuer",
+    "发文时间": "page_date",
+    "报告人": "speaker",
+    "来源url": "source_url",
+    "来源网址": "source_url",
+    "正文": "",
+}
 _LABEL = re.compile(r"^\s*(标题|发文单位|发文时间|报告人|来源URL|来源网址|正文)\s*[:：]\s*(.*)$", re.I)
 
 
@@ -281,7 +311,7 @@ def split_label_block(lines: list[Line]) -> tuple[dict[str, str], list[Line]]:
         key = _LABELS[m.group(1).lower()]
         if not key:  # 正文: the report starts here
             rest = [Line(m.group(2))] if m.group(2).strip() else []
-            return (meta, rest + lines[i + 1:]) if len(meta) >= 2 else ({}, lines)
+            return (meta, rest + lines[i + 1 :]) if len(meta) >= 2 else ({}, lines)
         if m.group(2).strip() not in ("", "未知"):
             meta[key] = m.group(2).strip()
     else:
@@ -290,6 +320,7 @@ def split_label_block(lines: list[Line]) -> tuple[dict[str, str], list[Line]]:
 
 
 # --- formats ---------------------------------------------------------------------------------
+
 
 def _text_lines(text: str) -> list[Line]:
     text = _HTML_COMMENT.sub("\n", text)
@@ -336,11 +367,36 @@ def _markdown_lines(text: str) -> list[Line]:
 class _HTMLLines(HTMLParser):
     """Collect the text of an HTML page as lines, block by block, without scripts and styles."""
 
-    BLOCK = {"p", "div", "br", "li", "tr", "table", "section", "article", "header", "footer",
-             "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dd", "dt", "blockquote", "pre",
-             "nav", "aside", "main", "body", "hr"}
-    SKIP = {"script", "style", "noscript", "template", "head", "iframe", "svg", "select",
-            "button", "form"}
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "nav",
+        "aside",
+        "main",
+        "body",
+        "hr",
+    }
+    SKIP = {"script", "style", "noscript", "template", "head", "iframe", "svg", "select", "button", "form"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -435,14 +491,16 @@ def _csv_sources(text: str) -> list[Source]:
     try:
         rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
-        raise ReadError(f"malformed CSV: {exc}")
+        raise ReadError(f"malformed CSV: {exc}") from None
     if not rows or not rows[0]:
         raise ReadError("the CSV has no rows")
     columns = {c.strip().lower(): c for c in rows[0] if c}
     text_col = next((columns[c] for c in _TEXT_COLUMNS if c in columns), None)
     if text_col is None:
-        raise ReadError(f"the CSV has no text column (one of {', '.join(_TEXT_COLUMNS)}); "
-                        f"its first row is {header[:40]!r}")
+        raise ReadError(
+            f"the CSV has no text column (one of {', '.join(_TEXT_COLUMNS)}); "
+            f"its first row is {header[:40]!r}"
+        )
     sources = []
     for n, row in enumerate(rows, 1):
         body = row.get(text_col) or ""
@@ -453,10 +511,20 @@ def _csv_sources(text: str) -> list[Source]:
             meta["region"] = meta["province"]
         sources.append(Source(_text_lines(body), meta, row=n if len(rows) > 1 else None))
     if not sources:
-        elsewhere = max(((len(v or ""), k) for row in rows for k, v in row.items() if k != text_col
-                         and isinstance(v, str)), default=(0, ""))
-        hint = (f"; the text is in column {elsewhere[1]!r} instead: a quote left open?"
-                if elsewhere[0] > 200 else "")
+        elsewhere = max(
+            (
+                (len(v or ""), k)
+                for row in rows
+                for k, v in row.items()
+                if k != text_col and isinstance(v, str)
+            ),
+            default=(0, ""),
+        )
+        hint = (
+            f"; the text is in column {elsewhere[1]!r} instead: a quote left open?"
+            if elsewhere[0] > 200
+            else ""
+        )
         raise ReadError(f"the CSV column {text_col!r} is empty in every row{hint}")
     return sources
 
@@ -478,7 +546,7 @@ def _docx_source(data: bytes) -> Source:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, XML and key errors for damaged files
         raise ReadError(f"not a readable Word document ({type(exc).__name__}: {exc})") from None
-    lines = []
+    lines: list[Line] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -513,17 +581,24 @@ def _pdf_source(data: bytes) -> Source:
     pages: list[list[tuple[float, float, str]]] = []
     try:
         for page in extract_pages(io.BytesIO(data)):
-            rows = [(line.x0, line.x1, line.get_text().rstrip("\n"))
-                    for box in page if isinstance(box, LTTextContainer)
-                    for line in box if isinstance(line, LTTextLine) and line.get_text().strip()]
+            rows = [
+                (line.x0, line.x1, line.get_text().rstrip("\n"))
+                for box in page
+                if isinstance(box, LTTextContainer)
+                for line in box
+                if isinstance(line, LTTextLine) and line.get_text().strip()
+            ]
             pages.append([r for r in rows if not _PAGE_NUMBER.match(r[2])])
     except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
         raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     rows = [r for page in pages for r in page]
     if sum(len(_CHINESE.findall(text)) for _, _, text in rows) < MIN_PDF_HAN:
         raise ReadError("a PDF without a text layer (a scan?): it holds no Chinese text to read")
-    running = {t.strip() for t, n in Counter(r[2].strip() for r in rows).items()
-               if len(pages) >= 4 and n >= len(pages) / 2 and len(t.strip()) <= 40}
+    running = {
+        t.strip()
+        for t, n in Counter(r[2].strip() for r in rows).items()
+        if len(pages) >= 4 and n >= len(pages) / 2 and len(t.strip()) <= 40
+    }
     left = min(x0 for x0, _, _ in rows)
     right = max(x1 for _, x1, _ in rows)
     width = 12.0  # about one Chinese character, in points: the slack of a full line
@@ -545,8 +620,10 @@ def read_sources(path: Path) -> list[Source]:
     """Read a report file into one source per report it holds (a CSV may hold several)."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise ReadError(f"unsupported file type {path.suffix or '(no extension)'!r}; "
-                        f"use one of {', '.join(sorted(SUFFIXES))}")
+        raise ReadError(
+            f"unsupported file type {path.suffix or '(no extension)'!r}; "
+            f"use one of {', '.join(sorted(SUFFIXES))}"
+        )
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ReadError(f"too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")

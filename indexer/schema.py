@@ -5,10 +5,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from whoosh.analysis import Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
 
-from .analysis import BigramAnalyzer, CharAnalyzer, FoldedFrequency, FoldedPositions, JiebaAnalyzer, KeywordRanks
+from .analysis import (
+    BigramAnalyzer,
+    CharAnalyzer,
+    FoldedFrequency,
+    FoldedPositions,
+    JiebaAnalyzer,
+    KeywordRanks,
+)
 
 SCHEMA_VERSION = 14
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
@@ -42,7 +50,7 @@ class IndexCodec(W3Codec):
     length_stats = False
 
 
-def _text(analyzer, phrase: bool = True) -> TEXT:
+def _text(analyzer: Tokenizer, phrase: bool = True) -> TEXT:
     """A text field fed by one of the folding tokenizers: with positions where Whoosh
     matches phrases (region filters), term frequencies only elsewhere (a search checks a
     string against the text: search.scoring.Scorer._phrase)."""

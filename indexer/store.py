@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,8 +46,11 @@ MANIFEST = "MANIFEST.json"
 
 
 def _files(path: Path) -> list[Path]:
-    return sorted(f for f in path.iterdir()
-                  if f.is_file() and f.name != MANIFEST and not f.name.upper().endswith("LOCK"))
+    return sorted(
+        f
+        for f in path.iterdir()
+        if f.is_file() and f.name != MANIFEST and not f.name.upper().endswith("LOCK")
+    )
 
 
 def write_manifest(path: Path) -> None:
@@ -110,8 +114,10 @@ def open_current(index_dir: Path) -> Index:
     except EmptyIndexError as exc:
         problem = f"the index in {path} is empty or damaged: {exc}"
     except Exception as exc:  # e.g. a schema pickled by another version of the analyzers
-        problem = (f"the index in {path} cannot be opened ({type(exc).__name__}: {exc}); "
-                   "rebuild it with `python -m indexer build --rebuild`")
+        problem = (
+            f"the index in {path} cannot be opened ({type(exc).__name__}: {exc}); "
+            "rebuild it with `python -m indexer build --rebuild`"
+        )
     # Raised here, not inside the except: the failed open's frames (and the file Whoosh
     # left open in them) are freed instead of living on in the exception's context.
     raise IndexMissing(problem)
@@ -153,11 +159,12 @@ def schema_is_current(ix: Index, meta: dict) -> bool:
     """Whether the index (with build record ``meta``) was written by this version of the
     schema and analyzers."""
     return meta.get("schema_version") == SCHEMA_VERSION and set(ix.schema.names()) == set(
-        make_schema().names())
+        make_schema().names()
+    )
 
 
 @contextmanager
-def build_lock(index_dir: Path, wait: float):
+def build_lock(index_dir: Path, wait: float) -> Iterator[None]:
     """Hold the build lock; wait up to ``wait`` seconds for another build to finish.
 
     The lock is an ``flock`` on a file: the kernel releases it when its holder dies, so
@@ -176,8 +183,7 @@ def build_lock(index_dir: Path, wait: float):
                     raise
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-                    raise BuildLocked(
-                        f"another build is running (pid {holder}); waited {wait:g} s") from None
+                    raise BuildLocked(f"another build is running (pid {holder}); waited {wait:g} s") from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -53,25 +53,42 @@ class Report:
             "title": self.title,
             "region": self.region,
             "year": self.year,
-            "headings": [{"id": b.id, "level": b.level, "title": b.text,
-                          "section_path": b.section_path} for b in self.headings],
-            "paragraphs": [{"id": b.id, "section_path": b.section_path, "text": b.text}
-                           for b in self.paragraphs],
+            "headings": [
+                {"id": b.id, "level": b.level, "title": b.text, "section_path": b.section_path}
+                for b in self.headings
+            ],
+            "paragraphs": [
+                {"id": b.id, "section_path": b.section_path, "text": b.text} for b in self.paragraphs
+            ],
         }
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Report":
+    def from_dict(cls, data: dict) -> Report:
         blocks = [Block(**b) for b in data.pop("blocks")]
         return cls(**data, blocks=blocks)
 
 
 # --- numbers and dates -------------------------------------------------------------------
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "Ｏ": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _YEAR = re.compile(r"((?:19|20)\d\d|[一二三四五六七八九〇零○Ｏ]{4})\s*年")
 
 
@@ -131,12 +148,17 @@ def _lead(text: str) -> str | None:
 
 _TITLE = re.compile(r"政\s*府\s*工\s*作\s*报\s*告")
 _DATE_LINE = re.compile(  # ——2019年3月5日在…会议上 (the dash or the date may be missing)
-    r"^(?:[—─－―-]{1,2}\s*(?:.{0,12}年.{0,8}日)?|.{0,12}年.{0,8}日)\s*在.{0,40}(会议|大会)")
+    r"^(?:[—─－―-]{1,2}\s*(?:.{0,12}年.{0,8}日)?|.{0,12}年.{0,8}日)\s*在.{0,40}(会议|大会)"
+)
 _SPEAKER = re.compile(r"(国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席)\s*\S{0,5}$")
 _ADDRESS = re.compile(r"^各位代表[:：!！]?$")
 _REGION_IN_DATE = re.compile(r"在(.{2,15}?)第[一二三四五六七八九十百\d]+届")
-_REGION_IN_SPEAKER = re.compile(r"^(.{2,12}?[省市区县旗州])(人民政府)?(代理)?代?(省长|市长|区长|县长|旗长|州长|主席)")
-_REGION_IN_TITLE = re.compile(r"(?:\d{4}|[一二三四五六七八九〇零○]{4})年(?:度)?(.{2,12}?)(?:人民)?政府工作报告")
+_REGION_IN_SPEAKER = re.compile(
+    r"^(.{2,12}?[省市区县旗州])(人民政府)?(代理)?代?(省长|市长|区长|县长|旗长|州长|主席)"
+)
+_REGION_IN_TITLE = re.compile(
+    r"(?:\d{4}|[一二三四五六七八九〇零○]{4})年(?:度)?(.{2,12}?)(?:人民)?政府工作报告"
+)
 NATIONAL = "全国"
 
 
@@ -146,7 +168,7 @@ def _region_from(folded_line: str, original: str) -> str | None:
     for pattern in (_REGION_IN_DATE, _REGION_IN_SPEAKER, _REGION_IN_TITLE):
         m = pattern.search(folded_line)
         if m:
-            name = original[m.start(1): m.end(1)].strip()
+            name = original[m.start(1) : m.end(1)].strip()
             if name and not re.search(r"\d", name):
                 return _shortest_name(name)
     return None
@@ -162,7 +184,7 @@ def _shortest_name(name: str) -> str:
         shorter = _PARENT.sub("", fold(name), count=1)
         if shorter == fold(name):
             return name
-        name = name[len(name) - len(shorter):]
+        name = name[len(name) - len(shorter) :]
 
 
 _FILENAME_REGIONS = {"national": NATIONAL, "guowuyuan": NATIONAL, "china": NATIONAL}
@@ -171,7 +193,9 @@ _FILENAME_REGIONS = {"national": NATIONAL, "guowuyuan": NATIONAL, "china": NATIO
 def _region_from_path(path: Path) -> str:
     """The region a file name gives (national-2017.txt), or its folder (全国/2017.txt, as a
     library lays reports out)."""
-    name = re.sub(r"[-_]?(19|20)\d\d.*$", "", path.stem) or (path.parent.name if path.parent.name else path.stem)
+    name = re.sub(r"[-_]?(19|20)\d\d.*$", "", path.stem) or (
+        path.parent.name if path.parent.name else path.stem
+    )
     return _FILENAME_REGIONS.get(name.lower(), name)
 
 
@@ -191,16 +215,20 @@ def _split_run_together(lines: list[Line]) -> list[Line]:
         m = re.match(r"^(.{0,30}政\s*府\s*工\s*作\s*报\s*告)\s*([—─]{1,2}.*)$", fold(text))
         if m and len(text) < 120:
             out.append(Line(text[: m.end(1)], line.heading, line.bold))
-            rest = text[m.end(1):].strip()
+            rest = text[m.end(1) :].strip()
             m2 = re.search(r"(会议上|大会上)", fold(rest))
             if m2 and m2.end() < len(rest):
                 out.append(Line(rest[: m2.end()]))
-                out.append(Line(rest[m2.end():].strip()))
+                out.append(Line(rest[m2.end() :].strip()))
             else:
                 out.append(Line(rest))
             continue
-        if out and _DATE_LINE.match(fold(out[-1].text) + "在会议") and not re.search(
-                r"(会议|大会)上?$", fold(out[-1].text)) and re.search(r"会议上$", fold(text)):
+        if (
+            out
+            and _DATE_LINE.match(fold(out[-1].text) + "在会议")
+            and not re.search(r"(会议|大会)上?$", fold(out[-1].text))
+            and re.search(r"会议上$", fold(text))
+        ):
             out[-1] = Line(out[-1].text + text)
             continue
         out.append(line)
@@ -254,6 +282,7 @@ def _read_front(lines: list[Line]) -> tuple[_Front, list[Line]]:
 
 # --- paragraphs and sections -----------------------------------------------------------------
 
+
 def _is_title_line(folded: str) -> bool:
     return bool(_TITLE.search(folded)) and len(folded) <= 40 and not SENTENCE_END.search(folded)
 
@@ -274,7 +303,7 @@ def _drop_repeats(texts: list[str]) -> set[int]:
     changed = True
     while changed:
         changed = False
-        for i, t in enumerate(texts):
+        for i in range(len(texts)):
             if earlier[i] and i not in repeats and ({i - 1, i + 1} & repeats):
                 repeats.add(i)
                 changed = True
@@ -321,8 +350,13 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             n_para += 1
             blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack], lead=lead))
             continue
-        if (line.heading or line.bold) and len(text) <= _MAX_HEADING and not SENTENCE_END.search(
-                folded.rstrip("。")) and not _SPEAKER.search(folded) and not _DATE_LINE.match(folded):
+        if (
+            (line.heading or line.bold)
+            and len(text) <= _MAX_HEADING
+            and not SENTENCE_END.search(folded.rstrip("。"))
+            and not _SPEAKER.search(folded)
+            and not _DATE_LINE.match(folded)
+        ):
             # an unnumbered Markdown/HTML heading: ## is the top level, as # is the title
             add_heading(min(max((line.heading or 2) - 1, 1), 4), text, False)
             continue
@@ -332,6 +366,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
 
 
 # --- the whole report ---------------------------------------------------------------------------
+
 
 def report_from_source(source: Source, report_id: str, path: Path, digest: str) -> Report:
     """Build a :class:`Report` from the lines and declared metadata of one source."""
@@ -346,25 +381,36 @@ def report_from_source(source: Source, report_id: str, path: Path, digest: str) 
     # lines (its date line, title, speaker); then what a scraped page said of it; then the
     # file name, which is often wrong (河北省_2018_report.txt holds the 2019 report).
     page_title = clean_text(meta.get("page_title", ""))
-    year = (_int(meta.get("year")) or front.year or parse_year(title_meta, bare=True)
-            or parse_year(page_title, bare=True) or parse_year(path.stem, bare=True))
+    year = (
+        _int(meta.get("year"))
+        or front.year
+        or parse_year(title_meta, bare=True)
+        or parse_year(page_title, bare=True)
+        or parse_year(path.stem, bare=True)
+    )
     region = meta.get("region") or front.region
     for declared in (title_meta, page_title):
         region = region or (_region_from(fold(declared), declared) if declared else None)
     issuer = re.sub(r"人民政府$", "", clean_text(meta.get("issuer", "")))
     region = region or issuer or _region_from_path(path)
-    title = title_meta if _TITLE.search(fold(title_meta)) and parse_year(title_meta, bare=True) \
-        and len(title_meta) <= 40 else front.title
+    title = (
+        title_meta
+        if _TITLE.search(fold(title_meta)) and parse_year(title_meta, bare=True) and len(title_meta) <= 40
+        else front.title
+    )
     if not title or parse_year(title, bare=True) != year:  # no title, or one naming another year
-        title = f"{year}年{'国务院' if region == NATIONAL else region}政府工作报告" if year \
+        title = (
+            f"{year}年{'国务院' if region == NATIONAL else region}政府工作报告"
+            if year
             else (title or path.stem)
+        )
     blocks = build_blocks(body)
     if not any(b.kind == "paragraph" for b in blocks):
         raise ReadError("no report text found (every line was empty or page chrome)")
     return Report(report_id, title, region, year, str(path), blocks, digest)
 
 
-def _int(value) -> int | None:
+def _int(value: object) -> int | None:
     try:
         return int(str(value).strip()[:4])
     except (TypeError, ValueError):
@@ -389,5 +435,6 @@ def read_reports(path: Path, corpus: Path | None = None) -> list[Report]:
     digest = file_digest(path)
     base = report_id_for(path, corpus)
     sources = read_sources(path)
-    return [report_from_source(s, base if s.row is None else f"{base}/{s.row}", path, digest)
-            for s in sources]
+    return [
+        report_from_source(s, base if s.row is None else f"{base}/{s.row}", path, digest) for s in sources
+    ]

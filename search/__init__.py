@@ -6,17 +6,28 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from indexer.schema import corpus_dir, index_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+
+
+def _assets(name: str) -> Path:
+    """``templates`` or ``static``: at the top of a checkout, inside the package once installed."""
+    return ROOT / name if (ROOT / name).is_dir() else HERE / name
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Settings: defaults, then ``SEARCH_*`` environment variables, then
     ``test_config``. ``INDEX_DIR`` is where ``python -m indexer build`` wrote the index."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    app = Flask(
+        __name__,
+        template_folder=str(_assets("templates")),
+        static_folder=str(_assets("static")),
+        instance_path=str(ROOT / "instance"),
+    )
     app.config.from_mapping(
         INDEX_DIR=str(index_dir()),
         CORPUS_DIR=str(corpus_dir()),
@@ -33,7 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if isinstance(app.config["TRUSTED_HOSTS"], str):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
-    app.json.ensure_ascii = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Chinese as it is, not \u escapes
 
     from .handle import IndexHandle
 

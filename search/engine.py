@@ -44,11 +44,18 @@ class Hit:
 
     def to_json(self, url: str) -> dict:
         """The hit as the API gives it, with ``url``, its link (the views build links)."""
-        return {"report_id": self.report_id, "title": self.title, "region": self.region,
-                "year": self.year, "paragraph_id": self.paragraph_id,
-                "section_path": self.section_path, "url": url,
-                "snippet_html": str(self.snippet_html), "score": round(self.score, 4),
-                "lacks": self.lacks}
+        return {
+            "report_id": self.report_id,
+            "title": self.title,
+            "region": self.region,
+            "year": self.year,
+            "paragraph_id": self.paragraph_id,
+            "section_path": self.section_path,
+            "url": url,
+            "snippet_html": str(self.snippet_html),
+            "score": round(self.score, 4),
+            "lacks": self.lacks,
+        }
 
 
 @dataclass
@@ -82,14 +89,30 @@ class SearchResult:
 
     def to_json(self, link: Callable[[Hit], str]) -> dict:
         """The result as the API gives it; ``link`` gives each hit's URL."""
-        return {"query": self.query, "words": self.words, "total": self.total, "matched": self.matched,
-                "exact_first": self.exact_first, "page": self.page, "per_page": self.per_page,
-                "took_ms": self.took_ms, "results": [h.to_json(link(h)) for h in self.hits]}
+        return {
+            "query": self.query,
+            "words": self.words,
+            "total": self.total,
+            "matched": self.matched,
+            "exact_first": self.exact_first,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": self.took_ms,
+            "results": [h.to_json(link(h)) for h in self.hits],
+        }
 
 
-def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, per_page: int = 10,
-           sort: str = "relevance", facets: bool = False, deadline: float | None = None,
-           cache: ScoreCache | None = None) -> SearchResult:
+def search(
+    searcher: Searcher,
+    text: str,
+    parsed: ParsedQuery,
+    page: int = 1,
+    per_page: int = 10,
+    sort: str = "relevance",
+    facets: bool = False,
+    deadline: float | None = None,
+    cache: ScoreCache | None = None,
+) -> SearchResult:
     """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
     the number of matching paragraphs per year and per region). ``cache`` is what searches
     of this index keep (the index handle's); ``deadline`` the request's, else
@@ -117,33 +140,53 @@ def search(searcher: Searcher, text: str, parsed: ParsedQuery, page: int = 1, pe
         else:
             top = found.ids[_by_year(found, cols, sort)[:needed]].tolist()
         if len(top) < needed:
-            top += misses.ids[_miss_order(misses, lacks, cols, sort)[:needed - len(top)]].tolist()
+            top += misses.ids[_miss_order(misses, lacks, cols, sort)[: needed - len(top)]].tolist()
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
     marks = needles(parsed)
     hits = []
-    for docnum in top[(page - 1) * per_page:]:
+    for docnum in top[(page - 1) * per_page :]:
         hit = searcher.stored_fields(docnum)
         text_ = hit["text"]
         holds = bool(np.isin(docnum, found.ids))
         lacking = None if holds else p.labels[int(lacks[np.searchsorted(misses.ids, docnum)])]
         score = (found if holds else misses).at(np.array([docnum]))[0]
-        hits.append(Hit(
-            report_id=hit["report_id"], title=hit["title"], region=hit["region"],
-            year=hit.get("year"), paragraph_id=hit["block_id"], section_path=hit["section"],
-            snippet_html=snippet_html(text_, match_spans(text_, marks)),
-            score=float(score), kind=hit["kind"], lacks=lacking))
+        hits.append(
+            Hit(
+                report_id=hit["report_id"],
+                title=hit["title"],
+                region=hit["region"],
+                year=hit.get("year"),
+                paragraph_id=hit["block_id"],
+                section_path=hit["section"],
+                snippet_html=snippet_html(text_, match_spans(text_, marks)),
+                score=float(score),
+                kind=hit["kind"],
+                lacks=lacking,
+            )
+        )
     exact = p.exact is not None and len(p.labels) > 1 and len(scorer.part(p.exact)) > 0
-    result = SearchResult(query=text, total=len(found) + len(misses), page=page, per_page=per_page,
-                          took_ms=0.0, hits=hits, words=p.labels, matched=len(found),
-                          exact_first=p.typed if exact else None)
+    result = SearchResult(
+        query=text,
+        total=len(found) + len(misses),
+        page=page,
+        per_page=per_page,
+        took_ms=0.0,
+        hits=hits,
+        words=p.labels,
+        matched=len(found),
+        exact_first=p.typed if exact else None,
+    )
     if facets:
         listed = (found if len(found) else misses).ids
         by_year = np.bincount(cols.years[listed])
         result.years = {int(y): int(by_year[y]) for y in np.flatnonzero(by_year) if y}
         by_region = np.bincount(cols.regions[listed], minlength=len(cols.region_names))
-        result.regions = {cols.region_names[r]: int(by_region[r])
-                          for r in np.argsort(-by_region, kind="stable") if by_region[r]}
+        result.regions = {
+            cols.region_names[r]: int(by_region[r])
+            for r in np.argsort(-by_region, kind="stable")
+            if by_region[r]
+        }
     result.took_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 
@@ -169,8 +212,16 @@ def _by_relevance(scorer: Scorer, p: Plan, found: Scores, cols: Columns, needed:
     fragment = cols.fragment[ids]
     body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
     lead, bonus = scorer.leads(p, ids)
-    order = np.lexsort((ids, -_year_key(ids, cols, "newest"), -(found.values + bonus), -lead, scorer.about(p, ids),
-                        -(lead if p.topic else 0 * lead)))
+    order = np.lexsort(
+        (
+            ids,
+            -_year_key(ids, cols, "newest"),
+            -(found.values + bonus),
+            -lead,
+            scorer.about(p, ids),
+            -(lead if p.topic else 0 * lead),
+        )
+    )
     near = scorer.close(p)
     top: list[int] = []
     for in_exact, in_body in ((True, True), (True, False), (False, True), (False, False)):

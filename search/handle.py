@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh.index import Index
+from whoosh.index import EmptyIndexError, Index
 from whoosh.searching import Searcher
 
 from indexer.store import IndexDamaged, IndexMissing, current_path, damage, open_current, read_manifest
@@ -84,6 +84,19 @@ class IndexHandle:
             raise
 
     def _acquire(self) -> Searcher:
+        for attempt in range(3):
+            try:
+                return self._open_searcher()
+            except (EmptyIndexError, FileNotFoundError):
+                # A rebuild switched generations and removed the one this handle had open
+                # between the look at `current` and the opening: open the current one.
+                if attempt == 2:
+                    raise
+                with self._lock:
+                    self._ix = self._path = None
+        raise AssertionError("unreachable")
+
+    def _open_searcher(self) -> Searcher:
         ix = self._index()
         with self._lock:
             s = self._pool.pop() if self._pool else None
@@ -104,8 +117,7 @@ class IndexHandle:
             if self._warming == state:
                 return
             self._warming = state
-        threading.Thread(target=self._warm, args=(ix, state), daemon=True,
-                         name="warm-score-cache").start()
+        threading.Thread(target=self._warm, args=(ix, state), daemon=True, name="warm-score-cache").start()
 
     def _warm(self, ix: Index, state: tuple) -> None:
         """Score the index's most frequent words and characters before anyone asks: a

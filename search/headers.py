@@ -12,7 +12,7 @@ from flask import Flask, Response, request
 SECURITY = {
     # every script, style, image and form of the site is its own; nothing is inline
     "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'; "
-                               "frame-ancestors 'none'; object-src 'none'",
+    "frame-ancestors 'none'; object-src 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",

@@ -28,8 +28,10 @@ def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
 
 def page_args(args: MultiDict, per_page_default: int = 10) -> tuple[int, int]:
     """``page`` (1…1000) and ``per_page`` (1…100)."""
-    return (_int_arg(args, "page", 1, 1, MAX_PAGE),
-            _int_arg(args, "per_page", per_page_default, 1, MAX_PER_PAGE))
+    return (
+        _int_arg(args, "page", 1, 1, MAX_PAGE),
+        _int_arg(args, "per_page", per_page_default, 1, MAX_PER_PAGE),
+    )
 
 
 def sort_arg(args: MultiDict) -> str:

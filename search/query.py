@@ -130,8 +130,9 @@ def parse(text: str) -> ParsedQuery:
     parsed.groups = list({tuple(dict.fromkeys(g)): list(dict.fromkeys(g)) for g in parsed.groups}.values())
     parsed.excluded = list(dict.fromkeys(parsed.excluded))
     if len(parsed.terms) + len(parsed.excluded) > MAX_TERMS:
-        raise QueryError(f"the query has too many words ({len(parsed.terms) + len(parsed.excluded)}; "
-                         f"at most {MAX_TERMS})")
+        raise QueryError(
+            f"the query has too many words ({len(parsed.terms) + len(parsed.excluded)}; at most {MAX_TERMS})"
+        )
     return parsed
 
 
@@ -161,6 +162,7 @@ def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
 
 
 # --- variants -------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, set[str]]:
@@ -196,7 +198,7 @@ def pieces(term: str) -> tuple[str, ...]:
     the pieces are the whole term and each is a substring of it."""
     starts = [start for word, _, start, _ in word_tokens(fold(term), search_mode=False) if len(word) > 1]
     bounds = [0, *starts[1:], len(term)]
-    return tuple(p for a, b in zip(bounds, bounds[1:]) if (p := term[a:b].strip()))
+    return tuple(p for a, b in zip(bounds, bounds[1:], strict=False) if (p := term[a:b].strip()))
 
 
 def _uncovered(term: str, cut: tuple[str, ...]) -> tuple[str, ...]:
@@ -207,9 +209,15 @@ def _uncovered(term: str, cut: tuple[str, ...]) -> tuple[str, ...]:
 
 def needles(parsed: ParsedQuery) -> list[str]:
     """Every folded string to mark in the text for this query."""
-    return list(dict.fromkeys([*(v for t in parsed.terms for v in variants(t)),
-                               *(v for u in parsed.units for f in u.forms for v in variants(f)),
-                               *(w for u in parsed.units for w in u.whole)]))
+    return list(
+        dict.fromkeys(
+            [
+                *(v for t in parsed.terms for v in variants(t)),
+                *(v for u in parsed.units for f in u.forms for v in variants(f)),
+                *(w for u in parsed.units for w in u.whole),
+            ]
+        )
+    )
 
 
 # --- Whoosh query ----------------------------------------------------------------------------
@@ -229,7 +237,7 @@ def _all_of(field_name: str, terms: list[str], boost: float = 1.0) -> wq.Query:
 
 def _chars(s: str, field_name: str = "chars") -> wq.Query:
     """``s`` as a substring: a phrase of its bigrams, or its one character (in the chars
-    field, the prefix of the bigrams it starts: indexer.analysis.bigram_tokens)."""
+    field, the prefix of the bigrams it starts: indexer.analysis.char_tokens)."""
     terms = query_chars(s)
     if len(terms) > 1:
         return wq.Phrase(field_name, terms)
@@ -287,17 +295,24 @@ def plan(parsed: ParsedQuery) -> Plan:
         required = [[wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])]]
     typed = "".join(g[0] for g in parsed.groups) if all(len(g) == 1 for g in parsed.groups) else ""
     exact = _chars(fold(typed)) if typed.strip() else None
-    about = [[words for f in u.forms for v in variants(f) if (words := tuple(w for w in _words(v) if len(w) > 1))]
-             for u in units]
-    return Plan(required=required,
-                excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
-                optional=[q for u in units for f in u.forms for q in _scored(f)],
-                filter=filter_query(parsed), exact=exact, about=about,
-                near=(near := [tuple(dict.fromkeys([*(v for f in u.forms for v in variants(f)), *u.whole]))
-                               for u in units]),
-                labels=[u.label for u in units], typed=typed if exact else "",
-                terms=[u.term for u in units], pieces=[u.piece for u in units],
-                topic=len(parsed.groups) == 1 and len(parsed.groups[0]) == 1)
+    about = [
+        [words for f in u.forms for v in variants(f) if (words := tuple(w for w in _words(v) if len(w) > 1))]
+        for u in units
+    ]
+    return Plan(
+        required=required,
+        excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
+        optional=[q for u in units for f in u.forms for q in _scored(f)],
+        filter=filter_query(parsed),
+        exact=exact,
+        about=about,
+        near=[tuple(dict.fromkeys([*(v for f in u.forms for v in variants(f)), *u.whole])) for u in units],
+        labels=[u.label for u in units],
+        typed=typed if exact else "",
+        terms=[u.term for u in units],
+        pieces=[u.piece for u in units],
+        topic=len(parsed.groups) == 1 and len(parsed.groups[0]) == 1,
+    )
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:

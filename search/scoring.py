@@ -17,12 +17,14 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from indexer.analysis import first_sentence, fold
@@ -31,6 +33,7 @@ from indexer.schema import HEADING
 from .query import Plan
 
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
+T = TypeVar("T")
 WEIGHTING = scoring.BM25F()  # every score computed (and cached) here uses this
 CACHE_ENTRIES = 16_000_000  # documents kept across queries: 12 bytes each, about 190 MB
 WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
@@ -118,11 +121,15 @@ class Columns:
     @classmethod
     def read(cls, searcher: Searcher) -> Columns:
         reader = searcher.reader()
-        names, regions = np.unique(np.array(list(reader.column_reader("region")), dtype=object),
-                                   return_inverse=True)
-        return cls(years=np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64),
-                   regions=regions.astype(np.int32), region_names=[str(n) for n in names],
-                   fragment=np.array(list(reader.column_reader("fragment")), dtype=np.int64))
+        names, regions = np.unique(
+            np.array(list(reader.column_reader("region")), dtype=object), return_inverse=True
+        )
+        return cls(
+            years=np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64),
+            regions=regions.astype(np.int32),
+            region_names=[str(n) for n in names],
+            fragment=np.array(list(reader.column_reader("fragment")), dtype=np.int64),
+        )
 
 
 class ScoreCache:
@@ -140,10 +147,10 @@ class ScoreCache:
         self._lock = threading.Lock()
         self._data: OrderedDict = OrderedDict()  # key -> (value, size)
         self.size = 0
-        self._latest: tuple[tuple, dict[Hashable, object]] = ((), {})  # a state, its per-document arrays
-        self._segments: dict[Hashable, object] = {}  # (what, segment id) -> value, for the latest state
+        self._latest: tuple[tuple, dict[Hashable, Any]] = ((), {})  # a state, its per-document arrays
+        self._segments: dict[tuple, Any] = {}  # (what, segment id) -> value, for the latest state
 
-    def _lookup(self, key: Hashable):
+    def _lookup(self, key: Hashable) -> Any:
         with self._lock:
             found = self._data.get(key)
             if found is None:
@@ -151,7 +158,7 @@ class ScoreCache:
             self._data.move_to_end(key)
             return found[0]
 
-    def _store(self, key: Hashable, value, size: int) -> None:
+    def _store(self, key: Hashable, value: object, size: int) -> None:
         with self._lock:
             if key not in self._data:
                 self._data[key] = (value, size)
@@ -167,7 +174,7 @@ class ScoreCache:
             self._store(key, found, len(found) + 1)
         return found
 
-    def per_document(self, state: tuple, key: Hashable, compute: Callable[[], object]):
+    def per_document(self, state: tuple, key: Hashable, compute: Callable[[], T]) -> T:
         """An array over every document of the index state ``state`` (columns, field
         lengths): kept for the latest state only, outside the size limit."""
         with self._lock:
@@ -183,7 +190,7 @@ class ScoreCache:
             self._latest[1][key] = value
         return value
 
-    def per_segment(self, key: Hashable, compute: Callable[[], object]):
+    def per_segment(self, key: tuple, compute: Callable[[], T]) -> T:
         """A value computed from one segment (which never changes once written): kept
         while the latest index state has the segment."""
         with self._lock:
@@ -208,8 +215,9 @@ class ScoreCache:
 
 def index_state(searcher: Searcher) -> tuple:
     """What identifies the documents a searcher sees: its segments and their deletions."""
-    return tuple((r.segment().segment_id(), r.segment().deleted_count())
-                 for r, _ in searcher.reader().leaf_readers())
+    return tuple(
+        (r.segment().segment_id(), r.segment().deleted_count()) for r, _ in searcher.reader().leaf_readers()
+    )
 
 
 class _ScoreMap(ScoredCollector):
@@ -259,11 +267,14 @@ class Scorer:
 
     def _lengths(self, fieldname: str) -> np.ndarray:
         """Every document's length in ``fieldname`` as Whoosh scores it (1 when it has none)."""
+
         def compute() -> np.ndarray:
             reader = self.searcher.reader()
             n = reader.doc_count_all()
-            return np.fromiter((reader.doc_field_length(d, fieldname, 1) for d in range(n)),
-                               dtype=np.float64, count=n)
+            return np.fromiter(
+                (reader.doc_field_length(d, fieldname, 1) for d in range(n)), dtype=np.float64, count=n
+            )
+
         return self.cache.per_document(self.state, ("lengths", fieldname), compute)
 
     # --- query parts ---------------------------------------------------------------------
@@ -290,7 +301,7 @@ class Scorer:
             return self.cache.get((self.state, q), lambda: self._prefix(q))
         return self.cache.get((self.state, q), lambda: self._collected(q))
 
-    def _postings(self, fieldname: str, text) -> Scores:
+    def _postings(self, fieldname: str, text: str) -> Scores:
         """A term's documents with its weight in each (the term frequency, or the rank of a
         keyword)."""
         reader = self.searcher.reader()
@@ -307,20 +318,28 @@ class Scorer:
                 self._check_time()
         return Scores(np.frombuffer(ids, dtype=np.int32), np.frombuffer(weights))
 
-    def _term(self, fieldname: str, text) -> Scores:
+    def _term(self, fieldname: str, text: str) -> Scores:
         """Whoosh's BM25F for one term, computed over its postings at once."""
         found = self._postings(fieldname, text)
         if not len(found):
             return found
         # what whoosh.scoring.BM25FScorer computes per posting, for all of them
-        values = scoring.bm25(self.searcher.idf(fieldname, text), found.values, self._lengths(fieldname)[found.ids],
-                              self.searcher.avg_field_length(fieldname) or 1, WEIGHTING.B, WEIGHTING.K1)
+        values = scoring.bm25(
+            self.searcher.idf(fieldname, text),
+            found.values,
+            self._lengths(fieldname)[found.ids],
+            self.searcher.avg_field_length(fieldname) or 1,
+            WEIGHTING.B,
+            WEIGHTING.K1,
+        )
         return Scores(found.ids, values)
 
     def _prefix(self, q: wq.Prefix) -> Scores:
         """The terms that start with the prefix, as Whoosh's Or of them would score them
         (each document's scores added)."""
-        found = [self._term(q.fieldname, t) for t in self.searcher.reader().expand_prefix(q.fieldname, q.text)]
+        found = [
+            self._term(q.fieldname, t) for t in self.searcher.reader().expand_prefix(q.fieldname, q.text)
+        ]
         if not found:
             return EMPTY
         ids, where = np.unique(np.concatenate([f.ids for f in found]), return_inverse=True)
@@ -333,8 +352,10 @@ class Scorer:
             raise TimeLimit
         collector = _ScoreMap()
         self.searcher.search_with_collector(
-            q, TimeLimitCollector(collector, timelimit=remaining, use_alarm=False),
-            context=self.searcher.context(weighting=WEIGHTING))
+            q,
+            TimeLimitCollector(collector, timelimit=remaining, use_alarm=False),
+            context=self.searcher.context(weighting=WEIGHTING),
+        )
         return Scores.of(collector.scores)
 
     def _phrase(self, q: wq.Phrase) -> Scores:
@@ -344,8 +365,9 @@ class Scorer:
         every bigram against their text is as exact and costs less than writing a position
         for every character of the collection."""
         terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
-        candidates = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True),
-                            sorted((t.ids for t in terms), key=len))
+        candidates = reduce(
+            lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted((t.ids for t in terms), key=len)
+        )
         needle = q.words[0] + "".join(w[1:] for w in q.words[1:])
         held = self._holding(Scores(candidates, np.zeros(len(candidates))), (needle,), self.texts())
         return reduce(Scores.plus, terms, held)
@@ -354,12 +376,14 @@ class Scorer:
         """Every document's text (or, with ``LEAD``, its lead: a heading, or a paragraph's
         first sentence) as the chars field reads it, folded, white space left out; empty for
         documents without text; by document number. Read once per segment."""
+
         def compute() -> list[str]:
             out: list[str] = []
             for leaf, _ in self.searcher.reader().leaf_readers():
                 key = (what, leaf.segment().segment_id())
-                out += self.cache.per_segment(key, lambda leaf=leaf: _leaf_texts(leaf, what))
+                out += self.cache.per_segment(key, partial(_leaf_texts, leaf, what))
             return out
+
         return self.cache.per_document(self.state, what, compute)
 
     # --- a query plan --------------------------------------------------------------------
@@ -374,8 +398,10 @@ class Scorer:
         for q in plan.excluded:
             result = result.without(self.part(q).ids)
         if plan.filter is not None:
-            allowed = self.cache.get((self.state, "filter", plan.filter), lambda: Scores.of(
-                dict.fromkeys(self.searcher.docs_for_query(plan.filter), 0.0)))
+            allowed = self.cache.get(
+                (self.state, "filter", plan.filter),
+                lambda: Scores.of(dict.fromkeys(self.searcher.docs_for_query(plan.filter), 0.0)),
+            )
             result = result.among(allowed.ids)
         for q in plan.optional:
             result = result.plus(self.part(q))
@@ -400,8 +426,10 @@ class Scorer:
             lacks.append(np.full(len(missed), lacking, np.int32))
         ids = np.concatenate([f.ids for f in found])
         order = np.argsort(ids, kind="stable")  # a document lacks one unit: the ids are distinct
-        return (Scores(ids[order], np.concatenate([f.values for f in found])[order]),
-                np.concatenate(lacks)[order])
+        return (
+            Scores(ids[order], np.concatenate([f.values for f in found])[order]),
+            np.concatenate(lacks)[order],
+        )
 
     def telling(self, plan: Plan) -> list[int]:
         """The units that say what a paragraph is about. Words found in more than
@@ -410,14 +438,17 @@ class Scorer:
         word the user typed on its own always counts."""
         limit = GENERIC_SHARE * self.searcher.doc_count()
         # a query of exclusions or filters only has no units, and one required part
-        generic = [piece and len(docs) > limit for piece, docs in zip(plan.pieces, self.units(plan), strict=False)]
+        generic = [
+            piece and len(docs) > limit for piece, docs in zip(plan.pieces, self.units(plan), strict=False)
+        ]
         return [u for u, g in enumerate(generic) if not g] or list(range(len(generic)))
 
     def _lead(self, plan: Plan, u: int) -> np.ndarray:
         """The documents whose lead (a heading, or a paragraph's first sentence) holds unit ``u``."""
         forms = tuple("".join(v.split()) for v in plan.near[u])
-        return self.cache.get((self.state, LEAD, forms),
-                              lambda: self._holding(self.units(plan)[u], forms, self.texts(LEAD))).ids
+        return self.cache.get(
+            (self.state, LEAD, forms), lambda: self._holding(self.units(plan)[u], forms, self.texts(LEAD))
+        ).ids
 
     def leads(self, plan: Plan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each of ``ids``: how many telling units of the query (:meth:`telling`) stand
@@ -427,7 +458,7 @@ class Scorer:
         count = np.zeros(len(ids), np.int32)
         bonus = np.zeros(len(ids))
         telling = set(self.telling(plan))
-        for u, unit in enumerate(self.units(plan)[:len(plan.near)]):
+        for u, unit in enumerate(self.units(plan)[: len(plan.near)]):
             held = np.isin(ids, self._lead(plan, u))
             bonus += LEAD_BOOST * held * unit.at(ids)
             if u in telling:
@@ -437,7 +468,9 @@ class Scorer:
     def _holding(self, found: Scores, forms: tuple[str, ...], texts: list[str]) -> Scores:
         """The documents of ``found`` whose text (of ``texts``) holds one of ``forms``."""
         self._check_time()
-        ids = np.fromiter((d for d in found.ids.tolist() if any(f in texts[d] for f in forms)), dtype=np.int32)
+        ids = np.fromiter(
+            (d for d in found.ids.tolist() if any(f in texts[d] for f in forms)), dtype=np.int32
+        )
         return found.among(ids)
 
     def about(self, plan: Plan, ids: np.ndarray) -> np.ndarray:
@@ -457,7 +490,9 @@ class Scorer:
             for words in group:
                 worst = np.full(len(ids), -math.inf)  # of a variant's words, the lowest ranked
                 for w in words:
-                    ranks = self.cache.get((self.state, "keywords", w), lambda w=w: self._postings("keywords", w))
+                    ranks = self.cache.get(
+                        (self.state, "keywords", w), partial(self._postings, "keywords", w)
+                    )
                     worst = np.maximum(worst, ranks.at(ids, NOT_ABOUT))
                 best = np.minimum(best, worst)
             result = best if result is None else np.maximum(result, best)
@@ -481,7 +516,7 @@ class Scorer:
         return near
 
 
-def _leaf_texts(reader, what: str) -> list[str]:
+def _leaf_texts(reader: IndexReader, what: str) -> list[str]:
     """The texts or leads of one segment's documents (see :meth:`Scorer.texts`)."""
     out = []
     for d in range(reader.doc_count_all()):
@@ -496,8 +531,9 @@ def _leaf_texts(reader, what: str) -> list[str]:
 def _within(text: str, units: list[list[str]]) -> bool:
     """Whether one occurrence of each unit (any of its forms) stands in ``text`` within
     :data:`NEAR_GAP` characters of the others."""
-    events = sorted((p, i, len(form)) for i, unit in enumerate(units) for form in unit
-                    for p in _occurrences(text, form))
+    events = sorted(
+        (p, i, len(form)) for i, unit in enumerate(units) for form in unit for p in _occurrences(text, form)
+    )
     last: dict[int, tuple[int, int]] = {}
     for p, i, n in events:
         last[i] = (p, p + n)

@@ -30,7 +30,7 @@ def match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     mark stays one occurrence of a query form (``1`` in ``11`` is marked twice).
     """
     folded = fold(text)
-    spans = []
+    spans: list[tuple[int, int]] = []
     for needle in needles:
         if needle.strip():
             spans.extend(m.span() for m in _needle_re(needle).finditer(folded) if m.end() > m.start())

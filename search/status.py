@@ -9,9 +9,16 @@ from indexer.store import read_meta
 
 def list_reports(searcher: Searcher) -> list[dict]:
     """Every indexed report: id, title, region, year, paragraph count."""
-    out = [{"id": rid, "title": s["title"], "region": s["region"], "year": s["year"],
-            "paragraphs": s["paragraphs"]}
-           for rid, s in read_meta(searcher).get("summaries", {}).items()]
+    out = [
+        {
+            "id": rid,
+            "title": s["title"],
+            "region": s["region"],
+            "year": s["year"],
+            "paragraphs": s["paragraphs"],
+        }
+        for rid, s in read_meta(searcher).get("summaries", {}).items()
+    ]
     out.sort(key=lambda r: (r["region"], -(r["year"] or 0), r["id"]))
     return out
 
@@ -21,8 +28,13 @@ def status(searcher: Searcher) -> dict:
     meta = read_meta(searcher)
     summaries = meta.get("summaries", {}).values()
     years = sorted({s["year"] for s in summaries if s.get("year")})
-    return {"reports": meta.get("reports", 0), "paragraphs": meta.get("paragraphs", 0),
-            "regions": len({s["region"] for s in summaries}),
-            "first_year": years[0] if years else None, "last_year": years[-1] if years else None,
-            "built_at": meta.get("built_at"), "refused": meta.get("refused", []),
-            "duplicates": meta.get("duplicates", [])}
+    return {
+        "reports": meta.get("reports", 0),
+        "paragraphs": meta.get("paragraphs", 0),
+        "regions": len({s["region"] for s in summaries}),
+        "first_year": years[0] if years else None,
+        "last_year": years[-1] if years else None,
+        "built_at": meta.get("built_at"),
+        "refused": meta.get("refused", []),
+        "duplicates": meta.get("duplicates", []),
+    }

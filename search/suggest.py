@@ -28,8 +28,9 @@ SUGGEST_TIME = 1.0  # seconds the spelling corrector may take for one page
 MAX_CORRECTED = 8  # longer words are not looked up: a typo is in a word, not a pasted line
 
 
-def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery,
-                deadline: float | None = None) -> list[Suggestion]:
+def suggestions(
+    searcher: Searcher, text: str, parsed: ParsedQuery, deadline: float | None = None
+) -> list[Suggestion]:
     """What to try when nothing was found: the other script, a spelling from the index's own
     words (Whoosh's corrector, for words of 2 to ``MAX_CORRECTED`` characters, until
     ``deadline``: each look-up walks the whole vocabulary, half a second for a long Latin
@@ -50,14 +51,22 @@ def suggestions(searcher: Searcher, text: str, parsed: ParsedQuery,
                     corrected = fold(corrected).replace(word, found[0])
     if corrected != text and fold(corrected) != fold(text):
         out.append(Suggestion(f"您是不是要找：{corrected}", corrected))
-    years = [] if parsed.year_from is None else [
-        f"year:{parsed.year_from}" + (f"-{parsed.year_to}" if parsed.year_to != parsed.year_from else "")]
+    years = (
+        []
+        if parsed.year_from is None
+        else [
+            f"year:{parsed.year_from}" + (f"-{parsed.year_to}" if parsed.year_to != parsed.year_from else "")
+        ]
+    )
     filters = " ".join(years + [f"region:{r}" for r in parsed.regions])
     if len(parsed.groups) > 1:
         for group in parsed.groups:
             rest = " ".join(" OR ".join(g) for g in parsed.groups if g is not group)
             out.append(Suggestion(f"去掉“{' OR '.join(group)}”：{rest}", f"{rest} {filters}".strip()))
     if parsed.has_filters and parsed.terms:
-        out.append(Suggestion("去掉年份和地区筛选", " ".join(" OR ".join(g) for g in parsed.groups),
-                              drop_filters=True))
+        out.append(
+            Suggestion(
+                "去掉年份和地区筛选", " ".join(" OR ".join(g) for g in parsed.groups), drop_filters=True
+            )
+        )
     return out

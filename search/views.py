@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
 from . import engine
+from .engine import SearchResult
 from .handle import IndexHandle
 from .params import page_args, query_args, sort_arg
-from .query import needles
+from .query import ParsedQuery, needles
 from .snippets import mark_html, match_spans
 from .status import list_reports, status
-from .suggest import SUGGEST_TIME, TO_SCRIPT, suggestions
+from .suggest import SUGGEST_TIME, TO_SCRIPT, Suggestion, suggestions
 
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -37,32 +40,43 @@ def _searcher():
     return g.searcher
 
 
-def release_searcher(exc=None) -> None:
+def release_searcher(exc: BaseException | None = None) -> None:
     s = g.pop("searcher", None)
     if s is not None:
         current_app.extensions["search_index"].release(s)
 
 
-def _run_search(per_page_default: int = 10, facets: bool = False):
+def _run_search(
+    per_page_default: int = 10, facets: bool = False
+) -> tuple[str, ParsedQuery, SearchResult | None]:
     text, parsed = query_args(request.args)
     page, per_page = page_args(request.args, per_page_default)
     sort = sort_arg(request.args)
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         return text, parsed, None
-    result = engine.search(_searcher(), text, parsed, page=page, per_page=per_page, sort=sort,
-                           facets=facets, deadline=g.deadline, cache=_handle().cache)
+    result = engine.search(
+        _searcher(),
+        text,
+        parsed,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        facets=facets,
+        deadline=g.deadline,
+        cache=_handle().cache,
+    )
     return text, parsed, result
 
 
 @pages.app_template_global()
-def report_url(report_id: str, paragraph_id: str | None = None, **args) -> str:
+def report_url(report_id: str, paragraph_id: str | None = None, **args: Any) -> str:
     """The link to a report (to one of its paragraphs), query arguments in ``args``: the
     one place report links are made, for pages and API alike."""
     return url_for("pages.report", report_id=report_id, _anchor=paragraph_id, **args)
 
 
 @pages.app_template_global()
-def url_with(**changes) -> str:
+def url_with(**changes: object) -> str:
     """This page's URL with arguments changed (``None`` removes one); paging starts over."""
     args = request.args.to_dict(flat=False)
     if "page" not in changes:
@@ -73,15 +87,26 @@ def url_with(**changes) -> str:
         else:
             args[key] = value if isinstance(value, list) else [str(value)]
     query = urlencode(args, doseq=True)
-    return url_for(request.endpoint or "pages.index", **(request.view_args or {})) + (f"?{query}" if query else "")
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {})) + (
+        f"?{query}" if query else ""
+    )
 
 
-EXAMPLES = ["乡村振兴", "医疗改革", "老旧小区改造", "营商环境 year:2018-2026", "\"粤港澳大湾区\"", "地铁 region:广州",
-            "荔灣"]
+EXAMPLES = [
+    "乡村振兴",
+    "医疗改革",
+    "老旧小区改造",
+    "营商环境 year:2018-2026",
+    '"粤港澳大湾区"',
+    "地铁 region:广州",
+    "荔灣",
+]
 
 
-BUSY = (f"这次搜索超过 {engine.TIME_LIMIT:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
-        "或加上更具体的词、年份或地区。")
+BUSY = (
+    f"这次搜索超过 {engine.TIME_LIMIT:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
+    "或加上更具体的词、年份或地区。"
+)
 
 
 @pages.get("/")
@@ -91,16 +116,34 @@ def index():
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
         return _index_page(text, parsed, None, busy=BUSY), 503, {"Retry-After": "5"}
-    hints = suggestions(_searcher(), text, parsed, deadline=min(g.deadline, time.perf_counter() + SUGGEST_TIME)) \
-        if result is not None and not result.total else []
+    hints = (
+        suggestions(_searcher(), text, parsed, deadline=min(g.deadline, time.perf_counter() + SUGGEST_TIME))
+        if result is not None and not result.total
+        else []
+    )
     return _index_page(text, parsed, result, hints=hints)
 
 
-def _index_page(text: str, parsed, result, hints=(), busy: str | None = None) -> str:
-    return render_template("index.html", q=text, parsed=parsed, result=result, hints=hints, busy=busy,
-                           status=status(_searcher()), examples=EXAMPLES,
-                           sort=request.args.get("sort", "relevance"), year=request.args.get("year", ""),
-                           regions=request.args.getlist("region"))
+def _index_page(
+    text: str,
+    parsed: ParsedQuery,
+    result: SearchResult | None,
+    hints: Sequence[Suggestion] = (),
+    busy: str | None = None,
+) -> str:
+    return render_template(
+        "index.html",
+        q=text,
+        parsed=parsed,
+        result=result,
+        hints=hints,
+        busy=busy,
+        status=status(_searcher()),
+        examples=EXAMPLES,
+        sort=request.args.get("sort", "relevance"),
+        year=request.args.get("year", ""),
+        regions=request.args.getlist("region"),
+    )
 
 
 @pages.get("/reports/")
@@ -114,7 +157,7 @@ def reports():
 
 
 @pages.get("/reports/<path:report_id>")
-def report(report_id: str):
+def report(report_id: str) -> str:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
         abort(404, f"There is no report {report_id!r}.")
@@ -131,8 +174,16 @@ def report(report_id: str):
         matches += len(spans)
         blocks.append((b, mark_html(shown, spans)))
     toc = [(b, convert(b.text)) for b in found.headings]
-    return render_template("report.html", report=found, title=convert(found.title), blocks=blocks,
-                           toc=toc, q=text, matches=matches, script=script)
+    return render_template(
+        "report.html",
+        report=found,
+        title=convert(found.title),
+        blocks=blocks,
+        toc=toc,
+        q=text,
+        matches=matches,
+        script=script,
+    )
 
 
 @pages.get("/opensearch.xml")
@@ -157,7 +208,7 @@ def api_reports():
 
 
 @api.get("/reports/<path:report_id>")
-def api_report(report_id: str):
+def api_report(report_id: str) -> Response:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
         abort(404, f"There is no report {report_id!r}.")

@@ -63,6 +63,7 @@ def _isolated_cache(tmp_path_factory):
 
 # --- the browser ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def live(app):
     with LiveServer(app) as server:

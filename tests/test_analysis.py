@@ -22,8 +22,10 @@ def test_fold_keeps_length_and_simplifies():
 
 
 def test_jieba_tokens_point_into_the_original():
-    tokens = [(t.text, t.pos, TRAD[t.startchar:t.endchar])
-              for t in JiebaAnalyzer()(TRAD, positions=True, chars=True)]
+    tokens = [
+        (t.text, t.pos, TRAD[t.startchar : t.endchar])
+        for t in JiebaAnalyzer()(TRAD, positions=True, chars=True)
+    ]
     for text, _, original in tokens:
         assert fold(original) == text
     words = [t for t, _, _ in tokens]
@@ -33,10 +35,10 @@ def test_jieba_tokens_point_into_the_original():
 
 
 def test_char_tokens_cover_every_character_and_bigram():
-    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in
-              CharAnalyzer()("河 涌整", positions=True, chars=True)]
-    assert tokens == [("河", 0, 0, 1), ("河涌", 0, 0, 3), ("涌", 1, 2, 3), ("涌整", 1, 2, 4),
-                      ("整", 2, 3, 4)]
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar) for t in CharAnalyzer()("河 涌整", positions=True, chars=True)
+    ]
+    assert tokens == [("河", 0, 0, 1), ("河涌", 0, 0, 3), ("涌", 1, 2, 3), ("涌整", 1, 2, 4), ("整", 2, 3, 4)]
 
 
 @given(st.text(alphabet=st.sampled_from(list("河涌發展经济ＡＢab12 .%，。")), max_size=40))
@@ -44,13 +46,14 @@ def test_char_tokens_cover_every_character_and_bigram():
 def test_every_token_slices_the_original_to_its_text(text):
     for analyzer in (JiebaAnalyzer(), CharAnalyzer()):
         for t in analyzer(text, positions=True, chars=True):
-            original = text[t.startchar:t.endchar]
+            original = text[t.startchar : t.endchar]
             assert fold(original).replace(" ", "") == t.text
 
 
 def test_simplified_query_finds_traditional_text():
-    schema = Schema(content=TEXT(analyzer=JiebaAnalyzer(), phrase=True),
-                    chars=TEXT(analyzer=CharAnalyzer(), phrase=True))
+    schema = Schema(
+        content=TEXT(analyzer=JiebaAnalyzer(), phrase=True), chars=TEXT(analyzer=CharAnalyzer(), phrase=True)
+    )
     ix = RamStorage().create_index(schema)
     with ix.writer() as w:
         w.add_document(content=TRAD, chars=TRAD)

@@ -37,13 +37,32 @@ def test_simplified_query_marks_traditional_original(client):
 
 def test_api_search_shape(client):
     data = client.get("/api/search", query_string={"q": "河涌", "per_page": 3}).get_json()
-    assert set(data) == {"query", "words", "total", "matched", "exact_first", "page", "per_page",
-                         "took_ms", "results"}
+    assert set(data) == {
+        "query",
+        "words",
+        "total",
+        "matched",
+        "exact_first",
+        "page",
+        "per_page",
+        "took_ms",
+        "results",
+    }
     assert data["per_page"] == 3 and len(data["results"]) <= 3
     assert data["words"] == ["河涌"] and data["matched"] == data["total"]
     first = data["results"][0]
-    assert set(first) == {"report_id", "title", "region", "year", "paragraph_id", "section_path",
-                          "url", "snippet_html", "score", "lacks"}
+    assert set(first) == {
+        "report_id",
+        "title",
+        "region",
+        "year",
+        "paragraph_id",
+        "section_path",
+        "url",
+        "snippet_html",
+        "score",
+        "lacks",
+    }
     assert first["url"] == f"/reports/{first['report_id']}#{first['paragraph_id']}"
 
 
@@ -82,8 +101,14 @@ def test_report_page_marks_the_query(client):
 def test_api_reports(client):
     reports = client.get("/api/reports").get_json()
     seed = next(r for r in reports if r["id"] == SEED_ID)
-    assert seed == {"id": SEED_ID, "title": "2017年荔灣區政府工作報告", "region": "荔灣區",
-                    "year": 2017, "paragraphs": 71, "url": f"/reports/{SEED_ID}"}
+    assert seed == {
+        "id": SEED_ID,
+        "title": "2017年荔灣區政府工作報告",
+        "region": "荔灣區",
+        "year": 2017,
+        "paragraphs": 71,
+        "url": f"/reports/{SEED_ID}",
+    }
     one = client.get(f"/api/reports/{SEED_ID}").get_json()
     assert one["id"] == SEED_ID and len(one["paragraphs"]) == 71
     assert set(one["paragraphs"][0]) == {"id", "section_path", "text"}
@@ -94,21 +119,24 @@ def test_reports_list_page(client):
     assert f'href="/reports/{SEED_ID}"' in page
 
 
-@pytest.mark.parametrize("url, code", [
-    ("/reports/no-such-report", 404),
-    ("/api/reports/no-such-report", 404),
-    ("/?q=河涌&page=-1", 400),
-    ("/?q=河涌&page=abc", 400),
-    ("/api/search?q=河涌&page=-1", 400),
-    ("/api/search?q=河涌&page=abc", 400),
-    ("/api/search?q=河涌&per_page=101", 400),
-    ("/api/search?q=河涌&per_page=0", 400),
-    ("/api/search?q=河涌&sort=bogus", 400),
-    ("/api/search?q=河涌&year=20x7", 400),
-    ("/api/search?q=" + "河" * 5000, 400),
-    ("/?q=" + "河" * 5000, 400),
-    ("/no/such/page", 404),
-])
+@pytest.mark.parametrize(
+    "url, code",
+    [
+        ("/reports/no-such-report", 404),
+        ("/api/reports/no-such-report", 404),
+        ("/?q=河涌&page=-1", 400),
+        ("/?q=河涌&page=abc", 400),
+        ("/api/search?q=河涌&page=-1", 400),
+        ("/api/search?q=河涌&page=abc", 400),
+        ("/api/search?q=河涌&per_page=101", 400),
+        ("/api/search?q=河涌&per_page=0", 400),
+        ("/api/search?q=河涌&sort=bogus", 400),
+        ("/api/search?q=河涌&year=20x7", 400),
+        ("/api/search?q=" + "河" * 5000, 400),
+        ("/?q=" + "河" * 5000, 400),
+        ("/no/such/page", 404),
+    ],
+)
 def test_bad_input_is_a_4xx_with_a_message(client, url, code):
     response = client.get(url)
     assert response.status_code == code
@@ -120,8 +148,24 @@ def test_bad_input_is_a_4xx_with_a_message(client, url, code):
         assert "<h1>" in body
 
 
-@pytest.mark.parametrize("q", ['"河涌', '河涌"', '"', "-", "OR", "河涌 OR", "year:", "region:",
-                               "((", "*", "河涌 AND NOT", "\\", "<script>"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"河涌',
+        '河涌"',
+        '"',
+        "-",
+        "OR",
+        "河涌 OR",
+        "year:",
+        "region:",
+        "((",
+        "*",
+        "河涌 AND NOT",
+        "\\",
+        "<script>",
+    ],
+)
 def test_odd_queries_are_searched_not_errors(client, q):
     response = client.get("/api/search", query_string={"q": q})
     assert response.status_code == 200
@@ -233,10 +277,13 @@ def test_every_response_carries_the_security_headers_and_fitting_caching(client)
     css = re.search(r'href="(/static/style\.css\?v=[0-9a-f]{12})"', page.get_data(as_text=True)).group(1)
     static = client.get(css)
     static.close()  # the file it streams
-    assert static.status_code == 200 and static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert (
+        static.status_code == 200 and static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    )
     assert client.get("/api/status").headers["Cache-Control"] == "public, max-age=60"
 
 
+@pytest.mark.slow
 def test_odd_queries_beside_plain_ones_keep_to_the_request_deadline(app):
     """Eight odd requests at once (a 499-character word, a dozen unknown words: the spelling
     corrector used to hold a thread 15-30 s for them) and a plain search beside them: each
@@ -268,21 +315,43 @@ def test_odd_queries_beside_plain_ones_keep_to_the_request_deadline(app):
     assert max(timings.values()) < TIME_LIMIT + 2.0, timings
 
 
-ROUTES = ["/", "/reports/", "/reports/guangzhou-liwan-2017", "/api/search", "/api/reports",
-          "/api/reports/guangzhou-liwan-2017", "/api/status", "/opensearch.xml", "/static/style.css"]
+ROUTES = [
+    "/",
+    "/reports/",
+    "/reports/guangzhou-liwan-2017",
+    "/api/search",
+    "/api/reports",
+    "/api/reports/guangzhou-liwan-2017",
+    "/api/status",
+    "/opensearch.xml",
+    "/static/style.css",
+]
 ARGS = ["q", "page", "per_page", "year", "region", "report", "sort", "script"]
 
 
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")  # of the fixtures
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(route=st.one_of(st.sampled_from(ROUTES), st.text(max_size=40).map(lambda s: "/reports/" + s),
-                       st.text(max_size=40).map(lambda s: "/" + s)),
-       args=st.dictionaries(st.sampled_from(ARGS), st.one_of(
-           st.text(max_size=60), st.integers(-10**9, 10**9).map(str),
-           st.sampled_from(["河涌", "医疗改革", '"经济', "-", "OR", "year:2017", "region:", "a" * 500])),
-           max_size=5),
-       host=st.one_of(st.none(), st.sampled_from(["127.0.0.1", "localhost:8000", "a" * 70, "x.example"]),
-                      st.text(max_size=30)))
+@given(
+    route=st.one_of(
+        st.sampled_from(ROUTES),
+        st.text(max_size=40).map(lambda s: "/reports/" + s),
+        st.text(max_size=40).map(lambda s: "/" + s),
+    ),
+    args=st.dictionaries(
+        st.sampled_from(ARGS),
+        st.one_of(
+            st.text(max_size=60),
+            st.integers(-(10**9), 10**9).map(str),
+            st.sampled_from(["河涌", "医疗改革", '"经济', "-", "OR", "year:2017", "region:", "a" * 500]),
+        ),
+        max_size=5,
+    ),
+    host=st.one_of(
+        st.none(),
+        st.sampled_from(["127.0.0.1", "localhost:8000", "a" * 70, "x.example"]),
+        st.text(max_size=30),
+    ),
+)
 def test_no_request_is_a_5xx_or_later_than_the_deadline(client, route, args, host):
     import time as clock
 
@@ -312,7 +381,9 @@ def odd_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("odd")
     (root / "corpus").mkdir()
     (root / "corpus" / f"{ODD_ID}.txt").write_text(
-        "2017年荔湾区政府工作报告\n各位代表：\n一、工作回顾\n推进河涌综合整治，建成碧道十公里。\n", encoding="utf-8")
+        "2017年荔湾区政府工作报告\n各位代表：\n一、工作回顾\n推进河涌综合整治，建成碧道十公里。\n",
+        encoding="utf-8",
+    )
     assert not build(root / "corpus", root / "index").refused
     return create_app({"TESTING": True, "INDEX_DIR": str(root / "index"), "WARM_UP": False})
 
@@ -334,8 +405,9 @@ def test_a_report_id_with_url_characters_links_to_itself(odd_app):
     assert client.get(f"/api{path}").get_json()["id"] == ODD_ID
     page = client.get("/", query_string={"q": "河涌"}).get_data(as_text=True)
     to_report = [link for link in _links(html_unescape(page)) if link.startswith("/reports/%")]
-    assert to_report and all(unquote(link.split("#")[0].split("?")[0]) == f"/reports/{ODD_ID}"
-                             for link in to_report)
+    assert to_report and all(
+        unquote(link.split("#")[0].split("?")[0]) == f"/reports/{ODD_ID}" for link in to_report
+    )
     form = re.search(r'<form class="search"[^>]*action="([^"]*)"', reader.get_data(as_text=True))
     assert form and unquote(html_unescape(form.group(1))) == f"/reports/{ODD_ID}"  # finds within it
 
@@ -345,14 +417,38 @@ def test_every_link_keeps_a_url_prefix(odd_app):
     static files, the API and the OpenSearch description."""
     client = odd_app.test_client()
     prefix = {"SCRIPT_NAME": "/gov"}
-    for path, args in (("/", {"q": "河涌"}), ("/reports/", {}), (f"/reports/{quote(ODD_ID)}", {"q": "河涌"}),
-                       ("/", {"q": "没有的词语"})):
+    for path, args in (
+        ("/", {"q": "河涌"}),
+        ("/reports/", {}),
+        (f"/reports/{quote(ODD_ID)}", {"q": "河涌"}),
+        ("/", {"q": "没有的词语"}),
+    ):
         response = client.get(path, query_string=args, environ_overrides=prefix)
         assert response.status_code == 200, path
-        links = [link for link in _links(html_unescape(response.get_data(as_text=True)))
-                 if link.startswith("/")]
+        links = [
+            link for link in _links(html_unescape(response.get_data(as_text=True))) if link.startswith("/")
+        ]
         assert links and all(link.startswith("/gov/") for link in links), (path, links)
     xml = client.get("/opensearch.xml", environ_overrides=prefix).get_data(as_text=True)
     assert "127.0.0.1:8000/gov/?q={searchTerms}" in xml and "127.0.0.1:8000/gov/api/search?" in xml
-    hit = client.get("/api/search", query_string={"q": "河涌"}, environ_overrides=prefix).get_json()["results"][0]
+    hit = client.get("/api/search", query_string={"q": "河涌"}, environ_overrides=prefix).get_json()[
+        "results"
+    ][0]
     assert hit["url"].startswith("/gov/reports/")
+
+
+def test_every_page_and_static_file_ships_in_the_package():
+    """A wheel carries templates/ and static/ inside the search package (pyproject's package
+    data): every file there matches one of its patterns, so an installed site has its pages."""
+    import fnmatch
+    import tomllib
+
+    from .conftest import ROOT
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    for folder in ("templates", "static"):
+        package = f"search.{folder}"
+        assert package in setup["packages"] and setup["package-dir"][package] == folder
+        patterns = setup["package-data"][package]
+        files = [p.name for p in (ROOT / folder).iterdir() if p.is_file()]
+        assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), folder

@@ -22,6 +22,5 @@ def test_search_click_and_land_on_the_paragraph(live, page):
     targeted = page.evaluate("document.querySelector(':target') && document.querySelector(':target').id")
     assert targeted == target_id
     assert "白鵝潭" in page.locator(f"#{target_id}").inner_text()
-    background = page.evaluate(
-        f"getComputedStyle(document.getElementById('{target_id}')).backgroundColor")
+    background = page.evaluate(f"getComputedStyle(document.getElementById('{target_id}')).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")

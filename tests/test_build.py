@@ -84,6 +84,7 @@ def test_noop_build_changes_nothing_and_says_so(corpus, tmp_path):
     assert sorted(p.name for p in current_path(index).iterdir()) == generation
 
 
+@pytest.mark.slow
 def test_readers_never_see_fewer_results_during_a_build(corpus, tmp_path):
     index = tmp_path / "index"
     build(corpus, index)
@@ -121,23 +122,37 @@ def test_rebuild_switches_generation_and_removes_the_old_one(corpus, tmp_path):
 def test_second_build_waits_then_fails_with_a_message(corpus, tmp_path):
     index = tmp_path / "index"
     with build_lock(index, wait=0):
-        result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index),
-                                          "--wait", "0.3"])
+        result = CliRunner().invoke(
+            cli, ["build", "--corpus", str(corpus), "--index", str(index), "--wait", "0.3"]
+        )
     assert result.exit_code != 0
     assert "another build is running" in result.output
     assert current_path(index) is None  # nothing was written by the refused build
 
 
+@pytest.mark.slow
 def test_two_concurrent_builds_never_both_write(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for rel in ["lawtext-gov/guangzhou-city-2018.md", "lawtext-gov/national-2018.md"]:
         (corpus / Path(rel).name).write_bytes(shared(rel).read_bytes())
     index = tmp_path / "index"
-    cmd = [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index),
-           "--wait", "120"]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "indexer",
+        "build",
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index),
+        "--wait",
+        "120",
+    ]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert sorted(o.split(",")[0] for o in outs) == ["0 added", "2 added"]
@@ -146,18 +161,27 @@ def test_two_concurrent_builds_never_both_write(tmp_path):
     assert len(uids) == len(set(uids))
 
 
+@pytest.mark.slow
 def test_kill_9_mid_build_keeps_the_old_state_and_the_next_build_repairs(corpus, tmp_path):
     index = tmp_path / "index"
     build(corpus, index)
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     before = total(client, "河涌")
-    for rel in ["lawtext-gov/guangzhou-city-2018.md", "lawtext-gov/guangzhou-city-2019.md",
-                "lawtext-gov/national-2018.md", "lawtext-gov/national-2019.md"]:
+    for rel in [
+        "lawtext-gov/guangzhou-city-2018.md",
+        "lawtext-gov/guangzhou-city-2019.md",
+        "lawtext-gov/national-2018.md",
+        "lawtext-gov/national-2019.md",
+    ]:
         (corpus / Path(rel).name).write_bytes(shared(rel).read_bytes())
     log = tmp_path / "build.log"
     with log.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus),
-                                 "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         deadline = time.monotonic() + 60
         while "writing" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)  # until the new reports are read and being written
@@ -200,6 +224,7 @@ def test_status_lists_counts_and_refused_files(corpus, tmp_path):
     assert "1 份报告 · 71 个段落" in page
 
 
+@pytest.mark.slow
 def test_every_gunicorn_worker_sees_a_build_without_restart(corpus, tmp_path):
 
     import socket
@@ -211,9 +236,13 @@ def test_every_gunicorn_worker_sees_a_build_without_restart(corpus, tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "SEARCH_INDEX_DIR": str(index)}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def totals(n: int = 12) -> set[int]:
         seen = set()
@@ -284,6 +313,7 @@ def test_a_searcher_reads_the_index_files_instead_of_copying_them(index_dir):
     assert used < size / 4, (used, size)
 
 
+@pytest.mark.slow
 def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_leftovers(tmp_path):
     """A parallel build forks Whoosh's writer processes; killed with SIGKILL, it used to
     leave them running (about 480 MB each) and its half-written generation on disk."""
@@ -292,13 +322,27 @@ def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_
     body = SEED.read_text(encoding="utf-8")
     for i in range(24):  # enough to write with several processes (build.PARALLEL_FROM)
         write(corpus, f"yangben{i}-{2000 + i}.txt", f"{2000 + i}年样本{i}区政府工作报告\n" + body)
-    proc = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--rebuild", "--corpus", str(corpus),
-                             "--index", str(index)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "build",
+            "--rebuild",
+            "--corpus",
+            str(corpus),
+            "--index",
+            str(index),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def writers() -> list[str]:
-        return subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True,
-                              text=True).stdout.split()
+        return subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
 
     deadline = time.monotonic() + 120
     while not writers() and proc.poll() is None and time.monotonic() < deadline:
@@ -316,6 +360,7 @@ def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_
     assert [p.name for p in index.glob("gen-*")] == [current_path(index).name]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["toc", "trm", "pst", "col"])  # every kind the codec writes
 def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp_path, kind):
     """Cut in half, a file of the served index is found at the next request (sizes are
@@ -335,7 +380,9 @@ def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp
     assert response.status_code == 503 and "damaged" in response.get_json()["error"]
     assert client.get("/", query_string={"q": "河涌"}).status_code == 503
     assert build(corpus, index).rebuilt and total(client, "河涌") == before
-    victim = max((f for f in current_path(index).iterdir() if f.suffix == f".{kind}"), key=lambda f: f.stat().st_size)
+    victim = max(
+        (f for f in current_path(index).iterdir() if f.suffix == f".{kind}"), key=lambda f: f.stat().st_size
+    )
     victim.write_bytes(bytes(b ^ 0x5A for b in victim.read_bytes()))  # same size, other bytes
     summary = build(corpus, index)
     assert summary.rebuilt and total(client, "河涌") == before

@@ -28,8 +28,11 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 @pytest.fixture(scope="module")
 def library():
     """Every report of the shipped library, by file (relative to corpus/)."""
-    return {path.relative_to(CORPUS).as_posix(): report for path in corpus_files(CORPUS)
-            for report in read_reports(path, CORPUS)}
+    return {
+        path.relative_to(CORPUS).as_posix(): report
+        for path in corpus_files(CORPUS)
+        for report in read_reports(path, CORPUS)
+    }
 
 
 def test_the_library_holds_the_distinct_reports_recorded_with_their_sources(library):
@@ -59,8 +62,11 @@ def _finds(query: str, reports) -> bool:
             continue
         for block in report.blocks:
             text = re.sub(r"\s", "", fold(block.text))
-            if all(any(re.sub(r"\s", "", v) in text for f in u.forms for v in variants(f)) or
-                   any(w in text for w in u.whole) for u in parsed.units):
+            if all(
+                any(re.sub(r"\s", "", v) in text for f in u.forms for v in variants(f))
+                or any(w in text for w in u.whole)
+                for u in parsed.units
+            ):
                 return True
     return False
 
@@ -86,15 +92,21 @@ def test_assembling_keeps_the_cleanest_copy_of_each_report_once(tmp_path):
     text = REPORT.format(year=2019)
     (source / "plain-2019.txt").write_text(text, encoding="utf-8")
     (source / "web" / "page.html").write_text(
-        "<html><body><p>当前位置：首页</p>" + "".join(f"<p>{line}</p>" for line in text.splitlines())
-        + "</body></html>", encoding="utf-8")
+        "<html><body><p>当前位置：首页</p>"
+        + "".join(f"<p>{line}</p>" for line in text.splitlines())
+        + "</body></html>",
+        encoding="utf-8",
+    )
     (source / "traditional.txt").write_text(opencc.OpenCC("s2t").convert(text), encoding="utf-8")
     (source / "next.md").write_text(REPORT.format(year=2020), encoding="utf-8")
     (source / "notes.xlsx").write_bytes(b"PK")  # not a report: passed over
     result = CliRunner().invoke(cli, ["library", str(source), "--into", str(into)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()) == \
-        ["SOURCES.tsv", "样本市/2019.txt", "样本市/2020.md"]
+    assert sorted(p.relative_to(into).as_posix() for p in into.rglob("*") if p.is_file()) == [
+        "SOURCES.tsv",
+        "样本市/2019.txt",
+        "样本市/2020.md",
+    ]
     assert (into / "样本市" / "2019.txt").read_text(encoding="utf-8") == text
     record = (into / RECORD).read_text(encoding="utf-8")
     assert "样本市/2019.txt\t2019年样本市政府工作报告\t样本市\t2019\tplain-2019.txt" in record

@@ -28,8 +28,16 @@ def test_metadata(outline):
 
 def test_encyclopedia_chrome_is_gone(outline):
     text = "\n".join(p["text"] for p in outline["paragraphs"])
-    for chrome in ["基本介紹", "中文名", "發布單位", "檔案類型", "是由荔灣區發布的報告",
-                   "相關詞條", "熱門詞條", "聯絡我們"]:
+    for chrome in [
+        "基本介紹",
+        "中文名",
+        "發布單位",
+        "檔案類型",
+        "是由荔灣區發布的報告",
+        "相關詞條",
+        "熱門詞條",
+        "聯絡我們",
+    ]:
         assert chrome not in text
     assert outline["paragraphs"][0]["text"].startswith("過去一年,區政府在市委")
     assert outline["paragraphs"][-1]["text"].startswith("三館一站")
@@ -38,8 +46,7 @@ def test_encyclopedia_chrome_is_gone(outline):
 def test_baietan_paragraph_is_under_its_section(outline):
     paras = [p for p in outline["paragraphs"] if p["text"].startswith("推進白鵝潭中心商務區建設")]
     assert len(paras) == 1
-    assert SECTION_SEP.join(paras[0]["section_path"]) == \
-        "二、2017年工作安排 › (三)全力推進三大平台建設"
+    assert SECTION_SEP.join(paras[0]["section_path"]) == "二、2017年工作安排 › (三)全力推進三大平台建設"
 
 
 def test_headings_and_appendix(outline):

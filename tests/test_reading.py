@@ -23,10 +23,16 @@ from .conftest import SHARED_REPORTS
 
 # --- every real report in ../shared/reports ---------------------------------------------------
 
+
 def shared_sources() -> list[dict]:
     """The rows of the shared set's SOURCES.tsv and SOURCES-more.tsv: one per report file."""
-    return [row for name in ("SOURCES.tsv", "SOURCES-more.tsv") for row in csv.DictReader(
-        (SHARED_REPORTS / name).read_text(encoding="utf-8").splitlines(), delimiter="\t")]
+    return [
+        row
+        for name in ("SOURCES.tsv", "SOURCES-more.tsv")
+        for row in csv.DictReader(
+            (SHARED_REPORTS / name).read_text(encoding="utf-8").splitlines(), delimiter="\t"
+        )
+    ]
 
 
 def pytest_generate_tests(metafunc):
@@ -38,9 +44,25 @@ def pytest_generate_tests(metafunc):
         except OSError as exc:
             rows = [{"file": f"(the shared report set: {exc})"}]
         metafunc.parametrize("row", rows, ids=[r["file"] for r in rows])
+
+
 MARKUP = ["**", "##", "<br", "<p>", "</", "&nbsp;", "<U+", "<!--", "-->", "](http"]
-CHROME = ["当前位置", "【字体", "字号：", "责任编辑", "版权所有", "网站标识码", "E-mail推荐",
-          "分享到：", "相关词条", "热门词条", "联络我们", "基本介绍", "中文名:", "ICP备"]
+CHROME = [
+    "当前位置",
+    "【字体",
+    "字号：",
+    "责任编辑",
+    "版权所有",
+    "网站标识码",
+    "E-mail推荐",
+    "分享到：",
+    "相关词条",
+    "热门词条",
+    "联络我们",
+    "基本介绍",
+    "中文名:",
+    "ICP备",
+]
 
 
 def test_every_shared_report_reads_cleanly(row):
@@ -67,8 +89,13 @@ def test_every_shared_report_reads_cleanly(row):
     assert len(joined) > 2000
 
 
-@pytest.mark.parametrize("pdf, word", [("beijing-2025-from-docx.pdf", "2025年北京市政府工作报告.docx"),
-                                       ("sichuan-2025-from-docx.pdf", "2025年四川省政府工作报告.docx")])
+@pytest.mark.parametrize(
+    "pdf, word",
+    [
+        ("beijing-2025-from-docx.pdf", "2025年北京市政府工作报告.docx"),
+        ("sichuan-2025-from-docx.pdf", "2025年四川省政府工作报告.docx"),
+    ],
+)
 def test_a_pdf_reads_as_the_word_document_it_was_printed_from(pdf, word):
     """Lines broken at the page width are joined, paragraphs end where the author's end,
     page numbers go, and the spaces the PDF puts beside Chinese characters are removed: the
@@ -76,8 +103,9 @@ def test_a_pdf_reads_as_the_word_document_it_was_printed_from(pdf, word):
     printed = read_reports(SHARED_REPORTS / "derived" / pdf)[0]
     written = read_reports(SHARED_REPORTS / "alexzhu0-docx" / word)[0]
     assert (printed.title, printed.region, printed.year) == (written.title, written.region, written.year)
-    assert [(b.kind, re.sub(r"\s", "", b.text)) for b in printed.blocks] == \
-        [(b.kind, re.sub(r"\s", "", b.text)) for b in written.blocks]
+    assert [(b.kind, re.sub(r"\s", "", b.text)) for b in printed.blocks] == [
+        (b.kind, re.sub(r"\s", "", b.text)) for b in written.blocks
+    ]
     assert len(written.headings) >= 10 and len(written.paragraphs) >= 60
 
 
@@ -123,29 +151,40 @@ def _outline(path):
     return read_reports(path)[0]
 
 
-@pytest.mark.parametrize("encoding, text", [
-    ("utf-8", SIMP), ("utf-8-sig", SIMP), ("utf-16", SIMP), ("gb18030", SIMP), ("gbk", SIMP),
-    ("big5", TRAD),
-])
+@pytest.mark.parametrize(
+    "encoding, text",
+    [
+        ("utf-8", SIMP),
+        ("utf-8-sig", SIMP),
+        ("utf-16", SIMP),
+        ("gb18030", SIMP),
+        ("gbk", SIMP),
+        ("big5", TRAD),
+    ],
+)
 def test_encodings(tmp_path, encoding, text):
     path = tmp_path / "ceshi-2019.txt"
     path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
     report = _outline(path)
     assert report.year == 2019
     assert fold(report.region) == "测试区"
-    assert [fold(h.text) for h in report.headings if not h.inline][:2] == \
-        ["一、过去一年工作回顾", "二、今年工作安排"]
+    assert [fold(h.text) for h in report.headings if not h.inline][:2] == [
+        "一、过去一年工作回顾",
+        "二、今年工作安排",
+    ]
     assert any("河涌" in fold(p.text) for p in report.paragraphs)
 
 
 def test_markdown_with_front_matter_and_markup(tmp_path):
     path = tmp_path / "r.md"
-    path.write_text("---\ntitle: 2019年测试区政府工作报告\nsource: http://example.gov.cn/x\n---\n\n"
-                    "**政府工作报告**\n\n——2019年1月10日在测试区第一届人民代表大会第一次会议上\n\n"
-                    "**测试区区长 王某**\n\n- **序号** **事项** **内容**\n\n"
-                    "## 一、过去一年工作回顾\n\n**——经济综合实力迈上新台阶。**地区生产总值增长6.5%。<br>第二行。\n\n"
-                    "| 指标 | 数值 |\n|---|---|\n| 增长 | 6.5% |\n\n### （一）推进河涌整治\n\n完成黑臭水体治理。\n",
-                    encoding="utf-8")
+    path.write_text(
+        "---\ntitle: 2019年测试区政府工作报告\nsource: http://example.gov.cn/x\n---\n\n"
+        "**政府工作报告**\n\n——2019年1月10日在测试区第一届人民代表大会第一次会议上\n\n"
+        "**测试区区长 王某**\n\n- **序号** **事项** **内容**\n\n"
+        "## 一、过去一年工作回顾\n\n**——经济综合实力迈上新台阶。**地区生产总值增长6.5%。<br>第二行。\n\n"
+        "| 指标 | 数值 |\n|---|---|\n| 增长 | 6.5% |\n\n### （一）推进河涌整治\n\n完成黑臭水体治理。\n",
+        encoding="utf-8",
+    )
     report = _outline(path)
     assert report.title == "2019年测试区政府工作报告"
     texts = [p.text for p in report.paragraphs]
@@ -158,14 +197,16 @@ def test_markdown_with_front_matter_and_markup(tmp_path):
 
 
 def test_html_page_with_declared_charset_and_chrome(tmp_path):
-    page = ("<html><head><meta charset='gbk'><title>2019年测试区政府工作报告_测试区政府网</title>"
-            "<script>var a = '政府';</script><style>p{}</style></head><body>"
-            "<div class='nav'><a href='/'>首页</a><a href='/x'>政务公开</a><a href='/y'>互动交流</a></div>"
-            "<div>当前位置：首页 &gt; 政府公报</div><div>【字体：大 中 小】</div><!-- 注释 -->"
-            "<h1>2019年测试区政府工作报告</h1><p>——2019年1月10日在测试区第一届人民代表大会第一次会议上</p>"
-            "<h2>一、过去一年工作回顾</h2><p>地区生产总值增长6.5%&nbsp;，河涌整治成效明显。</p>"
-            "<div class='share'>分享到：微信 微博</div><div>版权所有 测试区政府 网站标识码：123</div>"
-            "</body></html>")
+    page = (
+        "<html><head><meta charset='gbk'><title>2019年测试区政府工作报告_测试区政府网</title>"
+        "<script>var a = '政府';</script><style>p{}</style></head><body>"
+        "<div class='nav'><a href='/'>首页</a><a href='/x'>政务公开</a><a href='/y'>互动交流</a></div>"
+        "<div>当前位置：首页 &gt; 政府公报</div><div>【字体：大 中 小】</div><!-- 注释 -->"
+        "<h1>2019年测试区政府工作报告</h1><p>——2019年1月10日在测试区第一届人民代表大会第一次会议上</p>"
+        "<h2>一、过去一年工作回顾</h2><p>地区生产总值增长6.5%&nbsp;，河涌整治成效明显。</p>"
+        "<div class='share'>分享到：微信 微博</div><div>版权所有 测试区政府 网站标识码：123</div>"
+        "</body></html>"
+    )
     path = tmp_path / "r.html"
     path.write_bytes(page.encode("gbk"))
     report = _outline(path)
@@ -184,8 +225,10 @@ def test_csv_with_several_reports(tmp_path):
         w.writerow(["甲省", "2019", "2019年甲省政府工作报告", "各位代表：\n一、回顾\n甲省经济平稳增长。"])
         w.writerow(["乙省", "2020", "2020年乙省政府工作报告", "各位代表：\n一、回顾\n乙省河涌治理见效。"])
     reports = read_reports(path, tmp_path)
-    assert [(r.id, r.region, r.year) for r in reports] == [("reports/1", "甲省", 2019),
-                                                           ("reports/2", "乙省", 2020)]
+    assert [(r.id, r.region, r.year) for r in reports] == [
+        ("reports/1", "甲省", 2019),
+        ("reports/2", "乙省", 2020),
+    ]
 
 
 def test_metadata_from_file_name_and_from_a_header(tmp_path):
@@ -193,24 +236,33 @@ def test_metadata_from_file_name_and_from_a_header(tmp_path):
     plain.write_text("各位代表：\n现在，我代表国务院，向大会报告政府工作。\n", encoding="utf-8")
     assert (_outline(plain).region, _outline(plain).year) == ("全国", 2022)
     headed = tmp_path / "whatever.txt"
-    headed.write_text("---\nregion: 荔湾区\nyear: 2016\ntitle: 2016年荔湾区政府工作报告\n---\n"
-                      "各位代表：\n过去一年，我们扎实工作。\n", encoding="utf-8")
+    headed.write_text(
+        "---\nregion: 荔湾区\nyear: 2016\ntitle: 2016年荔湾区政府工作报告\n---\n"
+        "各位代表：\n过去一年，我们扎实工作。\n",
+        encoding="utf-8",
+    )
     report = _outline(headed)
     assert (report.region, report.year, report.title) == ("荔湾区", 2016, "2016年荔湾区政府工作报告")
 
 
 def test_chinese_numeral_date_line(tmp_path):
     path = tmp_path / "x.txt"
-    path.write_text("政府工作报告\n——一九九三年三月十五日在第八届全国人民代表大会第一次会议上\n"
-                    "国务院总理 李鹏\n各位代表：\n现在我代表国务院作报告。\n", encoding="utf-8")
+    path.write_text(
+        "政府工作报告\n——一九九三年三月十五日在第八届全国人民代表大会第一次会议上\n"
+        "国务院总理 李鹏\n各位代表：\n现在我代表国务院作报告。\n",
+        encoding="utf-8",
+    )
     report = _outline(path)
     assert (report.region, report.year) == ("全国", 1993)
 
 
 def blank_pdf() -> bytes:
     """A valid one-page PDF with nothing on the page: what a scan without OCR reads as."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>",
+    ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for n, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -305,12 +357,24 @@ def test_same_report_twice_is_reported_and_indexed_once(tmp_path, app):
 
 
 _PIECES = list("政府工作报告一二三、（）()1.．*#<>/|-\n\r \t\u3000年月日在会议上各位代表：河涌,\"'") + [
-    "<p>", "</p>", "<h2>", "<!--", "-->", "**", "---\ntitle: x\n---\n", "\ufeff", "<U+00A0>", "——"]
+    "<p>",
+    "</p>",
+    "<h2>",
+    "<!--",
+    "-->",
+    "**",
+    "---\ntitle: x\n---\n",
+    "\ufeff",
+    "<U+00A0>",
+    "——",
+]
 
 
-@given(text=st.lists(st.sampled_from(_PIECES), max_size=80).map("".join),
-       suffix=st.sampled_from([".txt", ".md", ".html", ".csv"]),
-       encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]))
+@given(
+    text=st.lists(st.sampled_from(_PIECES), max_size=80).map("".join),
+    suffix=st.sampled_from([".txt", ".md", ".html", ".csv"]),
+    encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]),
+)
 @settings(max_examples=150, deadline=None)
 def test_reading_anything_either_works_or_says_why(text, suffix, encoding):
     with tempfile.TemporaryDirectory() as folder:
@@ -327,19 +391,34 @@ def test_reading_anything_either_works_or_says_why(text, suffix, encoding):
 def test_report_sentences_that_start_like_page_widgets_are_kept(tmp_path):
     path = tmp_path / "r-2019.txt"
     long_one = "加强知识产权保护，维护版权所有人合法权益，在中央政府门户网站公开征求意见。"
-    path.write_text("各位代表：\n关闭落后产能企业23家。\n打印机产业快速发展。\n微信政务服务全面上线。\n"
-                    f"{long_one}\n【打印】\n【关闭窗口】\n微信\n主办：某某政府 版权所有\n", encoding="utf-8")
+    path.write_text(
+        "各位代表：\n关闭落后产能企业23家。\n打印机产业快速发展。\n微信政务服务全面上线。\n"
+        f"{long_one}\n【打印】\n【关闭窗口】\n微信\n主办：某某政府 版权所有\n",
+        encoding="utf-8",
+    )
     texts = [p.text for p in read_reports(path)[0].paragraphs]
-    assert texts == ["各位代表：", "关闭落后产能企业23家。", "打印机产业快速发展。", "微信政务服务全面上线。",
-                     long_one]
+    assert texts == [
+        "各位代表：",
+        "关闭落后产能企业23家。",
+        "打印机产业快速发展。",
+        "微信政务服务全面上线。",
+        long_one,
+    ]
 
 
 NOT_CHINESE = {
-    "french.txt": (("Rapport sur le développement économique et social. " * 40).encode("latin-1"),
-                   "Western text in Windows-1252"),
-    "french-gb.txt": (("Rapport sur le développement économique. " * 40).encode("latin-1"),
-                      "does not read as Chinese|Western text"),
-    "english.html": (("<p>Government work report of the test district.</p>" * 40).encode(), "does not read as Chinese"),
+    "french.txt": (
+        ("Rapport sur le développement économique et social. " * 40).encode("latin-1"),
+        "Western text in Windows-1252",
+    ),
+    "french-gb.txt": (
+        ("Rapport sur le développement économique. " * 40).encode("latin-1"),
+        "does not read as Chinese|Western text",
+    ),
+    "english.html": (
+        ("<p>Government work report of the test district.</p>" * 40).encode(),
+        "does not read as Chinese",
+    ),
     "twice.txt": (TRAD.encode("utf-8").decode("latin-1").encode("utf-8"), "UTF-8 encoded twice"),
 }
 
@@ -361,15 +440,24 @@ def test_utf16_without_a_byte_order_mark_is_read(tmp_path, codec):
     assert (report.year, report.region) == (2019, "測試區")
 
 
-BODY = "我们推进河涌整治，完成黑臭水体治理，群众满意度明显提升。城市更新稳步推进，老旧小区改造完成三百个。" * 5
+BODY = (
+    "我们推进河涌整治，完成黑臭水体治理，群众满意度明显提升。城市更新稳步推进，老旧小区改造完成三百个。" * 5
+)
 
 
-@pytest.mark.parametrize("name, text, outcome", [
-    ("semicolon.csv", f"title;year;full_text\n测试区报告;2019;{BODY}\n", 2019),
-    ("tab.csv", f"title\tyear\tfull_text\n测试区报告\t2019\t{BODY}\n", 2019),
-    ("open-quote.csv", f'title,full_text\n"测试区报告,"{BODY}\n', "the text is in column 'title' instead"),
-    ("no-header.csv", f"{BODY}\n{BODY}\n", "its first row is"),
-])
+@pytest.mark.parametrize(
+    "name, text, outcome",
+    [
+        ("semicolon.csv", f"title;year;full_text\n测试区报告;2019;{BODY}\n", 2019),
+        ("tab.csv", f"title\tyear\tfull_text\n测试区报告\t2019\t{BODY}\n", 2019),
+        (
+            "open-quote.csv",
+            f'title,full_text\n"测试区报告,"{BODY}\n',
+            "the text is in column 'title' instead",
+        ),
+        ("no-header.csv", f"{BODY}\n{BODY}\n", "its first row is"),
+    ],
+)
 def test_a_csv_is_read_with_its_own_separator_or_refused_saying_what_is_wrong(tmp_path, name, text, outcome):
     """A malformed CSV was refused as 'column is empty in every row', which sends a user
     looking for an empty column rather than an open quote."""

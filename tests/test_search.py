@@ -21,7 +21,7 @@ from search import scoring
 from search.engine import search
 from search.handle import IndexHandle
 from search.query import needles, parse, plan, variants
-from search.scoring import Scorer, ScoreCache, Scores, frequent_words, index_state
+from search.scoring import ScoreCache, Scorer, Scores, frequent_words, index_state
 from search.snippets import match_spans
 
 S2T, T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
@@ -35,8 +35,11 @@ def handle(index_dir):
 @pytest.fixture(scope="module")
 def blocks(handle):
     with handle.searcher() as s:
-        return sorted((d["report_id"], d["block_id"], d["text"]) for kind in (PARAGRAPH, HEADING)
-                      for d in s.documents(kind=kind))
+        return sorted(
+            (d["report_id"], d["block_id"], d["text"])
+            for kind in (PARAGRAPH, HEADING)
+            for d in s.documents(kind=kind)
+        )
 
 
 def found(handle, q: str) -> set[tuple[str, str]]:
@@ -57,26 +60,39 @@ def test_any_substring_in_either_script_finds_its_paragraph(handle, blocks, whic
     rid, bid, text = blocks[which % len(blocks)]
     size = min(size, len(text))
     start = where % (len(text) - size + 1)
-    q = text[start:start + size]
+    q = text[start : start + size]
     assume(parse(q).groups == [[q]])  # one term as typed: no space, quote, operator
     other = T2S.convert(q) if fold(q) != q else S2T.convert(q)
     for typed in (q, other):
-        grep = {(r, b) for r, b, t in blocks
-                if any(re.sub(r"\s", "", v) in re.sub(r"\s", "", fold(t)) for v in variants(typed))}
+        grep = {
+            (r, b)
+            for r, b, t in blocks
+            if any(re.sub(r"\s", "", v) in re.sub(r"\s", "", fold(t)) for v in variants(typed))
+        }
         assert (rid, bid) in grep
         if not any(ch in typed for ch in '"“”「」『』'):
             assert found(handle, f'"{typed}"') == grep, typed
-        units = [[re.sub(r"\s", "", v) for f in u.forms for v in variants(f)] + list(u.whole)
-                 for u in parse(typed).units]
+        units = [
+            [re.sub(r"\s", "", v) for f in u.forms for v in variants(f)] + list(u.whole)
+            for u in parse(typed).units
+        ]
         hits = found(handle, typed)
         assert hits >= grep
-        assert hits == {(r, b) for r, b, t in blocks
-                        if all(any(f in re.sub(r"\s", "", fold(t)) for f in unit) for unit in units)}
+        assert hits == {
+            (r, b)
+            for r, b, t in blocks
+            if all(any(f in re.sub(r"\s", "", fold(t)) for f in unit) for unit in units)
+        }
         marks = {v.replace(" ", "") for v in needles(parse(typed))}
         for s, e in match_spans(text, needles(parse(typed))):
             span = re.sub(r"\s", "", fold(text[s:e]))  # overlapping forms are marked as one
-            covered = {i for m in marks for at in range(len(span)) if span.startswith(m, at)
-                       for i in range(at, at + len(m))}
+            covered = {
+                i
+                for m in marks
+                for at in range(len(span))
+                if span.startswith(m, at)
+                for i in range(at, at + len(m))
+            }
             assert covered == set(range(len(span))), (span, marks)
 
 
@@ -86,8 +102,9 @@ def test_numbers_latin_and_single_characters_match_like_grep(handle, blocks, q):
     assert found(handle, q) == truth
 
 
-@pytest.mark.parametrize("mainland, taiwan", [("互联网", "網際網路"), ("优化", "最佳化"),
-                                              ("地铁", "捷運"), ("计划", "計畫")])
+@pytest.mark.parametrize(
+    "mainland, taiwan", [("互联网", "網際網路"), ("优化", "最佳化"), ("地铁", "捷運"), ("计划", "計畫")]
+)
 def test_mainland_wording_finds_and_marks_taiwan_wording(handle, blocks, mainland, taiwan):
     truth = {(r, b) for r, b, t in blocks if taiwan in t}
     assert truth and truth <= found(handle, mainland)
@@ -104,13 +121,17 @@ def test_query_language(handle, blocks):
     years = {r: b for r, b in found(handle, "year:2017 发展")}
     assert years and all(r in ("guangzhou-liwan-2017", "dxcarl/national-2017") for r in years)
     assert {r for r, _ in found(handle, "year:2018-2018 发展")} <= {
-        "lawtext-gov/guangzhou-city-2018", "derived/hulunbuir-hailar-2018-traditional"}
+        "lawtext-gov/guangzhou-city-2018",
+        "derived/hulunbuir-hailar-2018-traditional",
+    }
     assert {r for r, _ in found(handle, "region:荔湾 发展")} == {"guangzhou-liwan-2017"}
     phrase = found(handle, '"经济 发展"')
     assert phrase == found(handle, '"经济发展"')
     assert found(handle, "经济发展") > phrase  # cut into 经济 + 发展: both, anywhere
     # exclusions alone, like filters alone, narrow down every paragraph
-    assert found(handle, "-河涌") == {(r, b) for r, b, t in blocks if "河涌" not in re.sub(r"\s", "", fold(t))}
+    assert found(handle, "-河涌") == {
+        (r, b) for r, b, t in blocks if "河涌" not in re.sub(r"\s", "", fold(t))
+    }
 
 
 def test_whole_word_ranks_above_substring(handle):
@@ -136,8 +157,10 @@ def test_suggestions_when_nothing_is_found(handle):
     assert "去掉年份和地区筛选" in dropped
 
 
-@pytest.mark.parametrize("q, exact", [("经济 发展", "经济发展"), ("发展 经济", "发展经济"),
-                                      ("互联网", "互联网"), ("改革 开放", "改革开放")])
+@pytest.mark.parametrize(
+    "q, exact",
+    [("经济 发展", "经济发展"), ("发展 经济", "发展经济"), ("互联网", "互联网"), ("改革 开放", "改革开放")],
+)
 def test_paragraphs_holding_the_query_as_typed_come_first(handle, q, exact):
     """Words side by side in the typed order, in the typed wording (互联网, not 網際網路),
     rank above paragraphs that only hold the words apart or in another wording."""
@@ -155,28 +178,36 @@ def test_equal_scores_go_to_the_newer_report(tmp_path):
     para = "推进城市更新和老旧小区改造，完成雨污分流管网建设一百公里。"
     for year, extra in ((2016, "继续做好民生工作。"), (2021, "加快数字政府建设。"), (2019, "办好民生实事。")):
         (corpus / f"test-{year}.txt").write_text(
-            f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n{extra}\n", encoding="utf-8")
+            f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n{extra}\n", encoding="utf-8"
+        )
     build(corpus, tmp_path / "index")
     with IndexHandle(tmp_path / "index", warm=False).searcher() as s:
         result = search(s, "雨污分流", parse("雨污分流"))
         assert [h.year for h in result.hits] == [2021, 2019, 2016]
         assert len({h.score for h in result.hits}) == 1
-        assert [h.year for h in search(s, "雨污分流", parse("雨污分流"), sort="oldest").hits] == [2016, 2019, 2021]
+        assert [h.year for h in search(s, "雨污分流", parse("雨污分流"), sort="oldest").hits] == [
+            2016,
+            2019,
+            2021,
+        ]
 
 
 def test_the_paragraph_about_the_words_ranks_above_a_shorter_mention(tmp_path):
     """Of two paragraphs holding 越南 and 柬埔寨, the one about them (they are its top
     keywords) ranks first, though BM25 scores the short list that names them in passing
     higher."""
-    about = ("深化与越南、柬埔寨的经贸合作。支持本区企业赴越南设厂投资，扩大对柬埔寨的建材和家电出口，"
-             "推动两国商会来我区设立办事处，在区内举办东南亚商品展销会，为企业开拓海外市场提供法律、"
-             "融资和物流服务，全年新增对外投资项目十个以上。")
+    about = (
+        "深化与越南、柬埔寨的经贸合作。支持本区企业赴越南设厂投资，扩大对柬埔寨的建材和家电出口，"
+        "推动两国商会来我区设立办事处，在区内举办东南亚商品展销会，为企业开拓海外市场提供法律、"
+        "融资和物流服务，全年新增对外投资项目十个以上。"
+    )
     mention = "开拓东盟市场，对缅甸、老挝、越南、柬埔寨、泰国出口分别增长。"
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for year, para in ((2019, about), (2018, mention)):  # the second build adds a segment
         (corpus / f"test-{year}.txt").write_text(
-            f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n", encoding="utf-8")
+            f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n", encoding="utf-8"
+        )
         build(corpus, tmp_path / "index")
     with IndexHandle(tmp_path / "index", warm=False).searcher() as s:
         assert len(index_state(s)) == 2
@@ -199,13 +230,29 @@ def test_two_or_three_keywords_of_a_paragraph_find_it_first(handle, blocks):
             rid, bid, text = rng.choice(long_enough)
             top = keywords(fold(text), limit=3)
             q = " ".join(rng.sample(top, rng.choice([2, 3]) if len(top) == 3 else len(top)))
-            ranked = [(h.report_id, h.paragraph_id) for h in search(s, q, parse(q), per_page=100, cache=handle.cache).hits]
+            ranked = [
+                (h.report_id, h.paragraph_id)
+                for h in search(s, q, parse(q), per_page=100, cache=handle.cache).hits
+            ]
             total += 1 / (ranked.index((rid, bid)) + 1) if (rid, bid) in ranked else 0.0
     assert total / n >= 0.96  # 0.978 measured; 0.943 when sorted by BM25F alone
 
 
-@pytest.mark.parametrize("q", ["河涌", "经济 发展", '"经济 发展"', "河涌 -整治", "创新 OR 改革",
-                               "year:2017 改革", "region:广州 地铁", "高质量发展", "的", "互联网"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "河涌",
+        "经济 发展",
+        '"经济 发展"',
+        "河涌 -整治",
+        "创新 OR 改革",
+        "year:2017 改革",
+        "region:广州 地铁",
+        "高质量发展",
+        "的",
+        "互联网",
+    ],
+)
 def test_scores_are_whooshs_bm25f_for_the_same_query(handle, q):
     """The engine combines cached parts itself; the result must be what Whoosh computes
     for the whole query: the same scores, for the documents Whoosh finds that hold the
@@ -216,7 +263,9 @@ def test_scores_are_whooshs_bm25f_for_the_same_query(handle, q):
         if isinstance(query, wq.Phrase):
             return wq.And([wq.Term(query.fieldname, w) for w in query.words], boost=query.boost)
         if isinstance(query, wq.Prefix):  # one character: the bigrams it starts
-            return wq.Or([wq.Term(query.fieldname, t) for t in s.reader().expand_prefix(query.fieldname, query.text)])
+            return wq.Or(
+                [wq.Term(query.fieldname, t) for t in s.reader().expand_prefix(query.fieldname, query.text)]
+            )
         return query.apply(without_phrases)
 
     p = plan(parse(q))

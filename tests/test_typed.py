@@ -15,14 +15,20 @@ from search.query import Unit, parse, pieces
 # One report whose paragraphs each test one ranking rule (see the test that uses them).
 TOPICS = {
     "lead": "加强住房保障工作。新建公共租赁住房三千套，发放租赁补贴五百户，完善准入和退出机制，让困难家庭住有所居。",
-    "middle": ("推动民生事业发展。教育、医疗、养老、住房保障和就业等民生支出增长百分之十，社会保障水平提高，"
-               "最低生活保障标准上调，住房公积金缴存扩面，保障性住房建设加快。"),
+    "middle": (
+        "推动民生事业发展。教育、医疗、养老、住房保障和就业等民生支出增长百分之十，社会保障水平提高，"
+        "最低生活保障标准上调，住房公积金缴存扩面，保障性住房建设加快。"
+    ),
     "status": "7　住房保障　已完成。",
     "exact": "加大对教育、科技、医疗改革等领域的投入。继续安排专项资金支持中小企业发展，优化营商环境，激发市场主体活力。",
-    "close": ("提高基层服务能力，让群众就近看病。深化医疗卫生体制改革，推进公立医院综合管理，减轻群众看病负担，"
-              "加快建设区域中心和社区卫生服务站点。"),
-    "apart": ("医疗服务：新建医疗中心两个，医疗床位增加两千张，医疗队伍扩充五百人。财政管理：推进预算绩效管理"
-              "改革和国库集中支付改革，扩大政府采购改革范围。"),
+    "close": (
+        "提高基层服务能力，让群众就近看病。深化医疗卫生体制改革，推进公立医院综合管理，减轻群众看病负担，"
+        "加快建设区域中心和社区卫生服务站点。"
+    ),
+    "apart": (
+        "医疗服务：新建医疗中心两个，医疗床位增加两千张，医疗队伍扩充五百人。财政管理：推进预算绩效管理"
+        "改革和国库集中支付改革，扩大政府采购改革范围。"
+    ),
 }
 REPORT = "2019年测试区政府工作报告\n各位代表：\n一、工作回顾\n" + "\n".join(TOPICS.values()) + "\n"
 
@@ -45,11 +51,19 @@ def ranked(index, q: str) -> list[str]:
         return [names[s.document(uid=f"{h.report_id}#{h.paragraph_id}")["text"]] for h in hits if not h.lacks]
 
 
-@pytest.mark.parametrize("typed, cut", [
-    ("医疗改革", ("医疗", "改革")), ("醫療改革", ("醫療", "改革")), ("老旧小区改造", ("老旧", "小区", "改造")),
-    ("GDP增长目标", ("GDP", "增长", "目标")), ("2018年改革", ("2018年", "改革")),
-    ("粤港澳大湾区", ("粤港澳", "大湾区")), ("河涌", ("河涌",)), ("碳达峰碳中和", ("碳达峰碳中和",)),
-])
+@pytest.mark.parametrize(
+    "typed, cut",
+    [
+        ("医疗改革", ("医疗", "改革")),
+        ("醫療改革", ("醫療", "改革")),
+        ("老旧小区改造", ("老旧", "小区", "改造")),
+        ("GDP增长目标", ("GDP", "增长", "目标")),
+        ("2018年改革", ("2018年", "改革")),
+        ("粤港澳大湾区", ("粤港澳", "大湾区")),
+        ("河涌", ("河涌",)),
+        ("碳达峰碳中和", ("碳达峰碳中和",)),
+    ],
+)
 def test_a_word_typed_without_spaces_is_cut_as_the_index_cuts_it(typed, cut):
     """jieba's words on the folded text, in either script; a character that is not a word
     of its own (年, 区, 碳 中 和) stays with the word before it, so the pieces are the whole
@@ -109,8 +123,13 @@ def test_the_judged_query_set_is_typed_as_people_type():
     graded 0–2 (benchmarks/search.py prints their nDCG@10)."""
     from pathlib import Path
 
-    rows = [line.split("\t") for line in (Path(__file__).parent.parent / "benchmarks" / "judgments.tsv")
-            .read_text(encoding="utf-8").splitlines() if not line.startswith("#")][1:]
+    rows = [
+        line.split("\t")
+        for line in (Path(__file__).parent.parent / "benchmarks" / "judgments.tsv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if not line.startswith("#")
+    ][1:]
     queries = {q for q, *_ in rows}
     assert len(queries) >= 40 and not any(" " in q for q in queries)
     assert all(len(r) == 5 and r[4] in "012" for r in rows)

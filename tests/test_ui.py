@@ -49,8 +49,9 @@ def test_type_submit_and_keep_the_query(live, page):
     search(page, live, "河涌")
     assert args(page.url) == {"q": "河涌"}
     assert page.input_value("#q") == "河涌"
-    assert int(page.inner_text(".count strong")) == len(page.query_selector_all(".result")) or \
-        page.query_selector(".pager")
+    assert int(page.inner_text(".count strong")) == len(
+        page.query_selector_all(".result")
+    ) or page.query_selector(".pager")
     shot(page, "results")
 
 
@@ -169,8 +170,11 @@ def test_accessibility_scan_has_no_serious_violations(live, browser, path):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     context.close()
-    bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, bad
 
 
