@@ -105,7 +105,8 @@ def current_path(index_dir: Path) -> Path | None:
 
 
 def open_current(index_dir: Path) -> Index:
-    """Open the generation being served. Raises :class:`IndexMissing` if there is none."""
+    """Open the generation being served. Raises :class:`IndexMissing` if there is none,
+    :class:`IndexDamaged` if it cannot be opened."""
     path = current_path(index_dir)
     if path is None:
         raise IndexMissing(f"no index in {index_dir}: run `python -m indexer build`")
@@ -120,7 +121,7 @@ def open_current(index_dir: Path) -> Index:
         )
     # Raised here, not inside the except: the failed open's frames (and the file Whoosh
     # left open in them) are freed instead of living on in the exception's context.
-    raise IndexMissing(problem)
+    raise IndexDamaged(problem)
 
 
 def new_generation(index_dir: Path) -> tuple[Path, Index]:

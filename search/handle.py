@@ -17,7 +17,7 @@ from whoosh.searching import Searcher
 from indexer.store import IndexDamaged, IndexMissing, current_path, damage, open_current, read_manifest
 
 from .query import parse, plan
-from .scoring import TIME_LIMIT, WEIGHTING, ScoreCache, Scorer, frequent_words, index_state
+from .scoring import LEAD, TIME_LIMIT, WEIGHTING, ScoreCache, Scorer, frequent_words, index_state
 
 WARM_SHARE = 0.6  # of the score cache filled ahead of queries with the index's most frequent words
 
@@ -137,13 +137,17 @@ class IndexHandle:
                 pause()
                 scorer = Scorer(s, self.cache)
                 scorer.columns()
+                scorer.texts()  # strings are checked in the text, leads in the first sentence
+                scorer.texts(LEAD)
                 for word in frequent_words(s, pause):
                     pause()
                     if self._warming != state or self.cache.size > self.cache.max_entries * WARM_SHARE:
                         return
                     p = plan(parse(word))
                     scorer.deadline = time.perf_counter() + TIME_LIMIT
-                    scorer.about(p, scorer.matching(p).ids)
+                    ids = scorer.matching(p).ids
+                    scorer.about(p, ids)
+                    scorer.leads(p, ids)
         except Exception:  # warming only saves time; a query will score what it needs
             logging.getLogger(__name__).exception("warming the score cache failed")
 

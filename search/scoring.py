@@ -35,7 +35,7 @@ from .query import Plan
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 T = TypeVar("T")
 WEIGHTING = scoring.BM25F()  # every score computed (and cached) here uses this
-CACHE_ENTRIES = 16_000_000  # documents kept across queries: 12 bytes each, about 190 MB
+CACHE_ENTRIES = 24_000_000  # documents kept across queries: 12 bytes each, about 290 MB
 WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
 TOP_KEYWORDS = 3  # a word among a paragraph's first this many keywords: what it is about
 NOT_ABOUT = math.inf  # the rank of a word that is not among a paragraph's keywords
@@ -236,8 +236,9 @@ class _ScoreMap(ScoredCollector):
 
 
 def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None) -> list[str]:
-    """Jieba words (single characters among them) found in at least ``WARM_MIN_DOCS``
-    paragraphs, the most frequent first. ``pause`` is called every thousand words read."""
+    """Jieba words found in at least ``WARM_MIN_DOCS`` paragraphs, the most frequent first,
+    each followed by its characters not listed yet (one typed character reads every bigram
+    it starts). ``pause`` is called every thousand words read."""
     found: dict[str, int] = {}
     for n, (btext, info) in enumerate(searcher.reader().iter_field("content")):
         if n % 1000 == 999:
@@ -245,7 +246,10 @@ def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None)
         text = btext.decode("utf-8")
         if info.doc_frequency() >= WARM_MIN_DOCS and any(ch.isalnum() for ch in text):
             found[text] = info.doc_frequency()
-    return sorted(found, key=lambda w: -found[w])
+    listed: dict[str, None] = {}
+    for word in sorted(found, key=lambda w: -found[w]):
+        listed.update(dict.fromkeys([word, *word]))
+    return list(listed)
 
 
 class Scorer:

@@ -386,3 +386,18 @@ def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp
     victim.write_bytes(bytes(b ^ 0x5A for b in victim.read_bytes()))  # same size, other bytes
     summary = build(corpus, index)
     assert summary.rebuilt and total(client, "河涌") == before
+
+
+# Whoosh leaves the table of contents open when it cannot parse it (closed when collected).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_index_that_cannot_be_opened_is_called_damaged_not_missing(corpus, tmp_path):
+    """A table of contents overwritten with other bytes of the same size passes the size
+    check and fails to open: the page says the index is damaged and the next build repairs
+    it, not that it was never built."""
+    index = tmp_path / "index"
+    build(corpus, index)
+    toc = next(f for f in current_path(index).iterdir() if f.suffix == ".toc")
+    toc.write_bytes(b"\0" * toc.stat().st_size)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
+    error = client.get("/api/search", query_string={"q": "河涌"}).get_json()["error"]
+    assert "damaged" in error and "not been built" not in error
