@@ -34,7 +34,7 @@ import opencc
 from common import percentile, shared_index
 from werkzeug.serving import make_server
 
-from indexer.analysis import fold, is_traditional, word_tokens
+from indexer.analysis import fold, is_traditional, segmenter, word_tokens
 from indexer.build import fragment_kind
 from indexer.schema import BODY, HEADING, PARAGRAPH
 from search import create_app
@@ -151,7 +151,7 @@ def kind_queries(blocks, n: int, rng: random.Random) -> dict[str, tuple[list[str
         "mainland wording of Taiwan wording",
         taiwan,
         lambda t: rng.choice(
-            [w for w in words(tw2sp.convert(t)) if w not in fold(t) and jieba.dt.FREQ.get(w)] or [""]
+            [w for w in words(tw2sp.convert(t)) if w not in fold(t) and segmenter().FREQ.get(w)] or [""]
         ),
     )
     collect("single characters", blocks, lambda t: rng.choice([c for c in t if c.isalnum()] or [""]))

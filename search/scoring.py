@@ -339,15 +339,27 @@ class Scorer:
         return Scores(found.ids, values)
 
     def _prefix(self, q: wq.Prefix) -> Scores:
-        """The terms that start with the prefix, as Whoosh's Or of them would score them
-        (each document's scores added)."""
+        """One character, as the bigrams it starts (:func:`indexer.analysis.char_tokens`),
+        scored as Whoosh would score the character itself: BM25F with its frequency in a
+        document (the sum of those bigrams' frequencies: each occurrence starts one) and
+        the documents holding any of them."""
         found = [
-            self._term(q.fieldname, t) for t in self.searcher.reader().expand_prefix(q.fieldname, q.text)
+            self._postings(q.fieldname, t) for t in self.searcher.reader().expand_prefix(q.fieldname, q.text)
         ]
         if not found:
             return EMPTY
         ids, where = np.unique(np.concatenate([f.ids for f in found]), return_inverse=True)
-        return Scores(ids, np.bincount(where, weights=np.concatenate([f.values for f in found])))
+        frequency = np.bincount(where, weights=np.concatenate([f.values for f in found]))
+        idf = math.log(self.searcher.doc_count_all() / (len(ids) + 1)) + 1  # as Searcher.idf
+        values = scoring.bm25(
+            idf,
+            frequency,
+            self._lengths(q.fieldname)[ids],
+            self.searcher.avg_field_length(q.fieldname) or 1,
+            WEIGHTING.B,
+            WEIGHTING.K1,
+        )
+        return Scores(ids, values)
 
     def _collected(self, q: wq.Query) -> Scores:
         """Any other query, through Whoosh's own matchers and scorer."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import random
 import re
 import threading
@@ -262,7 +263,7 @@ def test_scores_are_whooshs_bm25f_for_the_same_query(handle, q):
     def without_phrases(query):
         if isinstance(query, wq.Phrase):
             return wq.And([wq.Term(query.fieldname, w) for w in query.words], boost=query.boost)
-        if isinstance(query, wq.Prefix):  # one character: the bigrams it starts
+        if isinstance(query, wq.Prefix):  # one character: the documents of its bigrams
             return wq.Or(
                 [wq.Term(query.fieldname, t) for t in s.reader().expand_prefix(query.fieldname, query.text)]
             )
@@ -276,7 +277,34 @@ def test_scores_are_whooshs_bm25f_for_the_same_query(handle, q):
         expected = {h.docnum: h.score for h in s.search(whole, filter=p.filter, limit=None)}
         got = Scorer(s).matching(p).as_dict()
     assert got and got.keys() <= expected.keys()
-    assert all(abs(got[d] - expected[d]) < 1e-9 * max(1.0, expected[d]) for d in got)
+    if len(q) > 1:  # one character is scored as the character (next test), not as its bigrams
+        assert all(abs(got[d] - expected[d]) < 1e-9 * max(1.0, expected[d]) for d in got)
+
+
+@pytest.mark.parametrize("ch", ["的", "涌", "5"])
+def test_one_character_is_scored_as_whoosh_scores_a_term(handle, ch):
+    """The index keeps no single characters; one typed character is found by the bigrams
+    it starts and scored by BM25F with what a term of its own would have: its count in the
+    text, the documents that hold it."""
+    from whoosh.scoring import bm25
+
+    with handle.searcher() as s:
+        scorer = Scorer(s)
+        got = scorer.part(wq.Prefix("chars", ch))
+        texts = scorer.texts()
+        holding = [d for d, t in enumerate(texts) if ch in t]
+        assert got.ids.tolist() == holding
+        idf = math.log(s.doc_count_all() / (len(holding) + 1)) + 1
+        for d, score in zip(got.ids.tolist(), got.values.tolist(), strict=True):
+            expected = bm25(
+                idf,
+                texts[d].count(ch),
+                s.doc_field_length(d, "chars", 1),
+                s.avg_field_length("chars"),
+                scoring.WEIGHTING.B,
+                scoring.WEIGHTING.K1,
+            )
+            assert abs(score - expected) < 1e-9 * max(1.0, expected)
 
 
 def test_score_cache_keeps_the_most_recently_used_within_its_size():
