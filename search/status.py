@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from whoosh.searching import Searcher
 
-from indexer.store import read_meta
-
-
-def list_reports(searcher: Searcher) -> list[dict]:
+def list_reports(meta: dict) -> list[dict]:
     """Every indexed report: id, title, region, year, paragraph count."""
     out = [
         {
@@ -17,15 +13,14 @@ def list_reports(searcher: Searcher) -> list[dict]:
             "year": s["year"],
             "paragraphs": s["paragraphs"],
         }
-        for rid, s in read_meta(searcher).get("summaries", {}).items()
+        for rid, s in meta.get("summaries", {}).items()
     ]
     out.sort(key=lambda r: (r["region"], -(r["year"] or 0), r["id"]))
     return out
 
 
-def status(searcher: Searcher) -> dict:
+def status(meta: dict) -> dict:
     """Counts (reports, paragraphs, regions, years) and the record of the last build."""
-    meta = read_meta(searcher)
     summaries = meta.get("summaries", {}).values()
     years = sorted({s["year"] for s in summaries if s.get("year")})
     return {

@@ -9,11 +9,14 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 
+from indexer.store import read_meta
+
 from . import engine
 from .engine import SearchResult
 from .handle import IndexHandle
 from .params import page_args, query_args, sort_arg
 from .query import ParsedQuery, needles
+from .scoring import index_state
 from .snippets import mark_html, match_spans
 from .status import list_reports, status
 from .suggest import SUGGEST_TIME, TO_SCRIPT, Suggestion, suggestions
@@ -38,6 +41,12 @@ def _searcher():
     if "searcher" not in g:
         g.searcher = _handle().acquire()
     return g.searcher
+
+
+def _meta() -> dict:
+    """The build record of the index this request reads, parsed once per index state."""
+    s = _searcher()
+    return _handle().cache.per_document(index_state(s), "meta", lambda: read_meta(s))
 
 
 def release_searcher(exc: BaseException | None = None) -> None:
@@ -138,7 +147,7 @@ def _index_page(
         result=result,
         hints=hints,
         busy=busy,
-        status=status(_searcher()),
+        status=status(_meta()),
         examples=EXAMPLES,
         sort=request.args.get("sort", "relevance"),
         year=request.args.get("year", ""),
@@ -149,7 +158,7 @@ def _index_page(
 @pages.get("/reports/")
 def reports():
     grouped: dict[str, list[dict]] = {}
-    for r in list_reports(_searcher()):
+    for r in list_reports(_meta()):
         grouped.setdefault(r["region"], []).append(r)
     for items in grouped.values():
         items.sort(key=lambda r: (r["year"] or 0, r["id"]))
@@ -204,7 +213,7 @@ def api_search():
 
 @api.get("/reports")
 def api_reports():
-    return jsonify([{**r, "url": report_url(r["id"])} for r in list_reports(_searcher())])
+    return jsonify([{**r, "url": report_url(r["id"])} for r in list_reports(_meta())])
 
 
 @api.get("/reports/<path:report_id>")
@@ -217,4 +226,4 @@ def api_report(report_id: str) -> Response:
 
 @api.get("/status")
 def api_status():
-    return jsonify(status(_searcher()))
+    return jsonify(status(_meta()))
