@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -51,7 +52,7 @@ def build(corpus: Path | None, index: Path | None, rebuild: bool, wait: float) -
         if not tty or not msg.startswith("reading "):  # in a terminal the bar names the file
             click.echo(msg, err=True)
 
-    def progress(files):
+    def progress(files: list[Path]) -> Iterable[Path]:
         if not tty:
             return files
         return _ProgressFiles(files)
@@ -72,10 +73,10 @@ def build(corpus: Path | None, index: Path | None, rebuild: bool, wait: float) -
 class _ProgressFiles:
     """Iterate files under a click progress bar that names the file being read."""
 
-    def __init__(self, files):
+    def __init__(self, files: list[Path]) -> None:
         self.files = files
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Path]:
         with click.progressbar(
             self.files, label="Indexing", file=sys.stderr, item_show_func=lambda p: str(p) if p else ""
         ) as bar:

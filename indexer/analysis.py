@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import jieba
 import opencc
@@ -296,21 +297,21 @@ class _FoldingTokenizer(Tokenizer):
 class JiebaTokenizer(_FoldingTokenizer):
     """jieba words of the folded text (search mode when indexing), original offsets."""
 
-    def _grams(self, folded, mode):
+    def _grams(self, folded: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
         return word_tokens(folded, search_mode=(mode != "query"))
 
 
 class CharTokenizer(_FoldingTokenizer):
     """Single characters and overlapping bigrams of the folded text, original offsets."""
 
-    def _grams(self, folded, mode):
+    def _grams(self, folded: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
         return char_tokens(folded)
 
 
 class BigramTokenizer(_FoldingTokenizer):
     """Overlapping bigrams of the folded text (:func:`char_tokens` without unigrams)."""
 
-    def _grams(self, folded, mode):
+    def _grams(self, folded: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
         return char_tokens(folded, unigrams=False)
 
 
@@ -319,7 +320,9 @@ class FoldedPositions(Positions):
     indexing: the same postings as through Whoosh's Token objects, without making and
     updating a Token for each of the millions of grams of a build."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(
+        self, value: str, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
         if not isinstance(analyzer, _FoldingTokenizer):
             yield from super().word_values(value, analyzer, **kwargs)
             return
@@ -335,7 +338,9 @@ class FoldedFrequency(Frequency):
     that are only scored (whole words, headings and first sentences), never matched as a
     phrase: no positions to write, sort and merge."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(
+        self, value: str, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
         if not isinstance(analyzer, _FoldingTokenizer):
             yield from super().word_values(value, analyzer, **kwargs)
             return
@@ -350,7 +355,9 @@ class KeywordRanks(Existence):
     keywords are those of its Simplified form and of its own text, folded (the better
     rank counts): the keywords a reader picks from it are cut from the text they read."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(
+        self, value: str, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
         ranks = {w: r for r, w in enumerate(keywords(fold(value)), 1)}
         if is_traditional(value):  # jieba cuts Traditional text its own way: 基礎 建設 設施
             for r, w in enumerate(map(fold, keywords(value.lower())), 1):

@@ -424,7 +424,7 @@ class _HTMLLines(HTMLParser):
         self.links = 0
         self.plain = False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
             self.in_title = True
         if tag in self.SKIP:
@@ -442,7 +442,7 @@ class _HTMLLines(HTMLParser):
             self.link_depth += 1
             self.links += 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
         if tag in self.SKIP:
@@ -456,7 +456,7 @@ class _HTMLLines(HTMLParser):
             self.flush()
             self.heading = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
         if self.skip:

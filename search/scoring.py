@@ -223,7 +223,7 @@ def index_state(searcher: Searcher) -> tuple:
 class _ScoreMap(ScoredCollector):
     """Collects every matching document with its score."""
 
-    def prepare(self, top_searcher, q, context):
+    def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
         super().prepare(top_searcher, q, context)
         self.scores: dict[int, float] = {}
 

@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from whoosh.searching import Searcher
 
 from indexer.store import read_meta
 
@@ -36,7 +38,7 @@ def _handle() -> IndexHandle:
     return current_app.extensions["search_index"]
 
 
-def _searcher():
+def _searcher() -> Searcher:
     """This request's searcher, taken from the app's pool and given back at teardown."""
     if "searcher" not in g:
         g.searcher = _handle().acquire()
@@ -119,7 +121,7 @@ BUSY = (
 
 
 @pages.get("/")
-def index():
+def index() -> ResponseReturnValue:
     try:
         text, parsed, result = _run_search(facets=True)
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
@@ -156,7 +158,7 @@ def _index_page(
 
 
 @pages.get("/reports/")
-def reports():
+def reports() -> str:
     grouped: dict[str, list[dict]] = {}
     for r in list_reports(_meta()):
         grouped.setdefault(r["region"], []).append(r)
@@ -196,14 +198,14 @@ def report(report_id: str) -> str:
 
 
 @pages.get("/opensearch.xml")
-def opensearch():
+def opensearch() -> Response:
     public = urlsplit(current_app.config["PUBLIC_URL"])  # its scheme and host; paths come from url_for
     xml = render_template("opensearch.xml", origin=f"{public.scheme}://{public.netloc}")
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
 @api.get("/search")
-def api_search():
+def api_search() -> Response:
     text, _, result = _run_search()
     if result is None:
         page, per_page = page_args(request.args)
@@ -212,7 +214,7 @@ def api_search():
 
 
 @api.get("/reports")
-def api_reports():
+def api_reports() -> Response:
     return jsonify([{**r, "url": report_url(r["id"])} for r in list_reports(_meta())])
 
 
@@ -225,5 +227,5 @@ def api_report(report_id: str) -> Response:
 
 
 @api.get("/status")
-def api_status():
+def api_status() -> Response:
     return jsonify(status(_meta()))
