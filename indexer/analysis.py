@@ -66,11 +66,18 @@ class _FoldTable(dict):
 _FOLD = _FoldTable()
 
 
-@lru_cache(maxsize=8192)
+FOLD_KEPT_CHARS = 4096  # folded texts up to this length are kept (lines, paragraphs), not whole reports
+
+
 def fold(text: str) -> str:
     """Return the matching form of ``text``: same length, NFKC, lower case, Simplified.
-    Recent results are kept: reading folds each line in six passes, and indexing each
-    paragraph for three fields (a character costs a quarter of a microsecond)."""
+    Recent lines and paragraphs are kept: reading folds each line in six passes, and
+    indexing each paragraph for three fields (a character costs a quarter of a microsecond)."""
+    return _fold_kept(text) if len(text) <= FOLD_KEPT_CHARS else text.translate(_FOLD)
+
+
+@lru_cache(maxsize=2048)
+def _fold_kept(text: str) -> str:
     return text.translate(_FOLD)
 
 
@@ -315,38 +322,42 @@ class BigramTokenizer(_FoldingTokenizer):
         return char_tokens(folded, unigrams=False)
 
 
-class FoldedPositions(Positions):
-    """Whoosh's positions format, fed straight from a folding tokenizer's grams when
-    indexing: the same postings as through Whoosh's Token objects, without making and
-    updating a Token for each of the millions of grams of a build."""
+class _FoldedFormat:
+    """A Whoosh format fed straight from a folding tokenizer's grams when indexing: the
+    same postings as through Whoosh's Token objects, without making and updating a Token
+    for each of the millions of grams of a build."""
+
+    field_boost: float
+
+    def _encoded(self, positions: list[int]) -> bytes:
+        raise NotImplementedError
 
     def word_values(
         self, value: str, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
         if not isinstance(analyzer, _FoldingTokenizer):
-            yield from super().word_values(value, analyzer, **kwargs)
+            yield from super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
             return
         positions: defaultdict[str, list[int]] = defaultdict(list)
         for gram, pos, _, _ in analyzer._grams(fold(value), kwargs.get("mode", "")):
             positions[gram].append(pos)
         for gram, found in positions.items():
-            yield gram, len(found), len(found) * self.field_boost, self.encode(found)
+            yield gram, len(found), len(found) * self.field_boost, self._encoded(found)
 
 
-class FoldedFrequency(Frequency):
-    """Whoosh's frequency format fed straight from a folding tokenizer's grams, for fields
-    that are only scored (whole words, headings and first sentences), never matched as a
-    phrase: no positions to write, sort and merge."""
+class FoldedPositions(_FoldedFormat, Positions):
+    """Whoosh's positions format, fed by a folding tokenizer (region filters)."""
 
-    def word_values(
-        self, value: str, analyzer: Any, **kwargs: Any
-    ) -> Iterator[tuple[str, int, float, bytes]]:
-        if not isinstance(analyzer, _FoldingTokenizer):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        counts = Counter(gram for gram, _, _, _ in analyzer._grams(fold(value), kwargs.get("mode", "")))
-        for gram, n in counts.items():
-            yield gram, n, n * self.field_boost, pack_uint(n)
+    def _encoded(self, positions: list[int]) -> bytes:
+        return self.encode(positions)
+
+
+class FoldedFrequency(_FoldedFormat, Frequency):
+    """Whoosh's frequency format fed by a folding tokenizer, for fields never matched as a
+    phrase by Whoosh (words, the chars field): no positions to write, sort and merge."""
+
+    def _encoded(self, positions: list[int]) -> bytes:
+        return pack_uint(len(positions))
 
 
 class KeywordRanks(Existence):
@@ -372,7 +383,7 @@ def JiebaAnalyzer() -> JiebaTokenizer:
 
 
 def CharAnalyzer() -> CharTokenizer:
-    """The analyzer of fields searched by character (first sentences, regions)."""
+    """The analyzer of fields searched by character (regions)."""
     return CharTokenizer()
 
 

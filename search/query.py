@@ -285,7 +285,7 @@ class Plan:
 
 def plan(parsed: ParsedQuery) -> Plan:
     """Every unit's substring phrase required (minus exclusions and outside the filters);
-    whole words and headings add to the score; the query as typed (its words side by side,
+    whole words add to the score; the query as typed (its words side by side,
     own wording, when it has no OR) marks the paragraphs that rank first; the units' words
     are looked up among the paragraphs' keywords."""
     units = parsed.units

@@ -261,6 +261,7 @@ class Scorer:
         self.cache = ScoreCache() if cache is None else cache
         self.deadline = deadline
         self.state = index_state(searcher)
+        self._units: tuple[Plan | None, list[Scores]] = (None, [])  # the last plan's units
 
     def _check_time(self) -> None:
         if time.perf_counter() > self.deadline:
@@ -405,8 +406,14 @@ class Scorer:
     # --- a query plan --------------------------------------------------------------------
 
     def units(self, plan: Plan) -> list[Scores]:
-        """Each unit's documents, with scores."""
-        return [self.part(group[0] if len(group) == 1 else wq.Or(group)) for group in plan.required]
+        """Each unit's documents, with scores (combined once per plan: matching, near misses,
+        closeness and leads all ask)."""
+        if self._units[0] is not plan:
+            self._units = (
+                plan,
+                [self.part(group[0] if len(group) == 1 else wq.Or(group)) for group in plan.required],
+            )
+        return self._units[1]
 
     def _narrowed(self, plan: Plan, result: Scores) -> Scores:
         """``result`` without the excluded documents and those outside the filter, the
