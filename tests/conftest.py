@@ -22,10 +22,15 @@ SHARED_REPORTS = ROOT.parent / "shared" / "reports"
 SMALL_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
-def shared(rel: str) -> Path:
+def shared(rel: str = "") -> Path:
+    """A file of the shared report set beside the project (``../shared/reports``). A clone
+    without it skips the tests that read it, except in CI (``CI=true``), where they fail."""
     path = SHARED_REPORTS / rel
     if not path.exists():
-        pytest.fail(f"the shared report set is missing {path}")
+        message = f"the shared report set is missing {path}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 
