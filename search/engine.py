@@ -122,7 +122,7 @@ def search(
     in its own wording) first, then paragraphs before fragments (headings, short lines;
     notes that explain terms, for a query of one typed word), then those where the words
     stand close together (:meth:`search.scoring.Scorer.close`), then those more about the
-    query (:meth:`~search.scoring.Scorer.about`) and whose first sentence holds more of its
+    query (:meth:`~search.scoring.Scorer.about`) and whose opening holds more of its
     words (:meth:`~search.scoring.Scorer.leads`; first of the two when the query is one
     typed word, which names a topic: 学前教育, 医疗改革), then the higher score, then the
     newer report. When fewer than ``FEW`` paragraphs hold every word, those holding all but

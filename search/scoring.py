@@ -44,6 +44,7 @@ NEAR_GAP = 8  # characters between a query's words that still count as close tog
 CHECK_EVERY = 4096  # postings read between two looks at the clock
 TEXT, LEAD = "texts", "leads"  # what Scorer.texts reads: whole texts, or leads
 LEAD_BOOST = 1.5  # a unit in a paragraph's lead counts its score once more, times this
+EARLY = 50  # characters: a word that starts this early in a paragraph is what it is about
 
 
 @dataclass(frozen=True)
@@ -466,18 +467,26 @@ class Scorer:
         ]
         return [u for u, g in enumerate(generic) if not g] or list(range(len(generic)))
 
-    def _lead(self, plan: Plan, u: int) -> np.ndarray:
-        """The documents whose lead (a heading, or a paragraph's first sentence) holds unit ``u``."""
+    def _lead(self, plan: Plan, u: int, early: bool = False) -> np.ndarray:
+        """The documents whose lead (a heading, or a paragraph's first sentence) holds unit
+        ``u``; with ``early``, whose text holds it starting in its first ``EARLY`` characters."""
         forms = tuple("".join(v.split()) for v in plan.near[u])
+        what = TEXT if early else LEAD
         return self.cache.get(
-            (self.state, LEAD, forms), lambda: self._holding(self.units(plan)[u], forms, self.texts(LEAD))
+            (self.state, what, EARLY if early else 0, forms),
+            lambda: self._holding(self.units(plan)[u], forms, self.texts(what), EARLY if early else None),
         ).ids
 
     def leads(self, plan: Plan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each of ``ids``: how many telling units of the query (:meth:`telling`) stand
-        in its lead, where a paragraph of a work report says what it is about
-        (加强住房保障工作。); and a score for the units its lead holds, each unit's own score
-        again, times ``LEAD_BOOST``."""
+        """For each of ``ids``: how much its opening says it is about the query, and a score
+        for the units its lead holds (each unit's own score again, times ``LEAD_BOOST``).
+
+        A paragraph of a work report says what it is about first: in its lead
+        (加强住房保障工作。) or in the words right after it (推进健康中国建设。城乡居民医保财政
+        补助…). Each telling unit (:meth:`telling`) counts once for standing in the lead and
+        once for starting in the first ``EARLY`` characters; on the judged queries of
+        ``benchmarks/search.py``, of two paragraphs graded apart the better one has the
+        higher count in nine pairs of ten where the counts differ."""
         count = np.zeros(len(ids), np.int32)
         bonus = np.zeros(len(ids))
         telling = set(self.telling(plan))
@@ -486,13 +495,24 @@ class Scorer:
             bonus += LEAD_BOOST * held * unit.at(ids)
             if u in telling:
                 count += held
+                count += np.isin(ids, self._lead(plan, u, early=True))
         return count, bonus
 
-    def _holding(self, found: Scores, forms: tuple[str, ...], texts: list[str]) -> Scores:
-        """The documents of ``found`` whose text (of ``texts``) holds one of ``forms``."""
+    def _holding(
+        self, found: Scores, forms: tuple[str, ...], texts: list[str], within: int | None = None
+    ) -> Scores:
+        """The documents of ``found`` whose text (of ``texts``) holds one of ``forms``
+        (starting in its first ``within`` characters, if given)."""
         self._check_time()
         ids = np.fromiter(
-            (d for d in found.ids.tolist() if any(f in texts[d] for f in forms)), dtype=np.int32
+            (
+                d
+                for d in found.ids.tolist()
+                if any(
+                    texts[d].find(f, 0, None if within is None else within + len(f) - 1) >= 0 for f in forms
+                )
+            ),
+            dtype=np.int32,
         )
         return found.among(ids)
 

@@ -29,6 +29,14 @@ TOPICS = {
         "医疗服务：新建医疗中心两个，医疗床位增加两千张，医疗队伍扩充五百人。财政管理：推进预算绩效管理"
         "改革和国库集中支付改革，扩大政府采购改革范围。"
     ),
+    "early": (
+        "推进健康中国建设。城乡居民医保财政补助每人每年提高三十元，大病保险起付线降低，推进分级诊疗和家庭"
+        "医生签约服务，建设紧密型县域医共体，让群众看得上病、看得起病。"
+    ),
+    "listed": (
+        "稳步提升社会保障水平。提高退休人员基本养老金和城乡居民基础养老金，加强困难群体、残疾人和留守儿童"
+        "关爱帮扶，提高城乡居民医保财政补助标准，落实城乡居民医保缴费补贴。"
+    ),
 }
 REPORT = "2019年测试区政府工作报告\n各位代表：\n一、工作回顾\n" + "\n".join(TOPICS.values()) + "\n"
 
@@ -94,6 +102,13 @@ def test_a_paragraph_that_opens_with_the_topic_ranks_first_and_a_status_line_las
     """加强住房保障工作。 says what its paragraph is about; a table's status line
     ``7　住房保障　已完成。`` does not outrank paragraphs that say the same thing."""
     assert ranked(topic_index, "住房保障") == ["lead", "middle", "status"]
+
+
+def test_a_paragraph_whose_opening_names_the_topic_outranks_one_that_lists_it(topic_index):
+    """After a general lead (推进健康中国建设。) a paragraph names its topic in the next
+    words; one that lists the words deep inside a list, twice, scores higher on BM25 but
+    is not about them."""
+    assert ranked(topic_index, "城乡居民医保") == ["early", "listed"]
 
 
 def test_paragraphs_lacking_one_word_follow_when_few_hold_them_all(topic_index):
