@@ -16,6 +16,7 @@ from pathlib import Path
 from whoosh.index import Index
 
 from .analysis import fold, is_traditional, segmenter
+from .places import NATIONAL, place_label
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, META, META_UID, NOTE, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
@@ -33,7 +34,7 @@ from .store import (
     switch_to,
     write_manifest,
 )
-from .structure import NATIONAL, Report, file_digest, read_reports
+from .structure import Report, file_digest, read_reports
 
 Log = Callable[[str], None]
 Progress = Callable[[list[Path]], Iterable[Path]]  # wraps the file list (a progress bar)
@@ -112,6 +113,7 @@ def report_summary(report: Report) -> dict:
         "source": report.source,
         "title": report.title,
         "region": report.region,
+        "place": report.place,
         "year": report.year,
         "paragraphs": len(report.paragraphs),
         "chars": len(text),
@@ -125,7 +127,8 @@ def report_documents(report: Report) -> Iterator[dict]:
         "report_id": report.id,
         "title": report.title,
         "region": report.region,
-        "region_key": report.region,
+        "place": place_label(report.place),
+        "region_key": place_label(report.place),
     }
     if report.year is not None:
         base["year"] = report.year

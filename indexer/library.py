@@ -16,10 +16,8 @@ from pathlib import Path
 
 from .build import canonical_key, corpus_files, region_key, report_summary
 from .reading import SUFFIXES, ReadError
-from .structure import Report, read_reports
+from .structure import RECORD, Report, read_reports
 
-RECORD = "SOURCES.tsv"
-"""The library's record of its files (build skips it): where each file came from."""
 RECORD_COLUMNS = [
     "file",
     "title",

@@ -18,7 +18,7 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -68,8 +68,9 @@ def make_schema() -> Schema:
         block_id=STORED(),
         order=STORED(),  # position of the block in the report
         title=STORED(),
-        region=ID(stored=True, sortable=True),
-        region_key=_text(CharAnalyzer()),  # for region:广州 filters
+        region=ID(stored=True, sortable=True),  # the report's own place (荔湾区)
+        place=ID(stored=True, sortable=True),  # its path (广东省 › 广州市 › 荔湾区): the region facet
+        region_key=_text(CharAnalyzer()),  # the path, for region:广州 filters at any level
         year=NUMERIC(stored=True, sortable=True),
         fragment=NUMERIC(sortable=True),  # a heading or short line, a note, or body (build.fragment_kind)
         section=STORED(),  # the section path, a list of headings

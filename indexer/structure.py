@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from .analysis import SENTENCE_END, fold
+import opencc
+
+from .analysis import SENTENCE_END, fold, is_traditional
+from .places import NATIONAL, place_path
 from .reading import Line, ReadError, Source, clean_text, drop_chrome, read_sources
 
 SECTION_SEP = " › "
@@ -37,6 +42,31 @@ class Report:
     source: str
     blocks: list[Block] = field(default_factory=list)
     digest: str = ""
+    place: list[str] = field(default_factory=list)  # 广东省, 广州市, 荔湾区 (Simplified)
+    date: str | None = None  # the day it was given, ISO (2019-03-05)
+    session: str | None = None  # 第十三届全国人民代表大会第二次会议
+    speaker: str | None = None  # 李克强
+    office: str | None = None  # 国务院总理
+    origin: str | None = None  # where the file came from (a web address), as its header says
+
+    @property
+    def author(self) -> str:
+        """Who gave the report, as a citation names it: the speaker, else the government."""
+        if self.speaker:
+            return self.speaker
+        return "国务院" if self.place == [NATIONAL] else f"{self.region}人民政府"
+
+    def citation(self) -> dict:
+        """What a citation of the report needs (GB/T 7714: author, title, place, year,
+        date); a paragraph adds its section and number, and a link."""
+        return {
+            "author": self.author,
+            "title": self.title,
+            "place": self.place,
+            "year": self.year,
+            "date": self.date,
+            "session": self.session,
+        }
 
     @property
     def paragraphs(self) -> list[Block]:
@@ -53,6 +83,13 @@ class Report:
             "title": self.title,
             "region": self.region,
             "year": self.year,
+            "place": self.place,
+            "date": self.date,
+            "session": self.session,
+            "speaker": self.speaker,
+            "office": self.office,
+            "origin": self.origin,
+            "citation": self.citation(),
             "headings": [
                 {"id": b.id, "level": b.level, "title": b.text, "section_path": b.section_path}
                 for b in self.headings
@@ -93,6 +130,33 @@ _YEAR = re.compile(r"((?:19|20)\d\d|[一二三四五六七八九〇零○Ｏ]{4}
 
 
 _BARE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_CN_NUMBER = "一二三四五六七八九十〇零○"
+_DATE = re.compile(
+    rf"((?:19|20)\d\d|[{_CN_NUMBER}Ｏ]{{4}})\s*年\s*(\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*月"
+    rf"\s*(\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*日"
+)
+
+
+def _number(raw: str) -> int:
+    """12, 十二, 二十三, 一九九三 (digit by digit when there is no 十)."""
+    if raw.isdigit():
+        return int(raw)
+    if "十" not in raw:
+        return int("".join(str(_CN_DIGITS[c]) for c in raw))
+    tens, _, ones = raw.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` (2019年3月5日, 一九五四年九月二十三日) as ISO 8601."""
+    for m in _DATE.finditer(fold(text)):
+        try:
+            year, month, day = (_number(g) for g in m.groups())
+        except KeyError:
+            continue
+        if 1949 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
 
 
 def parse_year(text: str, bare: bool = False) -> int | None:
@@ -117,9 +181,9 @@ _NUM = "一二三四五六七八九十百"
 _HEADING_PATTERNS = [  # (level, pattern on the folded line)
     (1, re.compile(rf"^[{_NUM}]+[、.]")),
     (2, re.compile(rf"^[(（][{_NUM}]+[)）]")),
-    (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
-    (4, re.compile(r"^[(（]\d{1,2}[)）]")),
 ]
+# numbered items (1. （1） ①) are paragraphs of a list, not sections: shown with their lead
+LIST_ITEM = re.compile(r"^(\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）]|[①-⑳])")
 _APPENDIX = re.compile(r"^(附件|附表|附录|附属档案|附属文件)\s*[\d一二三四五六七八九十]*([:：].{0,20})?$")
 _GLOSSARY = re.compile(r"^(\d[.．、]\s*)?名词解释[:：]?$")
 _MAX_HEADING = 60
@@ -148,7 +212,7 @@ def _lead(text: str) -> str | None:
 
 _TITLE = re.compile(r"政\s*府\s*工\s*作\s*报\s*告")
 _DATE_LINE = re.compile(  # ——2019年3月5日在…会议上 (the dash or the date may be missing)
-    r"^(?:[—─－―-]{1,2}\s*(?:.{0,12}年.{0,8}日)?|.{0,12}年.{0,8}日)\s*在.{0,40}(会议|大会)"
+    r"^(?:[—─－―-]{1,4}\s*(?:.{0,12}年.{0,8}日)?|.{0,12}年.{0,8}日).{0,8}?在.{0,40}(会议|大会)"
 )
 _SPEAKER = re.compile(r"(国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席)\s*\S{0,5}$")
 _ADDRESS = re.compile(r"^各位代表[:：!！]?$")
@@ -159,7 +223,6 @@ _REGION_IN_SPEAKER = re.compile(
 _REGION_IN_TITLE = re.compile(
     r"(?:\d{4}|[一二三四五六七八九〇零○]{4})年(?:度)?(.{2,12}?)(?:人民)?政府工作报告"
 )
-NATIONAL = "全国"
 
 
 def _region_from(folded_line: str, original: str) -> str | None:
@@ -204,6 +267,31 @@ class _Front:
     title: str | None = None
     region: str | None = None
     year: int | None = None  # of the date line (the day the report was given), else the title
+    date: str | None = None
+    session: str | None = None
+    speaker: str | None = None
+    office: str | None = None
+
+
+_SESSION = re.compile(
+    r"第[一二三四五六七八九十百\d]+届.{0,16}?人民代表大会(?:常务委员会)?第[一二三四五六七八九十\d]+次(?:全体)?会议"
+)
+_SPEAKER_IN_DATE = re.compile(
+    r"日\s*([\u4e00-\u9fff]{2,4}?)\s*(代?(?:国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席))\s*在"
+)
+_OFFICE = re.compile(
+    r"^(.{0,20}?(?:国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席))\s*(\S(?:\s?\S){0,4})$"
+)
+
+
+def _speaker(line: str) -> tuple[str, str] | None:
+    """``国务院总理 李克强`` -> (国务院总理, 李克强); a name may be spaced (李　强)."""
+    m = _OFFICE.match(fold(line).strip())
+    if not m:
+        return None
+    text = line.strip()
+    office, name = text[: m.end(1)], text[m.start(2) : m.end(2)]
+    return re.sub(r"\s+", "", office), re.sub(r"[^\u4e00-\u9fff·]", "", name)
 
 
 def _split_run_together(lines: list[Line]) -> list[Line]:
@@ -272,9 +360,18 @@ def _read_front(lines: list[Line]) -> tuple[_Front, list[Line]]:
         if opening and _DATE_LINE.match(folded):  # the report's own date and meeting decide
             date_year = date_year or parse_year(line.text)
             date_region = date_region or _region_from(folded, line.text)
+            front.date = front.date or parse_date(line.text)
+            session = _SESSION.search(folded)
+            if session and not front.session:
+                front.session = re.sub(r"\s+", "", line.text[session.start() : session.end()])
+            inline = _SPEAKER_IN_DATE.search(folded)  # ——2025年1月15日龚正市长在…
+            if inline and front.speaker is None:
+                front.speaker, front.office = line.text[inline.start(1) : inline.end(1)], inline.group(2)
         elif opening and _SPEAKER.search(folded) and len(folded) < 40:
             title_year = title_year or parse_year(line.text)
             title_region = title_region or _region_from(folded, line.text)
+            if front.speaker is None and (said := _speaker(line.text)):
+                front.office, front.speaker = said
         body.append(line)
     front.year, front.region = date_year or title_year, date_region or title_region
     return front, body
@@ -350,6 +447,19 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             n_para += 1
             blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack], lead=lead))
             continue
+        if LIST_ITEM.match(folded) or LIST_ITEM.match(text):
+            n_para += 1
+            item_lead = _lead(text)
+            blocks.append(
+                Block(
+                    "paragraph",
+                    f"p{n_para}",
+                    text,
+                    [t for _, t in stack],
+                    lead=item_lead if item_lead and item_lead != text else "",
+                )
+            )
+            continue
         if (
             (line.heading or line.bold)
             and len(text) <= _MAX_HEADING
@@ -393,21 +503,38 @@ def report_from_source(source: Source, report_id: str, path: Path, digest: str) 
         region = region or (_region_from(fold(declared), declared) if declared else None)
     issuer = re.sub(r"人民政府$", "", clean_text(meta.get("issuer", "")))
     region = region or issuer or _region_from_path(path)
-    title = (
-        title_meta
-        if _TITLE.search(fold(title_meta)) and parse_year(title_meta, bare=True) and len(title_meta) <= 40
-        else front.title
-    )
-    if not title or parse_year(title, bare=True) != year:  # no title, or one naming another year
-        title = (
-            f"{year}年{'国务院' if region == NATIONAL else region}政府工作报告"
-            if year
-            else (title or path.stem)
-        )
     blocks = build_blocks(body)
-    if not any(b.kind == "paragraph" for b in blocks):
+    paragraphs = [b.text for b in blocks if b.kind == "paragraph"]
+    if not paragraphs:
         raise ReadError("no report text found (every line was empty or page chrome)")
-    return Report(report_id, title, region, year, str(path), blocks, digest)
+    # a name several places share (朝阳区) is the one whose province or city the report names
+    place = place_path(region, "".join(ln.text for ln in lines[:60]))
+    said = _speaker(meta.get("speaker", "")) if meta.get("speaker") else None
+    return Report(
+        report_id,
+        report_title(year, place, is_traditional("".join(paragraphs))),
+        place[-1],
+        year,
+        str(path),
+        blocks,
+        digest,
+        place=place,
+        date=front.date or parse_date(meta.get("date", "") or meta.get("page_date", "")),
+        session=front.session,
+        speaker=front.speaker or (said[1] if said else clean_text(meta.get("speaker", "")) or None),
+        office=front.office or (said[0] if said else None),
+        origin=meta.get("source_url") or meta.get("url") or None,
+    )
+
+
+_S2T = opencc.OpenCC("s2t")
+
+
+def report_title(year: int | None, place: list[str], traditional: bool = False) -> str:
+    """``<year>年<place>政府工作报告`` (national: 国务院), in the report's script."""
+    who = "国务院" if place == [NATIONAL] else place[-1] if place else ""
+    title = f"{f'{year}年' if year else ''}{who}政府工作报告"
+    return _S2T.convert(title) if traditional else title
 
 
 def _int(value: object) -> int | None:
@@ -430,11 +557,44 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+RECORD = "SOURCES.tsv"
+"""A library's record of its files (indexer.library writes it; build skips it): where each
+file came from."""
+
+
+@lru_cache(maxsize=8)
+def _record(record: Path, mtime: float) -> dict[str, dict[str, str]]:
+    with record.open(encoding="utf-8", newline="") as f:
+        return {row["file"]: row for row in csv.DictReader(f, delimiter="\t") if row.get("file")}
+
+
+def recorded_origin(path: Path, corpus: Path | None) -> str | None:
+    """Where the library's record says a corpus file came from: the file in its repository."""
+    if corpus is None or not (record := corpus / RECORD).is_file():
+        return None
+    try:
+        row = _record(record, record.stat().st_mtime).get(
+            path.resolve().relative_to(corpus.resolve()).as_posix()
+        )
+    except (ValueError, OSError, csv.Error, KeyError):
+        return None
+    repo = (row or {}).get("source_repository", "")
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        return None  # the seed report, or a file of unknown origin
+    where = (row or {}).get("path_in_repository", "")
+    commit = (row or {}).get("commit") or "HEAD"
+    return f"https://github.com/{repo}" + (f"/blob/{commit}/{where.replace('!', '#')}" if where else "")
+
+
 def read_reports(path: Path, corpus: Path | None = None) -> list[Report]:
     """Read every report in one file. Raises :class:`ReadError` naming the reason."""
     digest = file_digest(path)
     base = report_id_for(path, corpus)
     sources = read_sources(path)
-    return [
+    reports = [
         report_from_source(s, base if s.row is None else f"{base}/{s.row}", path, digest) for s in sources
     ]
+    recorded = recorded_origin(path, corpus)
+    for report in reports:
+        report.origin = report.origin or recorded
+    return reports

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
+from indexer.places import PLACE_SEP
 from indexer.schema import BODY, NOTE, REPORT
 from indexer.structure import Report
 
@@ -41,6 +42,7 @@ class Hit:
     score: float
     kind: str
     lacks: str | None = None  # a near miss: the query word it does not hold
+    place: list[str] = field(default_factory=list)  # the region's path: 广东省, 广州市, 荔湾区
 
     def to_json(self, url: str) -> dict:
         """The hit as the API gives it, with ``url``, its link (the views build links)."""
@@ -48,6 +50,7 @@ class Hit:
             "report_id": self.report_id,
             "title": self.title,
             "region": self.region,
+            "place": self.place,
             "year": self.year,
             "paragraph_id": self.paragraph_id,
             "section_path": self.section_path,
@@ -163,6 +166,7 @@ def search(
                 score=float(score),
                 kind=hit["kind"],
                 lacks=lacking,
+                place=(hit.get("place") or hit["region"]).split(PLACE_SEP),
             )
         )
     exact = p.exact is not None and len(p.labels) > 1 and len(scorer.part(p.exact)) > 0

@@ -111,8 +111,9 @@ EMPTY = Scores(np.empty(0, np.int32), np.empty(0))
 
 @dataclass(frozen=True)
 class Columns:
-    """Per document, by document number: its year (0 when unknown), its region (an index
-    into ``region_names``), what it is (:func:`indexer.build.fragment_kind`)."""
+    """Per document, by document number: its year (0 when unknown), its place (an index
+    into ``region_names``, each a path such as 广东省 › 广州市 › 荔湾区), what it is
+    (:func:`indexer.build.fragment_kind`)."""
 
     years: np.ndarray
     regions: np.ndarray
@@ -123,7 +124,7 @@ class Columns:
     def read(cls, searcher: Searcher) -> Columns:
         reader = searcher.reader()
         names, regions = np.unique(
-            np.array(list(reader.column_reader("region")), dtype=object), return_inverse=True
+            np.array(list(reader.column_reader("place")), dtype=object), return_inverse=True
         )
         return cls(
             years=np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64),

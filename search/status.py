@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from indexer.places import place_key
+
 
 def list_reports(meta: dict) -> list[dict]:
-    """Every indexed report: id, title, region, year, paragraph count."""
+    """Every indexed report: id, title, region, place (its path), year, paragraph count; in
+    the order of places (national first, then by province, city, district), newest first."""
     out = [
         {
             "id": rid,
             "title": s["title"],
             "region": s["region"],
+            "place": s.get("place") or [s["region"]],
             "year": s["year"],
             "paragraphs": s["paragraphs"],
         }
         for rid, s in meta.get("summaries", {}).items()
     ]
-    out.sort(key=lambda r: (r["region"], -(r["year"] or 0), r["id"]))
+    out.sort(key=lambda r: (place_key(r["place"]), -(r["year"] or 0), r["id"]))
     return out
 
 

@@ -11,6 +11,8 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from flask.typing import ResponseReturnValue
 from whoosh.searching import Searcher
 
+from indexer.analysis import fold
+from indexer.places import PLACE_SEP, PlaceNode, place_tree
 from indexer.store import read_meta
 
 from . import engine
@@ -154,17 +156,36 @@ def _index_page(
         sort=request.args.get("sort", "relevance"),
         year=request.args.get("year", ""),
         regions=request.args.getlist("region"),
+        region_rows=region_facet(result.regions, request.args.getlist("region")) if result else [],
     )
+
+
+FACET_PLACES = 40  # rows of the region facet at most
+
+
+def region_facet(counts: dict[str, int], chosen: list[str]) -> list[tuple[int, str, int, bool]]:
+    """The region facet as rows (depth, place, matches, chosen) of the tree of places that
+    hold matches: provinces (national first), and below a province its cities (below a
+    city its districts) where it is the only place at its level or a chosen place lies in it."""
+    wanted = [fold(c) for c in chosen]
+    rows: list[tuple[int, str, int, bool]] = []
+
+    def walk(nodes: list[PlaceNode], depth: int) -> None:
+        for node in nodes:
+            rows.append((depth, node.name, node.total, any(w == fold(node.name) for w in wanted)))
+            if len(nodes) == 1 or any(w in fold(name) for w in wanted for name in node.path):
+                walk(node.children, depth + 1)
+
+    walk(place_tree((label.split(PLACE_SEP), n, None) for label, n in counts.items()), 0)
+    return rows[:FACET_PLACES]
 
 
 @pages.get("/reports/")
 def reports() -> str:
-    grouped: dict[str, list[dict]] = {}
-    for r in list_reports(_meta()):
-        grouped.setdefault(r["region"], []).append(r)
-    for items in grouped.values():
-        items.sort(key=lambda r: (r["year"] or 0, r["id"]))
-    return render_template("reports.html", grouped=dict(sorted(grouped.items())))
+    """Every report, in the tree of places (national first, then each province with its
+    cities and their districts), newest first within a place."""
+    tree = place_tree((r["place"], 1, r) for r in list_reports(_meta()))
+    return render_template("reports.html", tree=tree)
 
 
 @pages.get("/reports/<path:report_id>")
@@ -194,6 +215,7 @@ def report(report_id: str) -> str:
         q=text,
         matches=matches,
         script=script,
+        citation={**found.citation(), "url": report_url(found.id, _external=True)},
     )
 
 
@@ -223,7 +245,7 @@ def api_report(report_id: str) -> Response:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
         abort(404, f"There is no report {report_id!r}.")
-    return jsonify(found.outline())
+    return jsonify({**found.outline(), "url": report_url(found.id, _external=True)})
 
 
 @api.get("/status")

@@ -2,20 +2,43 @@
 (function () {
   "use strict";
 
+  function copy(button, text, label, ask) {
+    var done = function () {
+      button.textContent = "已复制";
+      setTimeout(function () { button.textContent = label; }, 2000);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { prompt(ask, text); });
+    } else {
+      prompt(ask, text);
+    }
+  }
+
   // Copy-link buttons next to each paragraph of the report reader.
   document.querySelectorAll("button.copy").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
-      var url = location.origin + location.pathname + "#" + button.dataset.id;
-      var done = function () {
-        button.textContent = "已复制";
-        setTimeout(function () { button.textContent = "复制链接"; }, 2000);
-      };
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(url).then(done, function () { prompt("复制此链接：", url); });
-      } else {
-        prompt("复制此链接：", url);
-      }
+      copy(button, location.origin + location.pathname + "#" + button.dataset.id, "复制链接", "复制此链接：");
+    });
+  });
+
+  // 引用: a GB/T 7714 citation of one paragraph, from the report's fields (#citation;
+  // /api/reports/<id> gives the same fields).
+  var citation = document.getElementById("citation");
+  var report = citation ? JSON.parse(citation.textContent) : null;
+  function cite(id, section) {
+    var today = new Date().toISOString().slice(0, 10);
+    var number = id.replace(/^p/, "");
+    var where = (section ? section + "，" : "") + "第" + number + "段";
+    return report.author + ". " + report.title + "：" + where + "[R/OL]. " +
+      report.place.join("") + ", " + (report.date || report.year || "") + "[" + today + "]. " +
+      report.url + "#" + id + ".";
+  }
+  document.querySelectorAll("button.cite").forEach(function (button) {
+    if (!report) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      copy(button, cite(button.dataset.id, button.dataset.section), "引用", "复制此引用：");
     });
   });
 

@@ -55,6 +55,7 @@ def test_api_search_shape(client):
         "report_id",
         "title",
         "region",
+        "place",
         "year",
         "paragraph_id",
         "section_path",
@@ -104,13 +105,14 @@ def test_api_reports(client):
     assert seed == {
         "id": SEED_ID,
         "title": "2017年荔灣區政府工作報告",
-        "region": "荔灣區",
+        "region": "荔湾区",
+        "place": ["广东省", "广州市", "荔湾区"],
         "year": 2017,
-        "paragraphs": 71,
+        "paragraphs": 72,
         "url": f"/reports/{SEED_ID}",
     }
     one = client.get(f"/api/reports/{SEED_ID}").get_json()
-    assert one["id"] == SEED_ID and len(one["paragraphs"]) == 71
+    assert one["id"] == SEED_ID and len(one["paragraphs"]) == 72
     assert set(one["paragraphs"][0]) == {"id", "section_path", "text"}
 
 
@@ -206,9 +208,14 @@ def test_reader_in_simplified_and_traditional(client):
     assert client.get(f"/reports/{SEED_ID}?script=x").status_code == 400
 
 
-def test_report_list_is_grouped_by_region(client):
+def test_report_list_follows_the_tree_of_places(client):
+    """National first, then each province with its cities and their districts; a title
+    names its year, so the year is not shown twice."""
     page = client.get("/reports/").get_data(as_text=True)
-    assert "<h2>荔灣區</h2>" in page and "<h2>全国</h2>" in page
+    heads = re.findall(r"<h(\d) id=\"place-[^\"]*\">([^<]+?) <span", page)
+    assert heads[0] == ("2", "全国")
+    assert heads.index(("2", "广东省")) < heads.index(("3", "广州市")) < heads.index(("4", "荔湾区"))
+    assert "2017 · 2017年" not in page
 
 
 def test_expensive_queries_are_refused_not_left_running(client, monkeypatch):
@@ -452,3 +459,53 @@ def test_every_page_and_static_file_ships_in_the_package():
         patterns = setup["package-data"][package]
         files = [p.name for p in (ROOT / folder).iterdir() if p.is_file()]
         assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), folder
+
+
+def test_a_region_filter_matches_every_level_of_a_place(client):
+    """region:广州 finds Guangzhou's own report and its districts' (荔灣區, in Traditional);
+    region:广东 its cities too; region:荔湾 only the district."""
+
+    def reports(q: str) -> set[str]:
+        hits = client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()["results"]
+        return {h["report_id"] for h in hits}
+
+    guangzhou = {SEED_ID, "lawtext-gov/guangzhou-city-2018"}
+    assert reports("发展 region:广州") == guangzhou
+    assert reports("发展 region:廣東") == guangzhou
+    assert reports("发展 region:荔湾") == {SEED_ID}
+    assert reports("发展 region:内蒙古") == {"derived/hulunbuir-hailar-2018-traditional"}
+
+
+def test_the_region_facet_follows_the_tree_of_places(client):
+    page = client.get("/", query_string={"q": "发展"}).get_data(as_text=True)
+    facet = re.findall(r'<li class="depth-(\d)">.*?data-facet="region">([^<]+)</a>', page)
+    assert facet[0] == ("0", "全国") and ("0", "广东省") in facet and ("0", "内蒙古自治区") in facet
+    page = client.get("/", query_string={"q": "发展", "region": "广东省"}).get_data(as_text=True)
+    facet = re.findall(
+        r'<li class="depth-(\d)">.*?(?:data-facet="region">|aria-current="true">)([^<]+)<', page
+    )
+    assert facet == [("0", "广东省"), ("1", "广州市"), ("2", "荔湾区")]
+
+
+def test_the_reader_and_the_api_give_the_date_speaker_session_and_source(client):
+    one = client.get("/api/reports/lawtext-gov/guangzhou-city-2018").get_json()
+    assert (one["date"], one["session"], one["office"], one["speaker"]) == (
+        "2018-01-11",
+        "第十五届人民代表大会第三次会议",
+        "广州市市长",
+        "温国辉",
+    )
+    assert one["place"] == ["广东省", "广州市"]
+    assert one["citation"] == {
+        "author": "温国辉",
+        "title": "2018年广州市政府工作报告",
+        "place": ["广东省", "广州市"],
+        "year": 2018,
+        "date": "2018-01-11",
+        "session": "第十五届人民代表大会第三次会议",
+    }
+    assert one["url"] == "http://localhost/reports/lawtext-gov/guangzhou-city-2018"
+    page = client.get("/reports/lawtext-gov/guangzhou-city-2018").get_data(as_text=True)
+    assert (
+        '<time datetime="2018-01-11">' in page and "广州市市长 温国辉" in page and "广东省 › 广州市" in page
+    )

@@ -218,10 +218,10 @@ def test_status_lists_counts_and_refused_files(corpus, tmp_path):
     build(corpus, index)
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     status = client.get("/api/status").get_json()
-    assert status["reports"] == 1 and status["paragraphs"] == 71 and status["built_at"]
+    assert status["reports"] == 1 and status["paragraphs"] == 72 and status["built_at"]
     assert status["refused"] == [{"file": "broken.txt", "reason": "the file is empty"}]  # no server paths
     page = client.get("/").get_data(as_text=True)
-    assert "1 份报告 · 71 个段落" in page
+    assert "1 份报告 · 72 个段落" in page
 
 
 @pytest.mark.slow

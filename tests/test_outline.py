@@ -21,8 +21,11 @@ def outline() -> dict:
 
 
 def test_metadata(outline):
+    """The title in the report's script, its place in Simplified (for filtering) and as a
+    path through the divisions."""
     assert outline["title"] == "2017年荔灣區政府工作報告"
-    assert outline["region"] == "荔灣區"
+    assert outline["region"] == "荔湾区"
+    assert outline["place"] == ["广东省", "广州市", "荔湾区"]
     assert outline["year"] == 2017
 
 

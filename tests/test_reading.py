@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from indexer.__main__ import cli
 from indexer.analysis import fold
 from indexer.build import build
+from indexer.places import place_path
 from indexer.reading import MAX_FILE_BYTES, ReadError
-from indexer.structure import parse_year, read_reports
+from indexer.structure import LIST_ITEM, parse_year, read_reports
 
 from .conftest import SHARED_REPORTS, shared
 
@@ -87,6 +88,19 @@ def test_every_shared_report_reads_cleanly(row):
     if re.search(rb"\n\W{0,12}(\xe4\xb8\x80|\xd2\xbb)\xe3\x80\x81", raw):  # 一、 in UTF-8 or GBK
         assert report.headings, "the report has 一、 headings"
     assert len(joined) > 2000
+    # the title in the form 2019年国务院政府工作报告 / 2017年荔灣區政府工作報告, in the report's script
+    who = "国务院" if report.place == ["全国"] else report.place[-1]
+    assert fold(report.title) == f"{report.year}年{who}政府工作报告", report.title
+    assert (report.title != fold(report.title)) == row.get("script", "").startswith("traditional"), (
+        report.title
+    )
+    # the place as a path of the divisions, in Simplified, its last step the report's region
+    assert report.place[-1] == report.region == fold(report.region)
+    assert report.place == ["全国"] or len(place_path(report.place[0])) == 1, report.place
+    # headings are headings: not numbered list items, table cells or rows
+    for h in report.headings:
+        assert not LIST_ITEM.match(fold(h.text)) and "|" not in h.text, h.text
+    assert report.date is None or int(report.date[:4]) == report.year, report.date
 
 
 @pytest.mark.parametrize(
@@ -439,7 +453,7 @@ def test_text_that_is_not_chinese_is_refused_with_what_it_looks_like(tmp_path, n
 def test_utf16_without_a_byte_order_mark_is_read(tmp_path, codec):
     (tmp_path / "r.txt").write_bytes(TRAD.encode(codec))
     report = read_reports(tmp_path / "r.txt")[0]
-    assert (report.year, report.region) == (2019, "測試區")
+    assert (report.year, report.region) == (2019, "测试区")  # the place in Simplified
 
 
 BODY = (

