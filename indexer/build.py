@@ -159,6 +159,8 @@ def report_documents(report: Report) -> Iterator[dict]:
         # Kept only where it is not the first sentence of the text: a heading that leads it.
         if block.kind != HEADING and block.lead:
             doc["lead"] = block.lead
+        if block.table:
+            doc["cells"], doc["header"] = block.cells, block.header
         doc["fragment"] = fragment_kind(block.kind, block.text)
         yield doc
 

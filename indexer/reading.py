@@ -15,11 +15,13 @@ import html
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import charset_normalizer
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .analysis import fold
 
@@ -44,11 +46,26 @@ class ReadError(ValueError):
 
 @dataclass
 class Line:
-    """One line of report text; ``heading`` is a level when the markup says it is a heading."""
+    """One line of report text; ``heading`` is a level when the markup says it is a heading;
+    a row of a table has its ``cells`` (its text is the cells side by side) and the table's
+    column ``header``, if it has one."""
 
     text: str
     heading: int | None = None
     bold: bool = False
+    cells: tuple[str, ...] | None = None
+    header: tuple[str, ...] | None = None
+
+
+CELL_SEP = "\u3000"  # between the cells of a row in its text
+
+
+def table_row(cells: list[str], header: tuple[str, ...] | None = None) -> Line | None:
+    """A row of a table as a line, or None for a row with no text."""
+    cells = [c.strip(_SPACES) for c in cells]
+    if not any(cells):
+        return None
+    return Line(CELL_SEP.join(c.replace("\n", " ") for c in cells if c), cells=tuple(cells), header=header)
 
 
 @dataclass
@@ -252,6 +269,9 @@ def drop_chrome(lines: list[Line]) -> list[Line]:
         text = clean_text(line.text)
         if not text:
             continue
+        if line.cells is not None:  # a table's row: report text, whatever its cells look like
+            kept.append(replace(line, text=text, cells=tuple(clean_text(c) for c in line.cells)))
+            continue
         folded = fold(text)
         if _TAIL.match(folded):
             break
@@ -327,40 +347,97 @@ def _text_lines(text: str) -> list[Line]:
     return [Line(row) for row in text.splitlines()]
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_RULE = re.compile(r"^\s{0,3}([-*_]\s*){3,}$")
-_MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_MD_BOLD = re.compile(r"(\*\*|__)(.+?)\1")
-_MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)")
 _MD_FOOTNOTE = re.compile(r"\[\^[^\]]+\]:?\s*")
-_MD_LIST = re.compile(r"^\s*(?:[-*+]|>)\s+")
+_MD_FOOTNOTE_DEF = re.compile(r"(?m)^\s{0,3}\[\^[^\]]+\]:[ \t]*")
 _TAG = re.compile(r"<[^>]+>")
 _BR = re.compile(r"<br\s*/?>", re.I)
+# CommonMark with GFM tables. Setext headings are off: a line of dashes under a paragraph is a
+# rule in these reports, not a heading.
+_MARKDOWN = MarkdownIt("commonmark").enable("table").disable("lheading")
+
+
+def _inline_text(token: Token, breaks: str | None = None) -> list[tuple[str, bool]]:
+    """The text of an inline token as lines (the author's line breaks kept; with ``breaks``
+    joined by it instead), each with whether it is bold all through."""
+    lines: list[tuple[str, bool]] = []
+    buf: list[str] = []
+    strong = 0
+    plain = bold = False
+
+    def end_line() -> None:
+        nonlocal plain, bold
+        text = _MD_FOOTNOTE.sub("", "".join(buf)).replace("**", "")
+        lines.append((text, bold and not plain))
+        buf.clear()
+        plain = bold = False
+
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("softbreak", "hardbreak") or (kind == "html_inline" and _BR.fullmatch(child.content)):
+            if breaks is None:
+                end_line()
+            else:
+                buf.append(breaks)
+        elif kind == "strong_open":
+            strong += 1
+        elif kind == "strong_close":
+            strong = max(0, strong - 1)
+        elif kind in ("text", "code_inline"):
+            buf.append(child.content)
+            if child.content.strip(_SPACES + "。."):
+                bold, plain = bold or bool(strong), plain or not strong
+    end_line()
+    return [(t, b) for t, b in lines if t.strip(_SPACES)] if breaks is None else lines
 
 
 def _markdown_lines(text: str) -> list[Line]:
-    text = _HTML_COMMENT.sub("\n", text)
-    text = _BR.sub("\n", text)
-    lines = []
-    for raw in text.splitlines():
-        if _MD_RULE.match(raw) or _MD_TABLE_SEP.match(raw):
-            continue
-        heading = None
-        m = _MD_HEADING.match(raw)
-        if m:
-            heading, raw = len(m.group(1)), m.group(2)
-        table_row = raw.strip().startswith("|")
-        if table_row:  # cells side by side
-            raw = "\u3000".join(c.strip() for c in raw.strip().strip("|").split("|"))
-        raw = _MD_FOOTNOTE.sub("", raw)
-        raw = _MD_LIST.sub("", raw)
-        raw = _MD_LINK.sub(lambda m: m.group(1) or "", raw)
-        stripped = raw.strip(_SPACES)
-        bold = not table_row and bool(re.fullmatch(r"\*\*[^*]+\*\*[。.]?|__[^_]+__[。.]?", stripped))
-        raw = _MD_BOLD.sub(r"\2", raw).replace("**", "")
-        raw = _TAG.sub("", raw)
-        raw = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", raw)
-        lines.append(Line(html.unescape(raw), heading, bold))
+    """Markdown as its author wrote it, read with markdown-it-py (CommonMark and GFM tables):
+    headings keep their level, a line set in bold all through is bold, each line typed stays
+    a line, a list item keeps its number (``44. 新建…``), a table is rows of cells (a cell's
+    ``<br>`` a line break inside it) under its header, raw HTML is read as HTML."""
+    lines: list[Line] = []
+    heading: int | None = None
+    number = ""  # an ordered list item's number, for its first line
+    row: list[str] | None = None
+    header: tuple[str, ...] | None = None
+    in_head = False
+    in_list = 0  # list items are paragraphs, never headings, even in bold
+    # a footnote's text ([^1]: …) is report text, not a link reference definition
+    text = _MD_FOOTNOTE_DEF.sub("", _HTML_COMMENT.sub("\n", text))
+    for token in _MARKDOWN.parse(text):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            in_list += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            in_list -= 1
+        elif kind == "heading_open":
+            heading = int(token.tag[1])
+        elif kind == "heading_close":
+            heading = None
+        elif kind == "list_item_open":
+            number = f"{token.info}{token.markup} " if token.info else ""
+        elif kind == "table_open":
+            header = None
+        elif kind in ("thead_open", "thead_close"):
+            in_head = kind == "thead_open"
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and row is not None:
+            if in_head:
+                header = tuple(c.strip(_SPACES) for c in row)
+            elif line := table_row(row, header):
+                lines.append(line)
+            row = None
+        elif kind == "inline" and row is not None:
+            row.append(_inline_text(token, breaks="\n")[0][0])
+        elif kind == "inline":
+            for line_text, bold in _inline_text(token):
+                lines.append(Line(number + line_text, heading, bold and not in_list))
+                number = ""
+        elif kind in ("code_block", "fence"):
+            lines.extend(Line(x) for x in token.content.splitlines())
+        elif kind == "html_block":
+            lines.extend(_html_source(token.content).lines)
     return lines
 
 
@@ -412,6 +489,7 @@ class _HTMLLines(HTMLParser):
         self.link_depth = 0
         self.links = 0
         self.plain = False  # text outside links in the current block
+        self.table: _Table | None = None  # the table being read (see _Table)
 
     def flush(self) -> None:
         text = "".join(self.buf)
@@ -430,8 +508,13 @@ class _HTMLLines(HTMLParser):
         if tag in self.SKIP:
             self.skip += 1
             return
-        if tag in ("td", "th") and self.buf:
-            self.buf.append("\u3000")
+        if self.table is not None:
+            self.table.start(tag)
+            return
+        if tag == "table":
+            self.flush()
+            self.table = _Table()
+            return
         if tag in self.BLOCK:
             self.flush()
             if tag[0] == "h" and tag[1:].isdigit():
@@ -448,6 +531,11 @@ class _HTMLLines(HTMLParser):
         if tag in self.SKIP:
             self.skip = max(0, self.skip - 1)
             return
+        if self.table is not None:
+            if self.table.end(tag):
+                self.lines.extend(self.table.lines())
+                self.table = None
+            return
         if tag in ("strong", "b"):
             self.bold_depth = max(0, self.bold_depth - 1)
         if tag == "a":
@@ -461,6 +549,9 @@ class _HTMLLines(HTMLParser):
             self.title.append(data)
         if self.skip:
             return
+        if self.table is not None:
+            self.table.data(data)
+            return
         if data.strip(_SPACES):
             if self.bold_depth:
                 self.saw_bold = True
@@ -469,6 +560,72 @@ class _HTMLLines(HTMLParser):
             if not self.link_depth:
                 self.plain = True
         self.buf.append(data.replace("\n", " "))
+
+
+MAX_CELL_CHARS = 2000  # a table with a longer cell lays out a page; it is not a table of data
+
+
+@dataclass
+class _Table:
+    """An HTML table being read: its rows of cells (a block inside a cell, or a table
+    nested in one, is a line break in the cell) and whether each row is of header cells."""
+
+    rows: list[tuple[list[str], bool]] = field(default_factory=list)
+    row: list[str] | None = None
+    cell: list[str] | None = None
+    head: bool = True  # the row so far has only <th> cells (or stands in <thead>)
+    in_head: bool = False
+    nested: int = 0
+
+    def start(self, tag: str) -> None:
+        if tag == "table":
+            self.nested += 1
+        if self.nested:
+            if tag in _HTMLLines.BLOCK:
+                self.data("\n")
+        elif tag == "thead":
+            self.in_head = True
+        elif tag == "tr":
+            self.row, self.head = [], True
+        elif tag in ("td", "th"):
+            self.cell = []
+            self.head = self.head and (tag == "th" or self.in_head)
+        elif tag in _HTMLLines.BLOCK:
+            self.data("\n")
+
+    def end(self, tag: str) -> bool:
+        """Whether the table is over."""
+        if tag == "table":
+            if not self.nested:
+                return True
+            self.nested -= 1
+        elif self.nested:
+            return False
+        elif tag == "thead":
+            self.in_head = False
+        elif tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append(re.sub(r"[ \t]*\n\s*", "\n", "".join(self.cell)).strip(_SPACES))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.rows.append((self.row, self.head and bool(self.row)))
+            self.row = None
+        return False
+
+    def data(self, text: str) -> None:
+        if self.cell is not None:
+            self.cell.append(text if text == "\n" else text.replace("\n", " "))
+
+    def lines(self) -> list[Line]:
+        """Rows under the header row, if the first row is one; a table that only lays out a
+        page (one column, or a cell the length of an article) as the lines of its cells."""
+        cells = [c for r, _ in self.rows for c in r]
+        if not cells:
+            return []
+        if max(len(r) for r, _ in self.rows) < 2 or max(len(c) for c in cells) > MAX_CELL_CHARS:
+            return [Line(t) for c in cells for t in c.split("\n") if t.strip(_SPACES)]
+        header = tuple(self.rows[0][0]) if self.rows[0][1] and len(self.rows) > 1 else None
+        rows = [r for r, _ in self.rows[1:]] if header else [r for r, _ in self.rows]
+        return [line for r in rows if (line := table_row(r, header))]
 
 
 def _html_source(text: str) -> Source:
@@ -535,7 +692,7 @@ _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 
 
 def _docx_source(data: bytes) -> Source:
-    """The paragraphs of a Word document in order, tables row by row (cells side by side);
+    """The paragraphs of a Word document in order, tables as rows of cells under the first row;
     a paragraph styled as a heading keeps its level, one set in bold all through is bold.
     python-docx reads the document's own paragraphs, so none is cut where a line ends."""
     import docx  # imported here: only Word files need it
@@ -556,9 +713,16 @@ def _docx_source(data: bytes) -> Source:
             bold = bool(runs) and all(r.bold for r in runs)
             lines.extend(Line(row, int(m.group(1)) if m else None, bold) for row in para.text.splitlines())
         elif tag == "tbl":
+            rows = []
             for row in Table(child, document).rows:
-                cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
-                lines.append(Line("\u3000".join(c for c in cells if c)))
+                # a merged cell comes once per grid column it spans
+                merged = {id(c._tc): c.text for c in row.cells}
+                rows.append(list(merged.values()))
+            if max((len(r) for r in rows), default=0) < 2:  # a frame around text, not a table
+                lines.extend(Line(t) for r in rows for c in r for t in c.splitlines())
+                continue
+            header = tuple(c.strip() for c in rows[0]) if len(rows) > 1 else None
+            lines.extend(line for r in (rows[1:] if header else rows) if (line := table_row(r, header)))
     return Source(lines)
 
 

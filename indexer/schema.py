@@ -18,7 +18,7 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -79,7 +79,9 @@ def make_schema() -> Schema:
         # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
         keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
         chars=_text(BigramAnalyzer(), phrase=False),  # a string: its bigrams, checked in the text
-        lead=STORED(),  # a heading that leads the paragraph (else its first sentence is its lead)
+        lead=STORED(),
+        cells=STORED(),  # a table's row: its cells, and its table's column headers
+        header=STORED(),  # a heading that leads the paragraph (else its first sentence is its lead)
         digest=STORED(),
         data=STORED(),  # report docs: the report as JSON; the meta doc: the build record
     )

@@ -29,6 +29,9 @@ class Block:
     level: int = 0  # headings: 1 for 一、, 2 for （一）, …
     inline: bool = False  # a heading that is the lead sentence of the next paragraph
     lead: str = ""  # paragraphs: the heading lead they start with, shown in bold
+    table: int = 0  # a table's row: the table's number in the report (1, 2, …); else 0
+    cells: list[str] = field(default_factory=list)  # a row: its cells (text: side by side)
+    header: list[str] = field(default_factory=list)  # a row: its table's column headers
 
 
 @dataclass
@@ -95,7 +98,13 @@ class Report:
                 for b in self.headings
             ],
             "paragraphs": [
-                {"id": b.id, "section_path": b.section_path, "text": b.text} for b in self.paragraphs
+                {
+                    "id": b.id,
+                    "section_path": b.section_path,
+                    "text": b.text,
+                    **({"table": b.table, "header": b.header, "cells": b.cells} if b.table else {}),
+                }
+                for b in self.paragraphs
             ],
         }
 
@@ -422,8 +431,26 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         n_heading += 1
         blocks.append(Block("heading", f"s{n_heading}", title, [t for _, t in stack], level, inline))
 
+    tables = 0
     for i, line in enumerate(lines):
         if i in repeats:
+            continue
+        if line.cells is not None:  # a table's row: a paragraph of its own, never a heading
+            last = blocks[-1] if blocks else None
+            if last is None or not last.table or last.header != list(line.header or []):
+                tables += 1
+            n_para += 1
+            blocks.append(
+                Block(
+                    "paragraph",
+                    f"p{n_para}",
+                    line.text,
+                    [t for _, t in stack],
+                    table=tables,
+                    cells=list(line.cells),
+                    header=list(line.header or []),
+                )
+            )
             continue
         text = line.text
         folded = fold(text)

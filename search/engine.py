@@ -18,7 +18,7 @@ from indexer.structure import Report
 
 from .query import ParsedQuery, Plan, needles, plan
 from .scoring import TIME_LIMIT, Columns, ScoreCache, Scorer, Scores
-from .snippets import match_spans, snippet_html
+from .snippets import match_spans, row_snippet_html, snippet_html
 
 __all__ = ["TIME_LIMIT", "Hit", "SearchResult", "SearchTimeout", "load_report", "search"]
 
@@ -162,7 +162,11 @@ def search(
                 year=hit.get("year"),
                 paragraph_id=hit["block_id"],
                 section_path=hit["section"],
-                snippet_html=snippet_html(text_, match_spans(text_, marks)),
+                snippet_html=(
+                    row_snippet_html(hit["cells"], hit.get("header") or [], marks)
+                    if hit.get("cells")
+                    else snippet_html(text_, match_spans(text_, marks))
+                ),
                 score=float(score),
                 kind=hit["kind"],
                 lacks=lacking,

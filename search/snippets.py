@@ -101,3 +101,21 @@ def snippet_html(text: str, spans: list[tuple[int, int]], limit: int = SNIPPET_C
     if prev_end < len(text):
         out.append(Markup("…"))
     return Markup("").join(out)
+
+
+CELL_CHARS = 40  # a cell without a match shows this much of itself
+
+
+def row_snippet_html(cells: list[str], header: list[str], needles: list[str]) -> Markup:
+    """A table's row as a result shows it: each cell after its column's header
+    (``民生领域`` 食品安全 · ``完成情况`` 已完成。…), the sentences of a cell that hold matches,
+    the start of one that holds none."""
+    parts = []
+    for i, cell in enumerate(cells):
+        if not cell:
+            continue
+        spans = match_spans(cell, needles)
+        shown = snippet_html(cell, spans, SNIPPET_CHARS if spans else CELL_CHARS)
+        label = header[i] if i < len(header) else ""
+        parts.append((Markup('<span class="col">%s</span> ') % label if label else Markup("")) + shown)
+    return Markup(" · ").join(parts)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from whoosh.searching import Searcher
 
 from indexer.analysis import fold
 from indexer.places import PLACE_SEP, PlaceNode, place_tree
 from indexer.store import read_meta
+from indexer.structure import Block
 
 from . import engine
 from .engine import SearchResult
@@ -188,6 +191,16 @@ def reports() -> str:
     return render_template("reports.html", tree=tree)
 
 
+@dataclass
+class Table:
+    """A table of a report as the reader shows it: its header, its rows (each a block,
+    with its cells marked)."""
+
+    number: int
+    header: list[str]
+    rows: list[tuple[Block, list[Markup]]] = field(default_factory=list)
+
+
 @pages.get("/reports/<path:report_id>")
 def report(report_id: str) -> str:
     found = engine.load_report(_searcher(), report_id)
@@ -199,18 +212,32 @@ def report(report_id: str) -> str:
     convert = TO_SCRIPT[script].convert if script else (lambda t: t)
     text, parsed = query_args(request.args)
     marks = needles(parsed)
-    blocks, matches = [], 0
-    for b in found.blocks:
-        shown = convert(b.text)
+    matches = 0
+
+    def marked(text: str) -> Markup:
+        nonlocal matches
+        shown = convert(text)
         spans = match_spans(shown, marks)
         matches += len(spans)
-        blocks.append((b, mark_html(shown, spans)))
+        return mark_html(shown, spans)
+
+    # the report as shown: blocks, and each table's rows (blocks too) under its header
+    parts: list[tuple[Block, Markup] | Table] = []
+    for b in found.blocks:
+        if not b.table:
+            parts.append((b, marked(b.text)))
+            continue
+        if not parts or not isinstance(parts[-1], Table) or parts[-1].number != b.table:
+            parts.append(Table(b.table, [convert(h) for h in b.header]))
+        table = parts[-1]
+        assert isinstance(table, Table)
+        table.rows.append((b, [marked(c) for c in b.cells]))
     toc = [(b, convert(b.text)) for b in found.headings]
     return render_template(
         "report.html",
         report=found,
         title=convert(found.title),
-        blocks=blocks,
+        parts=parts,
         toc=toc,
         q=text,
         matches=matches,

@@ -509,3 +509,16 @@ def test_the_reader_and_the_api_give_the_date_speaker_session_and_source(client)
     assert (
         '<time datetime="2018-01-11">' in page and "广州市市长 温国辉" in page and "广东省 › 广州市" in page
     )
+
+
+def test_a_table_row_is_found_linked_and_shown_with_its_column_headers(client):
+    hits = client.get("/api/search", query_string={"q": "就业保障 已完成"}).get_json()["results"]
+    row = next(h for h in hits if h["report_id"] == "lawtext-gov/guangzhou-city-2018")
+    assert '<span class="col">民生领域</span> <mark>就业保障</mark>' in row["snippet_html"]
+    assert "|" not in row["snippet_html"]
+    one = client.get("/api/reports/lawtext-gov/guangzhou-city-2018").get_json()
+    listed = next(p for p in one["paragraphs"] if p["id"] == row["paragraph_id"])
+    assert listed["header"] == ["序号", "民生领域", "完成情况"] and listed["cells"][:2] == ["2", "就业保障"]
+    page = client.get(row["url"].split("#")[0]).get_data(as_text=True)
+    assert '<th scope="col">民生领域</th>' in page
+    assert re.search(rf'<tr id="{row["paragraph_id"]}" class="row">.*?<td>就业保障</td>', page, re.S)

@@ -100,6 +100,7 @@ def test_every_shared_report_reads_cleanly(row):
     # headings are headings: not numbered list items, table cells or rows
     for h in report.headings:
         assert not LIST_ITEM.match(fold(h.text)) and "|" not in h.text, h.text
+    assert not [t for t in texts if "|" in t], "a table's markup in the text"
     assert report.date is None or int(report.date[:4]) == report.year, report.date
 
 
@@ -484,3 +485,88 @@ def test_a_csv_is_read_with_its_own_separator_or_refused_saying_what_is_wrong(tm
     else:
         with pytest.raises(ReadError, match=re.escape(outcome)):
             read_reports(path)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+TABLE_HEAD = ("序号", "民生领域", "完成情况")
+TABLE_ROWS = [
+    ("1", "食品安全", "已完成。\n（1）抽检28340批次。\n（2）快检66.9万批次。"),
+    ("2", "就业保障", "已完成。"),
+]
+
+
+def _rows(report):
+    return [(b.cells, b.header, b.table) for b in report.paragraphs if b.table]
+
+
+def _check_table(report):
+    """Each row a paragraph with its cells under the table's header; no cell or row is a
+    heading, no cell's numbered item (（1）) a section, no ``|`` in the text."""
+    assert _rows(report) == [(list(r), list(TABLE_HEAD), 1) for r in TABLE_ROWS]
+    assert [h.text for h in report.headings] == ["一、民生实事"]
+    assert not [b for b in report.blocks if "|" in b.text]
+    row = next(b for b in report.paragraphs if b.table)
+    assert row.section_path == ["一、民生实事"] and "食品安全" in row.text
+
+
+def test_a_markdown_table_is_rows_of_cells(tmp_path):
+    rows = "\n".join(f"| **{a}** | {b} | {c.replace(chr(10), '<br>')} |" for a, b, c in TABLE_ROWS)
+    path = tmp_path / "ceshi-2019.md"
+    path.write_text(
+        "# 2019年测试区政府工作报告\n\n## 一、民生实事\n\n"
+        f"| {' | '.join(TABLE_HEAD)} |\n| --- | --- | --- |\n{rows}\n\n各位代表，以上是民生实事。\n",
+        encoding="utf-8",
+    )
+    _check_table(_outline(path))
+
+
+def test_an_html_table_is_rows_of_cells_and_a_layout_table_is_text(tmp_path):
+    head = "".join(f"<th>{h}</th>" for h in TABLE_HEAD)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c.replace(chr(10), '<br>')}</td>" for c in r) + "</tr>" for r in TABLE_ROWS
+    )
+    path = tmp_path / "ceshi-2019.html"
+    path.write_text(
+        "<html><body><h1>2019年测试区政府工作报告</h1><h2>一、民生实事</h2>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "<p>各位代表，以上是民生实事。</p></body></html>",
+        encoding="utf-8",
+    )
+    _check_table(_outline(path))
+    # a page laid out in a one-column table: its paragraphs stay paragraphs
+    layout = tmp_path / "layout-2019.html"
+    layout.write_text(
+        "<html><body><table><tr><td><h1>2019年测试区政府工作报告</h1><p>一、民生实事</p>"
+        "<p>各位代表，我们完成了十件民生实事，群众满意度明显提升。</p></td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    report = _outline(layout)
+    assert not _rows(report) and [h.text for h in report.headings] == ["一、民生实事"]
+    assert [p.text for p in report.paragraphs] == ["各位代表，我们完成了十件民生实事，群众满意度明显提升。"]
+
+
+def test_a_word_table_is_rows_of_cells(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("2019年测试区政府工作报告")
+    document.add_heading("一、民生实事", level=1)
+    table = document.add_table(rows=1 + len(TABLE_ROWS), cols=3)
+    for i, row in enumerate([TABLE_HEAD, *TABLE_ROWS]):
+        for j, text in enumerate(row):
+            table.rows[i].cells[j].text = text
+    document.add_paragraph("各位代表，以上是民生实事。")
+    path = tmp_path / "ceshi-2019.docx"
+    document.save(str(path))
+    _check_table(_outline(path))
+
+
+def test_the_shared_guangzhou_table_of_livelihood_projects():
+    """The 2018 Guangzhou report's table of 民生实事 (Markdown): ten rows under its header; its
+    cells' numbered items are lines of a cell, not level-4 headings."""
+    report = read_reports(shared("lawtext-gov/guangzhou-city-2018.md"))[0]
+    rows = [b for b in report.paragraphs if b.table]
+    assert len(rows) == 10 and {tuple(b.header) for b in rows} == {("序号", "民生领域", "完成情况")}
+    assert rows[1].cells[:2] == ["2", "就业保障"] and rows[1].cells[2].startswith("已完成。\n（1）2017年")
+    assert not [h for h in report.headings if "2017年，我市共帮扶" in h.text]

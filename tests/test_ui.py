@@ -220,3 +220,16 @@ def test_a_malformed_link_fragment_raises_no_script_error(live, page, fragment):
     page.goto(live.url + SEED_URL + "?q=河涌" + fragment)
     page.keyboard.press("n")
     assert errors == [] and page.locator("mark.current").count() == 1
+
+
+def test_a_table_scrolls_sideways_on_a_phone(live, browser):
+    """A report's table is a table in the reader; on a phone it scrolls inside its frame,
+    the page itself does not."""
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(live.url + "/reports/lawtext-gov/guangzhou-city-2018")
+    frame = page.locator(".table-wrap").first
+    assert frame.locator("th").count() >= 3 and frame.locator("tr.row").count() == 10
+    assert frame.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    context.close()
