@@ -18,7 +18,7 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -64,7 +64,7 @@ def make_schema() -> Schema:
     return Schema(
         uid=ID(unique=True, stored=True),  # report_id#block_id, report_id, or _meta
         kind=ID(stored=True),
-        report_id=ID(stored=True),
+        report_id=ID(stored=True, sortable=True),  # a column: results grouped by report
         block_id=STORED(),
         order=STORED(),  # position of the block in the report
         title=STORED(),

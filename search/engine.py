@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 
 import numpy as np
 from markupsafe import Markup
@@ -16,11 +17,21 @@ from indexer.places import PLACE_SEP
 from indexer.schema import BODY, NOTE, REPORT
 from indexer.structure import Report
 
-from .query import ParsedQuery, Plan, needles, plan
+from .query import Filters, ParsedQuery, Plan, needles, plan
 from .scoring import TIME_LIMIT, Columns, ScoreCache, Scorer, Scores
 from .snippets import match_spans, row_snippet_html, snippet_html
 
-__all__ = ["TIME_LIMIT", "Hit", "SearchResult", "SearchTimeout", "load_report", "search"]
+__all__ = [
+    "TIME_LIMIT",
+    "Group",
+    "Hit",
+    "SearchResult",
+    "SearchTimeout",
+    "Series",
+    "listing",
+    "load_report",
+    "search",
+]
 
 FEW = 10  # fewer paragraphs than this hold every word: those holding all but one follow
 
@@ -74,10 +85,15 @@ class SearchResult:
     words: list[str] = field(default_factory=list)  # what was searched: each word the query was cut into
     matched: int = 0  # paragraphs holding every word; the rest of ``total`` lack one
     exact_first: str | None = None  # the query as typed, when paragraphs holding it were put first
+    reports: int = 0  # reports holding the listed paragraphs
+    groups: list[Group] | None = None  # grouped by report: this page's reports
+    series: Series | None = None  # with facets: per year
+    grid: dict[str, dict[int, int]] = field(default_factory=dict)  # with facets: place -> year -> paragraphs
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        listed = self.reports if self.groups is not None else self.total
+        return max(1, -(-listed // self.per_page))
 
     @property
     def sections(self) -> list[tuple[str | None, int, list[Hit]]]:
@@ -92,17 +108,75 @@ class SearchResult:
 
     def to_json(self, link: Callable[[Hit], str]) -> dict:
         """The result as the API gives it; ``link`` gives each hit's URL."""
-        return {
+        out = {
             "query": self.query,
             "words": self.words,
             "total": self.total,
             "matched": self.matched,
+            "reports": self.reports,
             "exact_first": self.exact_first,
             "page": self.page,
             "per_page": self.per_page,
             "took_ms": self.took_ms,
             "results": [h.to_json(link(h)) for h in self.hits],
+            "facets": {"years": {str(y): n for y, n in self.years.items()}, "regions": self.regions},
         }
+        if self.groups is not None:
+            out["groups"] = [g.to_json(link) for g in self.groups]
+        if self.series is not None:
+            out["series"] = self.series.to_json()
+        return out
+
+
+@dataclass
+class Group:
+    """A report among grouped results: how many of its paragraphs match, its best ones."""
+
+    report_id: str
+    title: str
+    place: list[str]
+    year: int | None
+    count: int
+    hits: list[Hit]
+
+    def to_json(self, link: Callable[[Hit], str]) -> dict:
+        return {
+            "report_id": self.report_id,
+            "title": self.title,
+            "place": self.place,
+            "year": self.year,
+            "count": self.count,
+            "results": [h.to_json(link(h)) for h in self.hits],
+        }
+
+
+@dataclass
+class Series:
+    """Per year on a continuous axis (the first to the last year the filters let reports
+    through, or the years chosen): the matching paragraphs, the reports holding them, and
+    the reports the filters let through that year (0: no report, a gap in the series)."""
+
+    years: list[int]
+    paragraphs: list[int]
+    reports: list[int]
+    available: list[int]
+
+    @property
+    def share(self) -> list[float | None]:
+        """Of each year's reports, the share holding a match (None in a gap)."""
+        return [r / a if a else None for r, a in zip(self.reports, self.available, strict=True)]
+
+    def to_json(self) -> dict:
+        return {
+            "years": self.years,
+            "paragraphs": self.paragraphs,
+            "reports": self.reports,
+            "available": self.available,
+            "share": [None if v is None else round(v, 4) for v in self.share],
+        }
+
+
+GROUP_HITS = 3  # grouped by report: the paragraphs shown of each
 
 
 def search(
@@ -113,13 +187,16 @@ def search(
     per_page: int = 10,
     sort: str = "relevance",
     facets: bool = False,
+    group: bool = False,
     deadline: float | None = None,
     cache: ScoreCache | None = None,
 ) -> SearchResult:
-    """Run a parsed query; return one page of hits with snippets (and, with ``facets``,
-    the number of matching paragraphs per year and per region). ``cache`` is what searches
-    of this index keep (the index handle's); ``deadline`` the request's, else
-    ``TIME_LIMIT`` from now.
+    """Run a parsed query; return one page of hits with snippets, or with ``group`` one page
+    of reports (in the order of their best paragraph) with their best ``GROUP_HITS``
+    paragraphs each. With ``facets``, the matching paragraphs per year and per place (each
+    counted within the other filters, so that other years and places can be added), the
+    series per year and the place × year grid. ``cache`` is what searches of this index
+    keep (the index handle's); ``deadline`` the request's, else ``TIME_LIMIT`` from now.
 
     By relevance: paragraphs holding the query exactly as typed (its words side by side,
     in its own wording) first, then paragraphs before fragments (headings, short lines;
@@ -135,44 +212,44 @@ def search(
     p = plan(parsed)
     needed = page * per_page
     try:
-        found = scorer.matching(p)
+        everything = scorer.matching(p, Filters()) if facets and p.filters else None
+        found = scorer.matching(p) if everything is None else everything.where(scorer.allowed(p.filters))
         misses, lacks = scorer.near_misses(p) if len(found) < FEW else (Scores.of({}), np.empty(0, np.int32))
         cols = scorer.columns()
-        if sort == "relevance":
-            top = _by_relevance(scorer, p, found, cols, needed)
+        listed = found if len(found) else misses
+        stream = _stream(scorer, p, found, misses, lacks, cols, sort)
+        if group:
+            reports = _first_reports(stream, cols, needed)[(page - 1) * per_page :]
+            docs = [_best_of(scorer, p, found, misses, lacks, cols, sort, r) for r in reports]
         else:
-            top = found.ids[_by_year(found, cols, sort)[:needed]].tolist()
-        if len(top) < needed:
-            top += misses.ids[_miss_order(misses, lacks, cols, sort)[: needed - len(top)]].tolist()
+            docs = [list(islice(stream, needed))[(page - 1) * per_page :]]
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
     marks = needles(parsed)
-    hits = []
-    for docnum in top[(page - 1) * per_page :]:
-        hit = searcher.stored_fields(docnum)
-        text_ = hit["text"]
+
+    def hit(docnum: int) -> Hit:
+        fields = searcher.stored_fields(docnum)
         holds = bool(np.isin(docnum, found.ids))
         lacking = None if holds else p.labels[int(lacks[np.searchsorted(misses.ids, docnum)])]
-        score = (found if holds else misses).at(np.array([docnum]))[0]
-        hits.append(
-            Hit(
-                report_id=hit["report_id"],
-                title=hit["title"],
-                region=hit["region"],
-                year=hit.get("year"),
-                paragraph_id=hit["block_id"],
-                section_path=hit["section"],
-                snippet_html=(
-                    row_snippet_html(hit["cells"], hit.get("header") or [], marks)
-                    if hit.get("cells")
-                    else snippet_html(text_, match_spans(text_, marks))
-                ),
-                score=float(score),
-                kind=hit["kind"],
-                lacks=lacking,
-                place=(hit.get("place") or hit["region"]).split(PLACE_SEP),
-            )
+        return Hit(
+            report_id=fields["report_id"],
+            title=fields["title"],
+            region=fields["region"],
+            year=fields.get("year"),
+            paragraph_id=fields["block_id"],
+            section_path=fields["section"],
+            snippet_html=(
+                row_snippet_html(fields["cells"], fields.get("header") or [], marks)
+                if fields.get("cells")
+                else snippet_html(fields["text"], match_spans(fields["text"], marks))
+            ),
+            score=float((found if holds else misses).at(np.array([docnum]))[0]),
+            kind=fields["kind"],
+            lacks=lacking,
+            place=(fields.get("place") or fields["region"]).split(PLACE_SEP),
         )
+
+    per_report = np.bincount(cols.reports[listed.ids], minlength=len(cols.report_ids))
     exact = p.exact is not None and len(p.labels) > 1 and len(scorer.part(p.exact)) > 0
     result = SearchResult(
         query=text,
@@ -180,23 +257,165 @@ def search(
         page=page,
         per_page=per_page,
         took_ms=0.0,
-        hits=hits,
         words=p.labels,
         matched=len(found),
         exact_first=p.typed if exact else None,
+        reports=int(np.count_nonzero(per_report)),
     )
+    if group:
+        result.groups = []
+        for report_docs in docs:
+            hits = [hit(d) for d in report_docs]
+            first = hits[0]
+            count = int(per_report[cols.reports[report_docs[0]]])
+            result.groups.append(Group(first.report_id, first.title, first.place, first.year, count, hits))
+            result.hits += hits
+    else:
+        result.hits = [hit(d) for d in docs[0]]
     if facets:
-        listed = (found if len(found) else misses).ids
-        by_year = np.bincount(cols.years[listed])
-        result.years = {int(y): int(by_year[y]) for y in np.flatnonzero(by_year) if y}
-        by_region = np.bincount(cols.regions[listed], minlength=len(cols.region_names))
-        result.regions = {
-            cols.region_names[r]: int(by_region[r])
-            for r in np.argsort(-by_region, kind="stable")
-            if by_region[r]
-        }
+        _count(scorer, p, result, found if everything is None else everything, misses, cols)
     result.took_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
+
+
+EXPORT_FIELDS = ("report_id", "title", "place", "year", "section", "paragraph_id", "text")
+
+
+def listing(
+    searcher: Searcher,
+    parsed: ParsedQuery,
+    sort: str = "relevance",
+    deadline: float | None = None,
+    cache: ScoreCache | None = None,
+) -> Iterator[dict]:
+    """Every listed paragraph of a query, in the order of its pages, lazily (an export
+    streams it): report id, title, place, year, section path, paragraph id, text, and
+    ``lacks``. The matching is done (within the deadline) before the first row."""
+    scorer = Scorer(searcher, cache, time.perf_counter() + TIME_LIMIT if deadline is None else deadline)
+    p = plan(parsed)
+    try:
+        found = scorer.matching(p)
+        misses, lacks = scorer.near_misses(p) if len(found) < FEW else (Scores.of({}), np.empty(0, np.int32))
+        stream = _stream(scorer, p, found, misses, lacks, scorer.columns(), sort)
+        head = list(islice(stream, 1))  # the ranking's own work (leads, keyword ranks) done here
+    except TimeLimit:
+        raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
+    return _rows(searcher, p, misses, lacks, chain(head, stream))
+
+
+def _rows(
+    searcher: Searcher, p: Plan, misses: Scores, lacks: np.ndarray, stream: Iterator[int]
+) -> Iterator[dict]:
+    for docnum in stream:
+        fields = searcher.stored_fields(docnum)
+        at = np.searchsorted(misses.ids, docnum)
+        missed = at < len(misses) and misses.ids[at] == docnum
+        yield {
+            "report_id": fields["report_id"],
+            "title": fields["title"],
+            "place": (fields.get("place") or fields["region"]).split(PLACE_SEP),
+            "year": fields.get("year"),
+            "section": fields["section"],
+            "paragraph_id": fields["block_id"],
+            "text": fields["text"],
+            "lacks": p.labels[int(lacks[at])] if missed else None,
+        }
+
+
+def _stream(
+    scorer: Scorer,
+    p: Plan,
+    found: Scores,
+    misses: Scores,
+    lacks: np.ndarray,
+    cols: Columns,
+    sort: str,
+) -> Iterator[int]:
+    """Every listed document in order, lazily: those holding every word (by relevance, or
+    by year), then the near misses."""
+    if sort == "relevance":
+        yield from _ranked(scorer, p, found, cols)
+    else:
+        yield from found.ids[_by_year(found, cols, sort)].tolist()
+    yield from misses.ids[_miss_order(misses, lacks, cols, sort)].tolist()
+
+
+def _first_reports(stream: Iterator[int], cols: Columns, needed: int) -> list[int]:
+    """The first ``needed`` reports to appear in ``stream`` (report numbers of ``cols``)."""
+    seen: dict[int, None] = {}
+    for d in stream:
+        seen.setdefault(int(cols.reports[d]))
+        if len(seen) == needed:
+            break
+    return list(seen)
+
+
+def _best_of(
+    scorer: Scorer,
+    p: Plan,
+    found: Scores,
+    misses: Scores,
+    lacks: np.ndarray,
+    cols: Columns,
+    sort: str,
+    report: int,
+) -> list[int]:
+    """A report's first ``GROUP_HITS`` documents in the order of the whole list."""
+    mine = cols.reports == report
+    keep = mine[misses.ids]
+    stream = _stream(scorer, p, found.where(mine), misses.where(mine), lacks[keep], cols, sort)
+    return list(islice(stream, GROUP_HITS))
+
+
+def _count(
+    scorer: Scorer, p: Plan, result: SearchResult, everything: Scores, misses: Scores, cols: Columns
+) -> None:
+    """The facets (each within the other filters), the series per year and the place × year
+    grid of ``result``. ``everything`` holds every word, within no filter."""
+    if not result.matched:  # near misses only: their counts, within every filter
+        everything, filters = misses, p.filters
+    else:
+        filters = p.filters
+    by_year = np.bincount(cols.years[everything.where(scorer.allowed(filters.without("year"))).ids])
+    result.years = {int(y): int(by_year[y]) for y in np.flatnonzero(by_year) if y}
+    by_place = np.bincount(
+        cols.regions[everything.where(scorer.allowed(filters.without("region"))).ids],
+        minlength=len(cols.region_names),
+    )
+    result.regions = {
+        cols.region_names[r]: int(by_place[r]) for r in np.argsort(-by_place, kind="stable") if by_place[r]
+    }
+    listed = everything.where(scorer.allowed(filters)).ids
+    years = cols.years[listed]
+    # reports per year: of those holding a match, of those the filters let through
+    holding = np.unique(cols.reports[listed])
+    available = np.flatnonzero(scorer.allowed_reports(filters))
+    axis = cols.report_years[available]
+    axis = axis[axis > 0]
+    if filters.years:
+        lo, hi = min(a for a, _ in filters.years), max(b for _, b in filters.years)
+    elif len(axis):
+        lo, hi = int(axis.min()), int(axis.max())
+    else:
+        return
+    span = np.arange(lo, hi + 1)
+    size = hi + 2
+
+    def per_year(values: np.ndarray) -> list[int]:
+        counts = np.bincount(np.clip(values, 0, size - 1), minlength=size)
+        return [int(counts[y]) for y in span]
+
+    result.series = Series(
+        years=span.tolist(),
+        paragraphs=per_year(years),
+        reports=per_year(cols.report_years[holding]),
+        available=per_year(axis),
+    )
+    cells = np.bincount(cols.regions[listed] * size + np.clip(years, 0, size - 1))
+    for i in np.flatnonzero(cells):
+        place, year = divmod(int(i), size)
+        if year:
+            result.grid.setdefault(cols.region_names[place], {})[year] = int(cells[i])
 
 
 def _year_key(ids: np.ndarray, cols: Columns, sort: str) -> np.ndarray:
@@ -210,11 +429,11 @@ def _by_year(found: Scores, cols: Columns, sort: str) -> np.ndarray:
     return np.lexsort((found.ids, -found.values, -_year_key(found.ids, cols, sort)))
 
 
-def _by_relevance(scorer: Scorer, p: Plan, found: Scores, cols: Columns, needed: int) -> list[int]:
-    """The first ``needed`` documents by relevance (see :func:`search`). The tiers (exact,
-    then paragraphs before fragments) are taken in order; within a tier, documents whose
-    words stand close together come first, and closeness, read from a document's text, is
-    asked of the documents in order only until ``needed`` of them are close."""
+def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[int]:
+    """The documents of ``found`` by relevance (see :func:`search`), lazily. The tiers
+    (exact, then paragraphs before fragments) are taken in order; within a tier, documents
+    whose words stand close together come first, and closeness, read from a document's
+    text, is asked of the documents in order only as far as the list is read."""
     ids = found.ids
     exact = np.isin(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
     fragment = cols.fragment[ids]
@@ -231,23 +450,18 @@ def _by_relevance(scorer: Scorer, p: Plan, found: Scores, cols: Columns, needed:
         )
     )
     near = scorer.close(p)
-    top: list[int] = []
     for in_exact, in_body in ((True, True), (True, False), (False, True), (False, False)):
-        want = needed - len(top)
-        if want <= 0:
-            break
         docs = ids[order[(exact[order] == in_exact) & (body[order] == in_body)]].tolist()
         if in_exact:  # the query as typed: its words stand together
-            top += docs[:want]
+            yield from docs
             continue
-        close: list[int] = []
         apart: list[int] = []
         for d in docs:
-            (close if near(d) else apart).append(d)
-            if len(close) == want:
-                break
-        top += (close + apart)[:want]
-    return top
+            if near(d):
+                yield d
+            else:
+                apart.append(d)
+        yield from apart
 
 
 def _miss_order(misses: Scores, lacks: np.ndarray, cols: Columns, sort: str) -> np.ndarray:

@@ -12,6 +12,8 @@ from .query import ParsedQuery, QueryError, parse, year_range
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
+GROUPS = ("report", "paragraph")  # results one card per report, or one per paragraph
+MEASURES = ("paragraphs", "reports", "share")  # what the series per year counts
 
 
 def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
@@ -35,25 +37,32 @@ def page_args(args: MultiDict, per_page_default: int = 10) -> tuple[int, int]:
 
 
 def sort_arg(args: MultiDict) -> str:
-    sort = args.get("sort", "relevance") or "relevance"
-    if sort not in SORTS:
-        raise BadRequest(f"'sort' must be one of {', '.join(SORTS)}, not {sort[:20]!r}.")
-    return sort
+    return choice_arg(args, "sort", SORTS, "relevance")
+
+
+def choice_arg(args: MultiDict, name: str, choices: tuple[str, ...], default: str) -> str:
+    """``name`` as one of ``choices`` (``default`` when absent)."""
+    value = args.get(name, "") or default
+    if value not in choices:
+        raise BadRequest(f"'{name}' must be one of {', '.join(choices)}, not {value[:20]!r}.")
+    return value
 
 
 def query_args(args: MultiDict) -> tuple[str, ParsedQuery]:
-    """The query text and its parse, with ``year``, ``region`` and ``report`` arguments applied."""
+    """The query text and its parse, with ``year`` (each a year or a range), ``region`` and
+    ``report`` arguments applied; several years or regions are any of them."""
     text = args.get("q", "")
     try:
         parsed = parse(text)
     except QueryError as exc:
         raise BadRequest(str(exc)) from exc
-    year = args.get("year", "").strip()
-    if year:
+    for year in args.getlist("year"):
+        if not year.strip():
+            continue
         years = year_range(year)
         if years is None:
             raise BadRequest(f"'year' must be a year like 2017 or a range like 2015-2018, not {year[:20]!r}.")
-        parsed.year_from, parsed.year_to = years
+        parsed.years.append(years)
     for region in args.getlist("region"):
         if region.strip():
             parsed.regions.append(region.strip()[:50])

@@ -11,7 +11,7 @@ paragraph holding the text as typed is still found; ``"…"`` keeps a phrase lit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -57,8 +57,7 @@ class ParsedQuery:
     groups: list[list[str]] = field(default_factory=list)  # as typed; any string in a group
     literal: set[str] = field(default_factory=set)  # quoted: searched as typed, never cut
     excluded: list[str] = field(default_factory=list)
-    year_from: int | None = None
-    year_to: int | None = None
+    years: list[tuple[int, int]] = field(default_factory=list)  # ranges, any of them
     regions: list[str] = field(default_factory=list)
     report: str | None = None
 
@@ -85,7 +84,7 @@ class ParsedQuery:
 
     @property
     def has_filters(self) -> bool:
-        return self.year_from is not None or bool(self.regions) or self.report is not None
+        return bool(self.years) or bool(self.regions) or self.report is not None
 
 
 _TOKEN = re.compile(r'-?["“”「」『』][^"“”「」『』]*["“”「」『』]?|\S+')
@@ -150,7 +149,7 @@ def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
         years = year_range(value)
         if years is None:
             return False
-        parsed.year_from, parsed.year_to = years
+        parsed.years.append(years)
         return True
     if key == "region" and value:
         parsed.regions.append(value)
@@ -270,7 +269,7 @@ class Plan:
     required: list[list[wq.Query]]  # every unit must match; any query of a unit will do
     excluded: list[wq.Query]  # a document matching any of these is left out
     optional: list[wq.Query]  # add to the score of the documents that match
-    filter: wq.Query | None  # restricts, does not score
+    filters: Filters  # restrict, do not score
     exact: wq.Query | None = None  # the query exactly as typed: these documents rank first
     # per unit, each variant's words of two or more characters (see search.scoring.about)
     about: list[list[tuple[str, ...]]] = field(default_factory=list)
@@ -303,7 +302,7 @@ def plan(parsed: ParsedQuery) -> Plan:
         required=required,
         excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
         optional=[q for u in units for f in u.forms for q in _scored(f)],
-        filter=filter_query(parsed),
+        filters=Filters.of(parsed),
         exact=exact,
         about=about,
         near=[tuple(dict.fromkeys([*(v for f in u.forms for v in variants(f)), *u.whole])) for u in units],
@@ -315,15 +314,28 @@ def plan(parsed: ParsedQuery) -> Plan:
     )
 
 
-def filter_query(parsed: ParsedQuery) -> wq.Query | None:
-    """Year, region and report filters (they restrict, they do not score)."""
-    parts: list[wq.Query] = []
-    if parsed.year_from is not None:
-        parts.append(wq.NumericRange("year", parsed.year_from, parsed.year_to))
-    if parsed.regions:
-        parts.append(wq.Or([_chars(v, "region_key") for r in parsed.regions for v in variants(r)]))
-    if parsed.report:
-        parts.append(wq.Term("report_id", parsed.report))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+@dataclass(frozen=True)
+class Filters:
+    """Year, region and report filters (they restrict, they do not score): a document
+    passes when its year is in one of ``years``, its place's path holds one of ``regions``
+    (folded, white space left out: 广州 passes 广东省 › 广州市 › 荔湾区), and it is of ``report``."""
+
+    years: tuple[tuple[int, int], ...] = ()
+    regions: tuple[str, ...] = ()
+    report: str | None = None
+
+    @classmethod
+    def of(cls, parsed: ParsedQuery) -> Filters:
+        return cls(
+            tuple(dict.fromkeys(parsed.years)),
+            tuple(dict.fromkeys("".join(v.split()) for r in parsed.regions for v in variants(r))),
+            parsed.report,
+        )
+
+    def without(self, facet: str) -> Filters:
+        """These filters but the ``year`` or ``region`` ones: a facet's counts are of the
+        documents the other filters let through, so its other values can still be chosen."""
+        return replace(self, years=()) if facet == "year" else replace(self, regions=())
+
+    def __bool__(self) -> bool:
+        return bool(self.years or self.regions or self.report)

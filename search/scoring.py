@@ -15,7 +15,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sized
 from dataclasses import dataclass
 from functools import partial, reduce
 from typing import Any, TypeVar
@@ -30,10 +30,11 @@ from whoosh.searching import Searcher
 from indexer.analysis import first_sentence, fold
 from indexer.schema import HEADING
 
-from .query import Plan
+from .query import Filters, Plan
 
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 T = TypeVar("T")
+S = TypeVar("S", bound=Sized)
 WEIGHTING = scoring.BM25F()  # every score computed (and cached) here uses this
 CACHE_ENTRIES = 24_000_000  # documents kept across queries: 12 bytes each, about 290 MB
 WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
@@ -99,6 +100,11 @@ class Scores:
     def keep(self, mask: np.ndarray) -> Scores:
         return Scores(self.ids[mask], self.values[mask])
 
+    def where(self, mask: np.ndarray) -> Scores:
+        """Those documents that ``mask`` (by document number) lets through."""
+        keep = mask[self.ids]
+        return Scores(self.ids[keep], self.values[keep])
+
     def among(self, ids: np.ndarray) -> Scores:
         return self.keep(np.isin(self.ids, ids, assume_unique=True))
 
@@ -112,13 +118,17 @@ EMPTY = Scores(np.empty(0, np.int32), np.empty(0))
 @dataclass(frozen=True)
 class Columns:
     """Per document, by document number: its year (0 when unknown), its place (an index
-    into ``region_names``, each a path such as 广东省 › 广州市 › 荔湾区), what it is
-    (:func:`indexer.build.fragment_kind`)."""
+    into ``region_names``, each a path such as 广东省 › 广州市 › 荔湾区), its report (an index
+    into ``report_ids``), what it is (:func:`indexer.build.fragment_kind`)."""
 
     years: np.ndarray
     regions: np.ndarray
     region_names: list[str]
+    reports: np.ndarray
+    report_ids: list[str]
     fragment: np.ndarray
+    report_years: np.ndarray  # per report (by its index): its year, its place
+    report_places: np.ndarray
 
     @classmethod
     def read(cls, searcher: Searcher) -> Columns:
@@ -126,12 +136,45 @@ class Columns:
         names, regions = np.unique(
             np.array(list(reader.column_reader("place")), dtype=object), return_inverse=True
         )
+        ids, reports = np.unique(
+            np.array(list(reader.column_reader("report_id")), dtype=object), return_inverse=True
+        )
+        years = np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64)
+        years[years > 9999] = 0  # a document without a year (the build record) reads as the column's maximum
+        report_years = np.zeros(len(ids), np.int64)
+        report_places = np.zeros(len(ids), np.int32)
+        report_years[reports], report_places[reports] = years, regions  # alike within a report
         return cls(
-            years=np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64),
+            years=years,
             regions=regions.astype(np.int32),
             region_names=[str(n) for n in names],
+            reports=reports.astype(np.int32),
+            report_ids=[str(r) for r in ids],
             fragment=np.array(list(reader.column_reader("fragment")), dtype=np.int64),
+            report_years=report_years,
+            report_places=report_places,
         )
+
+    def allowed(self, filters: Filters, per_report: bool = False) -> np.ndarray:
+        """Which documents (with ``per_report``, which reports) the filters let through: a
+        mask by document number (by report index)."""
+        years, places = (self.report_years, self.report_places) if per_report else (self.years, self.regions)
+        mask = np.ones(len(years), bool)
+        if filters.years:
+            mask &= np.logical_or.reduce([(years >= lo) & (years <= hi) for lo, hi in filters.years])
+        if filters.regions:
+            chosen = [
+                i for i, n in enumerate(self.region_names) if any(r in _compact(n) for r in filters.regions)
+            ]
+            mask &= np.isin(places, chosen)
+        if filters.report is not None:
+            found = self.report_ids.index(filters.report) if filters.report in self.report_ids else -1
+            mask &= (np.arange(len(years)) if per_report else self.reports) == found
+        return mask
+
+
+def _compact(label: str) -> str:
+    return "".join(fold(label).split())
 
 
 class ScoreCache:
@@ -169,7 +212,7 @@ class ScoreCache:
                     _, (_, old) = self._data.popitem(last=False)
                     self.size -= old
 
-    def get(self, key: Hashable, compute: Callable[[], Scores]) -> Scores:
+    def get(self, key: Hashable, compute: Callable[[], S]) -> S:
         found = self._lookup(key)
         if found is None:
             found = compute()
@@ -417,24 +460,31 @@ class Scorer:
             )
         return self._units[1]
 
-    def _narrowed(self, plan: Plan, result: Scores) -> Scores:
-        """``result`` without the excluded documents and those outside the filter, the
-        optional parts' scores added."""
+    def allowed(self, filters: Filters) -> np.ndarray:
+        """Which documents ``filters`` let through: a mask by document number, kept per
+        index state (the filters of a page, its facets and its pages recur)."""
+        return self.cache.get((self.state, "allowed", filters), lambda: self.columns().allowed(filters))
+
+    def allowed_reports(self, filters: Filters) -> np.ndarray:
+        """Which reports ``filters`` let through: a mask by report index (see :class:`Columns`)."""
+        return self.cache.get((self.state, "reports", filters), lambda: self.columns().allowed(filters, True))
+
+    def _narrowed(self, plan: Plan, result: Scores, filters: Filters | None = None) -> Scores:
+        """``result`` without the excluded documents and those outside the filters (the
+        plan's, unless given), the optional parts' scores added."""
         for q in plan.excluded:
             result = result.without(self.part(q).ids)
-        if plan.filter is not None:
-            allowed = self.cache.get(
-                (self.state, "filter", plan.filter),
-                lambda: Scores.of(dict.fromkeys(self.searcher.docs_for_query(plan.filter), 0.0)),
-            )
-            result = result.among(allowed.ids)
+        filters = plan.filters if filters is None else filters
+        if filters:
+            result = result.where(self.allowed(filters))
         for q in plan.optional:
             result = result.plus(self.part(q))
         return result
 
-    def matching(self, plan: Plan) -> Scores:
-        """Every document the plan matches, with its score (BM25F: the sum of its parts')."""
-        return self._narrowed(plan, reduce(Scores.both, self.units(plan)))
+    def matching(self, plan: Plan, filters: Filters | None = None) -> Scores:
+        """Every document the plan matches, with its score (BM25F: the sum of its parts'),
+        within the plan's filters (or ``filters``)."""
+        return self._narrowed(plan, reduce(Scores.both, self.units(plan)), filters)
 
     def near_misses(self, plan: Plan) -> tuple[Scores, np.ndarray]:
         """The documents that hold every unit of the query but one, with their scores, and

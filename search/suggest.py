@@ -51,13 +51,7 @@ def suggestions(
                     corrected = fold(corrected).replace(word, found[0])
     if corrected != text and fold(corrected) != fold(text):
         out.append(Suggestion(f"您是不是要找：{corrected}", corrected))
-    years = (
-        []
-        if parsed.year_from is None
-        else [
-            f"year:{parsed.year_from}" + (f"-{parsed.year_to}" if parsed.year_to != parsed.year_from else "")
-        ]
-    )
+    years = [f"year:{lo}" + (f"-{hi}" if hi != lo else "") for lo, hi in parsed.years]
     filters = " ".join(years + [f"region:{r}" for r in parsed.regions])
     if len(parsed.groups) > 1:
         for group in parsed.groups:

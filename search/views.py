@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from whoosh.searching import Searcher
 
 from indexer.analysis import fold
@@ -21,7 +36,7 @@ from indexer.structure import Block
 from . import engine
 from .engine import SearchResult
 from .handle import IndexHandle
-from .params import page_args, query_args, sort_arg
+from .params import GROUPS, MEASURES, choice_arg, page_args, query_args, sort_arg
 from .query import ParsedQuery, needles
 from .scoring import index_state
 from .snippets import mark_html, match_spans
@@ -63,11 +78,18 @@ def release_searcher(exc: BaseException | None = None) -> None:
 
 
 def _run_search(
-    per_page_default: int = 10, facets: bool = False
+    per_page_default: int = 10, facets: bool = False, group: str = "paragraph", query: str | None = None
 ) -> tuple[str, ParsedQuery, SearchResult | None]:
-    text, parsed = query_args(request.args)
-    page, per_page = page_args(request.args, per_page_default)
-    sort = sort_arg(request.args)
+    """This request's search (``query`` instead of its ``q``, if given): grouped by report
+    when ``group`` (or the request's ``group``) says so."""
+    args: MultiDict = request.args
+    if query is not None:
+        args = args.copy()
+        args.setlist("q", [query])
+    text, parsed = query_args(args)
+    page, per_page = page_args(args, per_page_default)
+    sort = sort_arg(args)
+    grouped = choice_arg(args, "group", GROUPS, group) == "report"
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         return text, parsed, None
     result = engine.search(
@@ -78,6 +100,7 @@ def _run_search(
         per_page=per_page,
         sort=sort,
         facets=facets,
+        group=grouped,
         deadline=g.deadline,
         cache=_handle().cache,
     )
@@ -128,7 +151,7 @@ BUSY = (
 @pages.get("/")
 def index() -> ResponseReturnValue:
     try:
-        text, parsed, result = _run_search(facets=True)
+        text, parsed, result = _run_search(facets=True, group="report")
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
         return _index_page(text, parsed, None, busy=BUSY), 503, {"Retry-After": "5"}
@@ -157,7 +180,9 @@ def _index_page(
         status=status(_meta()),
         examples=EXAMPLES,
         sort=request.args.get("sort", "relevance"),
-        year=request.args.get("year", ""),
+        group=choice_arg(request.args, "group", GROUPS, "report"),
+        measure=choice_arg(request.args, "measure", MEASURES, "paragraphs"),
+        years=[y for y in request.args.getlist("year") if y.strip()],
         regions=request.args.getlist("region"),
         region_rows=region_facet(result.regions, request.args.getlist("region")) if result else [],
     )
@@ -181,6 +206,74 @@ def region_facet(counts: dict[str, int], chosen: list[str]) -> list[tuple[int, s
 
     walk(place_tree((label.split(PLACE_SEP), n, None) for label, n in counts.items()), 0)
     return rows[:FACET_PLACES]
+
+
+@pages.get("/overview")
+def overview() -> ResponseReturnValue:
+    """A query's place × year grid: matching paragraphs per place (provinces, a province's
+    cities and a city's districts when opened with ``open``) and year, with the first and
+    last year that mentions it; each cell links to those results."""
+    text, parsed, result = _run_search(facets=True, per_page_default=1)
+    if result is None:
+        return _index_page(text, parsed, None)
+    per_place: dict[tuple[str, ...], dict[int, int]] = {}
+    for label, counts in result.grid.items():
+        path = tuple(label.split(PLACE_SEP))
+        for depth in range(len(path)):
+            row = per_place.setdefault(path[: depth + 1], {})
+            for year, n in counts.items():
+                row[year] = row.get(year, 0) + n
+    opened = set(request.args.getlist("open"))
+    rows: list[tuple[int, PlaceNode, dict[int, int]]] = []
+
+    def walk(nodes: list[PlaceNode], depth: int) -> None:
+        for node in nodes:
+            rows.append((depth, node, per_place.get(node.path, {})))
+            if node.name in opened:
+                walk(node.children, depth + 1)
+
+    walk(place_tree((label.split(PLACE_SEP), sum(c.values()), None) for label, c in result.grid.items()), 0)
+    years = result.series.years if result.series else sorted({y for c in result.grid.values() for y in c})
+    return render_template("overview.html", q=text, result=result, rows=rows, years=years, opened=opened)
+
+
+MAX_COMPARE = 6  # queries on one chart
+
+
+@pages.get("/compare")
+def compare() -> ResponseReturnValue:
+    """Up to ``MAX_COMPARE`` queries (``q`` repeated) on one series per year, within the
+    same filters, counted as paragraphs, reports mentioning, or share of the year's reports."""
+    queries = list(dict.fromkeys(q.strip() for q in request.args.getlist("q") if q.strip()))
+    if len(queries) > MAX_COMPARE:
+        abort(400, f"At most {MAX_COMPARE} queries can be compared, not {len(queries)}.")
+    lines: list[tuple[str, engine.Series]] = []
+    totals = []
+    for query in queries:
+        _, _, result = _run_search(facets=True, per_page_default=1, query=query)
+        if result is not None and result.series is not None:
+            lines.append((query, result.series))
+            totals.append((query, result.matched, result.reports))
+    axis = sorted({y for _, series in lines for y in series.years})
+    aligned = [(name, _aligned(series, axis)) for name, series in lines]
+    return render_template(
+        "compare.html",
+        queries=queries,
+        slots=queries + [""] * (MAX_COMPARE - len(queries)),
+        lines=aligned,
+        totals=totals,
+        measure=choice_arg(request.args, "measure", MEASURES, "paragraphs"),
+    )
+
+
+def _aligned(series: engine.Series, axis: list[int]) -> engine.Series:
+    """``series`` on ``axis`` (a year it lacks counts zero, with no report)."""
+    at = {y: i for i, y in enumerate(series.years)}
+
+    def on_axis(values: list[int]) -> list[int]:
+        return [values[at[y]] if y in at else 0 for y in axis]
+
+    return engine.Series(axis, on_axis(series.paragraphs), on_axis(series.reports), on_axis(series.available))
 
 
 @pages.get("/reports/")
@@ -255,11 +348,86 @@ def opensearch() -> Response:
 
 @api.get("/search")
 def api_search() -> Response:
-    text, _, result = _run_search()
+    """One page of hits (``group=report``: of reports, each with its best paragraphs), with
+    the counts per year and per place and the series per year."""
+    text, _, result = _run_search(facets=True)
     if result is None:
         page, per_page = page_args(request.args)
         result = engine.SearchResult(query=text, total=0, page=page, per_page=per_page, took_ms=0)
     return jsonify(result.to_json(lambda hit: report_url(hit.report_id, hit.paragraph_id)))
+
+
+EXPORTS = ("hits", "years", "places")
+FORMATS = ("csv", "json")
+
+
+@api.get("/export")
+def export() -> Response:
+    """The listed paragraphs (``data=hits``: report, title, place, year, section path,
+    paragraph id, link, text), or the counts per year or per place, as CSV (UTF-8 with a
+    byte order mark, so a spreadsheet opens it) or JSON; the paragraphs streamed as they
+    are read, however many."""
+    data = choice_arg(request.args, "data", EXPORTS, "hits")
+    fmt = choice_arg(request.args, "format", FORMATS, "csv")
+    text, parsed = query_args(request.args)
+    if not parsed.terms and not parsed.excluded and not parsed.has_filters:
+        abort(400, "Nothing to export: give a query 'q' (or a filter).")
+    if data == "hits":
+        rows = engine.listing(_searcher(), parsed, sort_arg(request.args), g.deadline, _handle().cache)
+        columns = ["report_id", "title", "place", "year", "section", "paragraph_id", "url", "text", "lacks"]
+
+        def linked() -> Iterator[dict]:
+            for row in rows:
+                yield {**row, "url": report_url(row["report_id"], row["paragraph_id"], _external=True)}
+
+        records: Iterable[dict] = linked()
+    else:
+        _, _, result = _run_search(facets=True, query=text)
+        assert result is not None
+        if data == "years":
+            columns = ["year", "paragraphs", "reports", "available", "share"]
+            series = result.series.to_json() if result.series else {"years": []}
+            records = [
+                {c: series[c if c != "year" else "years"][i] for c in columns}
+                for i in range(len(series["years"]))
+            ]
+        else:
+            columns = ["place", "paragraphs"]
+            records = [
+                {"place": label.split(PLACE_SEP), "paragraphs": n} for label, n in result.regions.items()
+            ]
+    name = f"export-{data}.{fmt}"
+    body = _csv(records, columns) if fmt == "csv" else _json(records)
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _csv(records: Iterable[dict], columns: list[str]) -> Iterator[str]:
+    yield "\ufeff"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for i, record in enumerate(records):
+        writer.writerow(
+            [
+                PLACE_SEP.join(v) if isinstance(v, list) else ("" if v is None else v)
+                for v in (record.get(c) for c in columns)
+            ]
+        )
+        if i % 200 == 0 or out.tell() > 1 << 16:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _json(records: Iterable[dict]) -> Iterator[str]:
+    yield "["
+    for i, record in enumerate(records):
+        yield ("," if i else "") + "\n" + json.dumps(record, ensure_ascii=False)
+    yield "\n]\n"
 
 
 @api.get("/reports")

@@ -42,6 +42,10 @@
     });
   });
 
+  // On a phone the facets come first, folded in a drawer; on a wide screen they stay open.
+  var drawer = document.querySelector("details.drawer");
+  if (drawer && window.matchMedia("(max-width: 40rem)").matches) { drawer.open = false; }
+
   // Next / previous match in the report reader.
   var marks = Array.prototype.slice.call(document.querySelectorAll(".report .body mark"));
   var current = -1;

@@ -56,9 +56,9 @@ def _finds(query: str, reports) -> bool:
     """Whether a paragraph of ``reports`` holds every word of ``query``, within its filters."""
     parsed = parse(query)
     for report in reports:
-        if parsed.year_from is not None and not parsed.year_from <= (report.year or 0) <= parsed.year_to:
+        if parsed.years and not any(lo <= (report.year or 0) <= hi for lo, hi in parsed.years):
             continue
-        if parsed.regions and not any(fold(r) in fold(report.region) for r in parsed.regions):
+        if parsed.regions and not any(fold(r) in "".join(report.place) for r in parsed.regions):
             continue
         for block in report.blocks:
             text = re.sub(r"\s", "", fold(block.text))
