@@ -233,3 +233,40 @@ def test_a_table_scrolls_sideways_on_a_phone(live, browser):
     assert frame.evaluate("el => el.scrollWidth > el.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_grouped_results_overview_and_compare_at_phone_and_desktop_width(live, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    fits = "document.documentElement.scrollWidth <= innerWidth"
+    page.goto(live.url + "/?q=发展")
+    cards = page.locator(".result.group")
+    assert cards.count() >= 3 and cards.first.locator(".group-hits > li").count() >= 1
+    assert page.evaluate(fits)
+    drawer = page.locator("details.drawer")
+    # on a phone the facets come before the results, folded; on a desktop beside them, open
+    assert drawer.evaluate("d => d.open") == (width > 640)
+    assert drawer.bounding_box()["y"] < cards.first.bounding_box()["y"] or width > 640
+    if width <= 640:
+        page.click("details.drawer > summary")
+    page.click("[data-facet=year] >> nth=0")
+    page.wait_for_selector(".chip")
+    if width <= 640:
+        page.click("details.drawer > summary")
+    page.click("[data-facet=year] >> nth=1")  # a second year: both apply
+    page.wait_for_function("document.querySelectorAll('.chip').length === 2")
+    shot(page, f"grouped-{width}")
+    page.goto(live.url + "/overview?q=发展")
+    assert page.locator(".grid tbody tr").count() >= 3 and page.evaluate(fits)
+    page.click("[data-place=广东省]")
+    page.wait_for_selector(".grid tr.depth-1")
+    shot(page, f"overview-{width}")
+    page.goto(live.url + "/compare?q=发展&q=改革")
+    assert page.locator(".chart polyline").count() == 2
+    page.fill("input[name=q] >> nth=2", "河涌")
+    page.click("form.compare button")
+    page.wait_for_function("document.querySelectorAll('.chart polyline').length === 3")
+    assert page.evaluate(fits)
+    shot(page, f"compare-{width}")
+    context.close()
