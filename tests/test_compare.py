@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 
 import pytest
@@ -92,7 +91,10 @@ def test_facets_combine_and_count_the_values_not_chosen(client):
     places = api(client, q="发展", region=["广州", "海拉尔"])
     assert {r["place"][1] for r in places["results"]} <= {"广州市", "呼伦贝尔市"}
     assert places["facets"]["regions"] == everything["regions"]
-    assert api(client, q="发展", year="2010-2018")["total"] == everything["years"]["2017"] + everything["years"]["2018"]
+    assert (
+        api(client, q="发展", year="2010-2018")["total"]
+        == everything["years"]["2017"] + everything["years"]["2018"]
+    )
 
 
 def test_the_overview_is_a_place_by_year_grid_of_links(client):
@@ -121,7 +123,17 @@ def test_export_hits_as_csv_opens_in_a_spreadsheet_and_round_trips(client):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     listed = api(client, q="河涌", per_page=100)
     assert [r["paragraph_id"] for r in rows] == [r["paragraph_id"] for r in listed["results"]]
-    assert set(rows[0]) == {"report_id", "title", "place", "year", "section", "paragraph_id", "url", "text", "lacks"}
+    assert set(rows[0]) == {
+        "report_id",
+        "title",
+        "place",
+        "year",
+        "section",
+        "paragraph_id",
+        "url",
+        "text",
+        "lacks",
+    }
     assert all("河涌" in r["text"] or "河湧" in r["text"] for r in rows)
     assert rows[0]["url"].startswith("http://localhost/reports/")
 
@@ -129,7 +141,9 @@ def test_export_hits_as_csv_opens_in_a_spreadsheet_and_round_trips(client):
 def test_export_as_json_and_the_counts(client):
     hits = client.get("/api/export", query_string={"q": "河涌", "format": "json"}).get_json()
     assert hits and {"report_id", "place", "section", "text"} <= set(hits[0])
-    years = client.get("/api/export", query_string={"q": "发展", "format": "json", "data": "years"}).get_json()
+    years = client.get(
+        "/api/export", query_string={"q": "发展", "format": "json", "data": "years"}
+    ).get_json()
     series = api(client, q="发展")["series"]
     assert [y["year"] for y in years] == series["years"]
     assert [y["paragraphs"] for y in years] == series["paragraphs"]
