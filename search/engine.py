@@ -36,6 +36,12 @@ __all__ = [
 FEW = 10  # fewer paragraphs than this hold every word: those holding all but one follow
 
 
+BUSY = (
+    f"这次搜索超过 {TIME_LIMIT:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
+    "或加上更具体的词、年份或地区。"
+)
+
+
 class SearchTimeout(Exception):
     """A search stopped at its time limit: the server is busy or the query reaches too far
     (a 503 for the user to retry, not a fault of the query)."""

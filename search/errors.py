@@ -9,20 +9,44 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from indexer.store import IndexDamaged, IndexMissing
 
-from .engine import TIME_LIMIT, SearchTimeout
+from .engine import BUSY, SearchTimeout
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+NAMES = {  # the status as a page says it
+    400: "请求有误",
+    404: "找不到页面",
+    405: "不支持此请求方式",
+    413: "请求太大",
+    429: "请求太频繁",
+    500: "服务器出错",
+    503: "暂时无法服务",
+}
+DEFAULT_MESSAGES = {
+    404: "没有这个页面。请检查网址，或在上面搜索。",
+    405: "这个地址不接受此种请求。",
+}
+
+
 def render_error(exc: HTTPException) -> tuple[Response | str, int]:
-    message = exc.description or exc.name
+    """The error as a page in Chinese with the search box and the query kept, or as JSON
+    under /api/; werkzeug's own English descriptions are replaced."""
+    code = exc.code or 500
+    own = exc.description != type(exc).description  # a message of ours, not werkzeug's default
+    message = (
+        exc.description if own and exc.description else DEFAULT_MESSAGES.get(code, NAMES.get(code, exc.name))
+    )
     if _wants_json():
-        return jsonify({"error": message, "status": exc.code}), exc.code or 500
+        return jsonify({"error": message, "status": code}), code
+    name = NAMES.get(code, exc.name)
     if request_ctx.url_adapter is None:  # the Host header was refused: no URL can be built
-        return render_template("error_plain.html", code=exc.code, name=exc.name), exc.code or 500
-    return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code or 500
+        return render_template("error_plain.html", code=code, name=name), code
+    return render_template(
+        "error.html", code=code, name=name, message=message, q=request.args.get("q", "")
+    ), code
 
 
 def register(app: Flask) -> None:
@@ -35,29 +59,21 @@ def register(app: Flask) -> None:
         app.logger.error("the index is damaged: %s", exc)
         return render_error(
             ServiceUnavailable(
-                "The search index is damaged (a file is not as its build left it). The next "
-                "`python -m indexer build` repairs it without being asked."
+                "搜索索引已损坏（有文件与构建时不一致）。下一次运行 `python -m indexer build` 会自动修复。"
             )
         )
 
     @app.errorhandler(IndexMissing)
     def no_index(exc: IndexMissing) -> ResponseReturnValue:
         app.logger.error("%s", exc)
-        return render_error(
-            ServiceUnavailable("The search index has not been built yet. Run `python -m indexer build`.")
-        )
+        return render_error(ServiceUnavailable("搜索索引尚未建立。请运行 `python -m indexer build`。"))
 
     @app.errorhandler(SearchTimeout)
     def timed_out(exc: SearchTimeout) -> ResponseReturnValue:
-        response = render_error(
-            ServiceUnavailable(
-                f"The search took longer than {TIME_LIMIT:g} s and was stopped: the server may be busy. "
-                "Try again in a moment, or add a more specific word, a year or a region."
-            )
-        )
+        response = render_error(ServiceUnavailable(BUSY))
         return response[0], 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s", request.path)
-        return render_error(InternalServerError("Something went wrong on our side."))
+        return render_error(InternalServerError("服务器出错了，请稍后再试。"))

@@ -21,10 +21,10 @@ def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:
     if not raw:
         return default
     if not re.fullmatch(r"\d{1,7}", raw):
-        raise BadRequest(f"'{name}' must be a whole number from {lo} to {hi}, not {raw[:20]!r}.")
+        raise BadRequest(f"参数“{name}”应为 {lo} 到 {hi} 之间的整数，而不是 {raw[:20]!r}。")
     value = int(raw)
     if not lo <= value <= hi:
-        raise BadRequest(f"'{name}' must be from {lo} to {hi}, not {value}.")
+        raise BadRequest(f"参数“{name}”应在 {lo} 到 {hi} 之间，而不是 {value}。")
     return value
 
 
@@ -44,7 +44,7 @@ def choice_arg(args: MultiDict, name: str, choices: tuple[str, ...], default: st
     """``name`` as one of ``choices`` (``default`` when absent)."""
     value = args.get(name, "") or default
     if value not in choices:
-        raise BadRequest(f"'{name}' must be one of {', '.join(choices)}, not {value[:20]!r}.")
+        raise BadRequest(f"参数“{name}”应为 {'、'.join(choices)} 之一，而不是 {value[:20]!r}。")
     return value
 
 
@@ -61,7 +61,9 @@ def query_args(args: MultiDict) -> tuple[str, ParsedQuery]:
             continue
         years = year_range(year)
         if years is None:
-            raise BadRequest(f"'year' must be a year like 2017 or a range like 2015-2018, not {year[:20]!r}.")
+            raise BadRequest(
+                f"参数“year”应为年份（如 2017）或年份范围（如 2015-2018），而不是 {year[:20]!r}。"
+            )
         parsed.years.append(years)
     for region in args.getlist("region"):
         if region.strip():

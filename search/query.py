@@ -95,7 +95,7 @@ _YEAR_FILTER = re.compile(r"^(\d{4})(?:[-–~～](\d{4}))?$")
 def parse(text: str) -> ParsedQuery:
     """Parse a query string. Raises :class:`QueryError` only when it is too long."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})")
+        raise QueryError(f"查询太长（{len(text)} 个字符；最多 {MAX_QUERY_CHARS} 个）。")
     parsed = ParsedQuery()
     pending_or = False
     tokens = _TOKEN.findall(text.replace("\u3000", " "))
@@ -130,7 +130,7 @@ def parse(text: str) -> ParsedQuery:
     parsed.excluded = list(dict.fromkeys(parsed.excluded))
     if len(parsed.terms) + len(parsed.excluded) > MAX_TERMS:
         raise QueryError(
-            f"the query has too many words ({len(parsed.terms) + len(parsed.excluded)}; at most {MAX_TERMS})"
+            f"查询的词太多（{len(parsed.terms) + len(parsed.excluded)} 个；最多 {MAX_TERMS} 个）。"
         )
     return parsed
 

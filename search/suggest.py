@@ -21,7 +21,8 @@ class Suggestion:
     drop_filters: bool = False
 
 
-TO_SCRIPT = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2t")}  # Simplified, Traditional
+# Simplified; Traditional in Taiwan's standard forms (為, 峰, 著), as Traditional readers expect
+TO_SCRIPT = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2tw")}
 
 
 SUGGEST_TIME = 1.0  # seconds the spelling corrector may take for one page

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -114,6 +115,19 @@ def report_url(report_id: str, paragraph_id: str | None = None, **args: Any) -> 
     return url_for("pages.report", report_id=report_id, _anchor=paragraph_id, **args)
 
 
+@pages.app_template_filter("day")
+def day(value: str | None) -> str:
+    """An ISO date or time as people write it: 2019年3月5日 (with the time, 2019年3月5日 12:37)."""
+    if not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(value.replace("+0000", "+00:00"))
+    except ValueError:
+        return value
+    text = f"{when.year}年{when.month}月{when.day}日"
+    return text + (f" {when:%H:%M}" if "T" in value else "")
+
+
 @pages.app_template_global()
 def url_with(**changes: object) -> str:
     """This page's URL with arguments changed (``None`` removes one); paging starts over."""
@@ -142,19 +156,13 @@ EXAMPLES = [
 ]
 
 
-BUSY = (
-    f"这次搜索超过 {engine.TIME_LIMIT:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
-    "或加上更具体的词、年份或地区。"
-)
-
-
 @pages.get("/")
 def index() -> ResponseReturnValue:
     try:
         text, parsed, result = _run_search(facets=True, group="report")
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
-        return _index_page(text, parsed, None, busy=BUSY), 503, {"Retry-After": "5"}
+        return _index_page(text, parsed, None, busy=engine.BUSY), 503, {"Retry-After": "5"}
     hints = (
         suggestions(_searcher(), text, parsed, deadline=min(g.deadline, time.perf_counter() + SUGGEST_TIME))
         if result is not None and not result.total
@@ -246,7 +254,7 @@ def compare() -> ResponseReturnValue:
     same filters, counted as paragraphs, reports mentioning, or share of the year's reports."""
     queries = list(dict.fromkeys(q.strip() for q in request.args.getlist("q") if q.strip()))
     if len(queries) > MAX_COMPARE:
-        abort(400, f"At most {MAX_COMPARE} queries can be compared, not {len(queries)}.")
+        abort(400, f"最多比较 {MAX_COMPARE} 个词，而不是 {len(queries)} 个。")
     lines: list[tuple[str, engine.Series]] = []
     totals = []
     for query in queries:
@@ -298,10 +306,10 @@ class Table:
 def report(report_id: str) -> str:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
-        abort(404, f"There is no report {report_id!r}.")
+        abort(404, f"没有这份报告：{report_id}。")
     script = request.args.get("script", "")
     if script and script not in TO_SCRIPT:
-        abort(400, "'script' must be s (Simplified) or t (Traditional).")
+        abort(400, "参数“script”应为 s（简体）或 t（繁體）。")
     convert = TO_SCRIPT[script].convert if script else (lambda t: t)
     text, parsed = query_args(request.args)
     marks = needles(parsed)
@@ -317,6 +325,9 @@ def report(report_id: str) -> str:
     # the report as shown: blocks, and each table's rows (blocks too) under its header
     parts: list[tuple[Block, Markup] | Table] = []
     for b in found.blocks:
+        if b.inline:  # shown as the bold lead of the next paragraph: marked there
+            parts.append((b, Markup("")))
+            continue
         if not b.table:
             parts.append((b, marked(b.text)))
             continue
@@ -325,7 +336,9 @@ def report(report_id: str) -> str:
         table = parts[-1]
         assert isinstance(table, Table)
         table.rows.append((b, [marked(c) for c in b.cells]))
-    toc = [(b, convert(b.text)) for b in found.headings]
+    # a heading that leads a paragraph lands on that paragraph
+    led = {b.id: nxt.id for b, nxt in zip(found.blocks, found.blocks[1:], strict=False) if b.inline}
+    toc = [(b, convert(b.text), led.get(b.id, b.id)) for b in found.headings]
     return render_template(
         "report.html",
         report=found,
@@ -371,7 +384,7 @@ def export() -> Response:
     fmt = choice_arg(request.args, "format", FORMATS, "csv")
     text, parsed = query_args(request.args)
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
-        abort(400, "Nothing to export: give a query 'q' (or a filter).")
+        abort(400, "没有可导出的内容：请给出查询 q（或年份、地区筛选）。")
     if data == "hits":
         rows = engine.listing(_searcher(), parsed, sort_arg(request.args), g.deadline, _handle().cache)
         columns = ["report_id", "title", "place", "year", "section", "paragraph_id", "url", "text", "lacks"]
@@ -439,7 +452,7 @@ def api_reports() -> Response:
 def api_report(report_id: str) -> Response:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
-        abort(404, f"There is no report {report_id!r}.")
+        abort(404, f"没有这份报告：{report_id}。")
     return jsonify({**found.outline(), "url": report_url(found.id, _external=True)})
 
 

@@ -46,6 +46,17 @@
   var drawer = document.querySelector("details.drawer");
   if (drawer && window.matchMedia("(max-width: 40rem)").matches) { drawer.open = false; }
 
+  // 简/繁 keeps the paragraph the reader is at.
+  document.querySelectorAll("a[data-script]").forEach(function (link) {
+    link.addEventListener("click", function () {
+      if (location.hash) { link.href = link.href.split("#")[0] + location.hash; }
+    });
+  });
+
+  // The table of contents folds away on a phone.
+  var toc = document.querySelector("details.toc");
+  if (toc && window.matchMedia("(max-width: 60rem)").matches) { toc.open = false; }
+
   // Next / previous match in the report reader.
   var marks = Array.prototype.slice.call(document.querySelectorAll(".report .body mark"));
   var current = -1;
@@ -56,7 +67,7 @@
     var mark = marks[current];
     mark.classList.add("current");
     mark.scrollIntoView({ block: "center" });
-    var status = document.querySelector(".matches span");
+    var status = document.querySelector(".matches .match-count");
     if (status) { status.textContent = "第 " + (current + 1) + " / " + marks.length + " 处匹配"; }
   }
   document.querySelectorAll("[data-step]").forEach(function (link) {
@@ -65,13 +76,29 @@
       go(parseInt(link.dataset.step, 10));
     });
   });
+  // Keys: / the search box, j/k results, n/p matches, ? this list.
+  var results = Array.prototype.slice.call(document.querySelectorAll(".result h2 a"));
+  var at = -1;
+  var keys = document.querySelector("dialog.keys");
   document.addEventListener("keydown", function (event) {
-    if (!marks.length || event.target.matches("input, textarea")) { return; }
-    if (event.key === "n") { go(1); }
-    if (event.key === "N" || event.key === "p") { go(-1); }
+    if (event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, textarea, select")) { return; }
+    if (event.key === "/") {
+      var box = document.getElementById("q");
+      if (box) { event.preventDefault(); box.focus(); box.select(); }
+    } else if ((event.key === "j" || event.key === "k") && results.length) {
+      at = Math.max(0, Math.min(results.length - 1, at + (event.key === "j" ? 1 : -1)));
+      results[at].focus();
+    } else if (event.key === "?" && keys && keys.showModal) {
+      keys.showModal();
+    } else if (marks.length && event.key === "n") {
+      go(1);
+    } else if (marks.length && (event.key === "N" || event.key === "p")) {
+      go(-1);
+    }
   });
 
-  // A targeted paragraph is scrolled into view below the sticky header.
+  // Searching inside a report lands on its first match; a link to a paragraph, on it.
+  if (!location.hash && marks.length) { go(1); }
   if (location.hash) {
     var id = location.hash.slice(1);
     try { id = decodeURIComponent(id); } catch (e) { /* "#%": not an id of this page */ }

@@ -224,7 +224,7 @@ def test_report_list_follows_the_tree_of_places(client):
 def test_expensive_queries_are_refused_not_left_running(client, monkeypatch):
     many = " ".join(f"词{i}" for i in range(13))
     response = client.get("/api/search", query_string={"q": many})
-    assert response.status_code == 400 and "too many words" in response.get_json()["error"]
+    assert response.status_code == 400 and "查询的词太多" in response.get_json()["error"]
     repeated = client.get("/api/search", query_string={"q": "发展 " * 100})
     assert repeated.status_code == 200  # the same word 100 times is one word
     import search.engine
@@ -232,7 +232,7 @@ def test_expensive_queries_are_refused_not_left_running(client, monkeypatch):
     monkeypatch.setattr(search.engine, "TIME_LIMIT", 1e-9)
     client.application.extensions["search_index"].cache.clear()  # nothing scored yet
     slow = client.get("/api/search", query_string={"q": "发展 经济"})
-    assert slow.status_code == 503 and "took longer than" in slow.get_json()["error"]  # not the query's fault
+    assert slow.status_code == 503 and "超过" in slow.get_json()["error"]  # not the query's fault
     assert slow.headers["Retry-After"] == "5"
     page = client.get("/", query_string={"q": "发展 经济"})
     html = page.get_data(as_text=True)
@@ -528,3 +528,36 @@ def test_a_table_row_is_found_linked_and_shown_with_its_column_headers(client):
     page = client.get(row["url"].split("#")[0]).get_data(as_text=True)
     assert '<th scope="col">民生领域</th>' in page
     assert re.search(rf'<tr id="{row["paragraph_id"]}" class="row">.*?<td>就业保障</td>', page, re.S)
+
+
+def test_error_pages_are_in_chinese_with_the_search_box_and_the_query_kept(client):
+    bad = client.get("/", query_string={"q": "河涌", "page": "abc"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "400 请求有误" in page and "参数“page”应为" in page
+    assert '<input id="q" name="q" type="search" value="河涌"' in page
+    missing = client.get("/nowhere", query_string={"q": "河涌"})
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "找不到页面" in page and 'value="河涌"' in page
+    assert "Not Found" not in page and "must be" not in page
+    report = client.get("/reports/no-such-report").get_data(as_text=True)
+    assert "没有这份报告" in report
+    assert (
+        "参数“year”" in client.get("/api/search", query_string={"q": "x", "year": "soon"}).get_json()["error"]
+    )
+
+
+def test_dates_read_as_people_write_them_and_traditional_uses_taiwan_forms(client):
+    page = client.get("/", query_string={"q": "河涌"}).get_data(as_text=True)
+    assert re.search(r"索引更新于 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", page) and "+0000" not in page
+    reader = client.get("/reports/lawtext-gov/guangzhou-city-2018").get_data(as_text=True)
+    assert '<time datetime="2018-01-11">2018年1月11日</time>' in reader
+    traditional = client.get("/reports/lawtext-gov/guangzhou-city-2018", query_string={"script": "t"})
+    text = traditional.get_data(as_text=True)
+    assert "為" in text and "爲" not in text  # Taiwan's standard form, not OpenCC's
+
+
+def test_a_heading_that_leads_a_paragraph_is_linked_to_that_paragraph(client):
+    page = client.get("/reports/lawtext-gov/guangzhou-city-2018").get_data(as_text=True)
+    toc = re.search(r'<details class="toc".*?</details>', page, re.S).group(0)
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert targets and all(re.search(rf'<(p|h\d|tr) id="{t}"', page) for t in targets)

@@ -377,7 +377,7 @@ def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2])
     response = client.get("/api/search", query_string={"q": "河涌"})
-    assert response.status_code == 503 and "damaged" in response.get_json()["error"]
+    assert response.status_code == 503 and "已损坏" in response.get_json()["error"]
     assert client.get("/", query_string={"q": "河涌"}).status_code == 503
     assert build(corpus, index).rebuilt and total(client, "河涌") == before
     victim = max(
@@ -400,4 +400,4 @@ def test_an_index_that_cannot_be_opened_is_called_damaged_not_missing(corpus, tm
     toc.write_bytes(b"\0" * toc.stat().st_size)
     client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
     error = client.get("/api/search", query_string={"q": "河涌"}).get_json()["error"]
-    assert "damaged" in error and "not been built" not in error
+    assert "已损坏" in error and "尚未建立" not in error

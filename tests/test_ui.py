@@ -151,9 +151,10 @@ def test_switch_simplified_and_traditional_keeps_anchors(live, page):
     page.wait_for_url(re.compile("script=s"))
     assert "荔湾区" in page.inner_text("h1")
     assert "荔湾的发展" in page.inner_text("#p22")
+    assert page.url.endswith("#p22")  # the paragraph the reader was at
     page.click("[data-script=t]")
     page.wait_for_url(re.compile("script=t"))
-    assert "荔灣的發展" in page.inner_text("#p22")
+    assert "荔灣的發展" in page.inner_text("#p22") and page.url.endswith("#p22")
 
 
 def test_no_results_offers_a_suggestion_that_works(live, page):
@@ -174,14 +175,27 @@ def test_phone_width_has_no_horizontal_scroll(live, browser):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/?q=河涌", SEED_URL + "?q=河涌", "/reports/"])
-def test_accessibility_scan_has_no_serious_violations(live, browser, path):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?q=河涌",
+        SEED_URL + "?q=河涌",
+        "/reports/",
+        "/overview?q=发展",
+        "/compare?q=发展&q=改革",
+        "/nope",
+    ],
+)
+def test_accessibility_scan_has_no_serious_violations(live, browser, path, scheme):
     require_chromium()
     if not AXE.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{AXE} is missing: `make test` installs axe-core from the npm registry")
         pytest.skip("axe-core is not installed (npm install --no-save axe-core)")
-    context = browser.new_context(bypass_csp=True)  # the site's policy forbids the injected scanner
+    # the site's policy forbids the injected scanner; both colour schemes follow the system's
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme)
     page = context.new_page()
     page.goto(live.url + path)
     page.add_script_tag(path=str(AXE))
@@ -270,3 +284,70 @@ def test_grouped_results_overview_and_compare_at_phone_and_desktop_width(live, b
     assert page.evaluate(fits)
     shot(page, f"compare-{width}")
     context.close()
+
+
+def test_the_reader_lands_on_the_first_match_counts_agree_and_its_bar_stays(live, page):
+    page.goto(live.url + SEED_URL + "?q=河涌")
+    count = int(page.get_attribute(".match-count", "data-total"))
+    assert count == page.locator(".report .body mark").count() > 1  # the count and n/p agree
+    page.wait_for_selector("mark.current")
+    assert page.evaluate("""(() => { const r = document.querySelector('mark.current').getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= innerHeight; })()""")
+    assert page.inner_text(".match-count") == f"第 1 / {count} 处匹配"
+    page.keyboard.press("n")
+    assert page.inner_text(".match-count") == f"第 2 / {count} 处匹配"
+    assert page.locator(".matches").bounding_box()["y"] < 2  # the bar stays at the top
+    assert "n" in page.inner_text(".matches kbd >> nth=1")
+
+
+def test_link_and_citation_controls_show_on_hover_and_focus(live, page):
+    page.goto(live.url + SEED_URL)
+    opacity = "el => getComputedStyle(el).opacity"
+    button = page.locator("#p5 button.cite")
+    assert button.evaluate(opacity) == "0"
+    page.hover("#p5")
+    assert button.evaluate(opacity) == "1"
+    page.mouse.move(0, 0)
+    page.focus("#p6 a.anchor")
+    assert page.locator("#p6 button.copy").evaluate(opacity) == "1"
+
+
+def test_the_table_of_contents_lands_on_its_section_highlighted(live, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(live.url + "/reports/lawtext-gov/guangzhou-city-2018")
+    toc = page.locator("details.toc")
+    assert toc.evaluate("d => d.open") and toc.bounding_box()["x"] < 300  # beside the text
+    link = page.locator(".toc a").nth(3)
+    target = link.get_attribute("href")[1:]
+    link.click()
+    page.wait_for_url(re.compile("#" + target))
+    landed = page.locator(f"[id='{target}']")
+    assert landed.evaluate("el => el.matches(':target') && el.textContent.trim().length > 0")
+    assert landed.evaluate("el => getComputedStyle(el).backgroundColor") not in (
+        "rgba(0, 0, 0, 0)",
+        "transparent",
+    )
+    context.close()
+    phone = browser.new_context(viewport={"width": 375, "height": 800})
+    page = phone.new_page()
+    page.goto(live.url + "/reports/lawtext-gov/guangzhou-city-2018")
+    assert not page.locator("details.toc").evaluate("d => d.open")  # folded away on a phone
+    phone.close()
+
+
+def test_keyboard_slash_j_k_and_the_list_of_keys(live, page):
+    page.goto(live.url + "/?q=发展")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("j")
+    first = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.textContent") == first
+    assert page.evaluate("document.activeElement.closest('.result') !== null")
+    page.keyboard.press("?")
+    assert page.locator("dialog.keys").evaluate("d => d.open")
+    assert "跳到搜索框" in page.inner_text("dialog.keys")
