@@ -17,7 +17,7 @@ from indexer.places import PLACE_SEP
 from indexer.schema import BODY, NOTE, REPORT
 from indexer.structure import Report
 
-from .query import Filters, ParsedQuery, Plan, needles, plan
+from .query import Filters, ParsedQuery, Plan, also_searched, needles, plan
 from .scoring import TIME_LIMIT, Columns, ScoreCache, Scorer, Scores
 from .snippets import match_spans, row_snippet_html, snippet_html
 
@@ -92,6 +92,7 @@ class SearchResult:
     matched: int = 0  # paragraphs holding every word; the rest of ``total`` lack one
     exact_first: str | None = None  # the query as typed, when paragraphs holding it were put first
     reports: int = 0  # reports holding the listed paragraphs
+    also: list[str] = field(default_factory=list)  # wordings synonyms.txt added (GDP: 地区生产总值)
     groups: list[Group] | None = None  # grouped by report: this page's reports
     series: Series | None = None  # with facets: per year
     grid: dict[str, dict[int, int]] = field(default_factory=dict)  # with facets: place -> year -> paragraphs
@@ -120,6 +121,7 @@ class SearchResult:
             "total": self.total,
             "matched": self.matched,
             "reports": self.reports,
+            "also_searched": self.also,
             "exact_first": self.exact_first,
             "page": self.page,
             "per_page": self.per_page,
@@ -267,6 +269,7 @@ def search(
         matched=len(found),
         exact_first=p.typed if exact else None,
         reports=int(np.count_nonzero(per_report)),
+        also=list(dict.fromkeys(v for u in parsed.units for f in u.forms for v in also_searched(f))),
     )
     if group:
         result.groups = []

@@ -11,6 +11,7 @@ paragraph holding the text as typed is still found; ``"…"`` keeps a phrase lit
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -165,15 +166,48 @@ def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
 
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, set[str]]:
-    """Equivalent wordings from ``synonyms.txt`` (one group per line), keyed by folded form."""
+    """Equivalent wordings from ``synonyms.txt``, keyed by folded form: a line of words are
+    all one (地铁 捷运); ``A => B C`` makes A one with B and one with C, but not B with C
+    (GDP => 地区生产总值 国内生产总值)."""
     table: dict[str, set[str]] = {}
     if SYNONYMS_FILE.exists():
         for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
             line = line.split("#", 1)[0].strip()
-            words = {fold(w) for w in re.split(r"[\s,，]+", line) if w}
-            for w in words:
-                table.setdefault(w, set()).update(words)
+            head, arrow, rest = line.partition("=>")
+            words = [fold(w) for w in re.split(r"[\s,，]+", rest if arrow else line) if w]
+            pairs = (
+                [(fold(head.strip()), w) for w in words] if arrow else [(a, b) for a in words for b in words]
+            )
+            for a, b in pairs:
+                table.setdefault(a, {a}).add(b)
+                table.setdefault(b, {b}).add(a)
     return table
+
+
+# Characters that stand for several (Ⅳ for IV, ㎡ for m2, ⑩ for 10): the folded text keeps
+# them (folding keeps length), so a query's plain form also looks for them.
+_COMPOSED = {
+    nf: ch.lower()
+    for ch in [chr(c) for c in range(0x2160, 0x2180)]
+    + [chr(c) for c in range(0x2469, 0x2474)]
+    + ["㎡", "㎏", "㎞", "㎝", "㎜"]
+    if len(nf := unicodedata.normalize("NFKC", ch).lower()) > 1
+}
+_COMPOSABLE = re.compile(
+    "(?<![a-z0-9])(" + "|".join(sorted(map(re.escape, _COMPOSED), key=len, reverse=True)) + ")(?![a-z0-9])"
+)
+
+
+def composed(folded: str) -> str:
+    """``folded`` with plain forms written as the characters that stand for them where they
+    stand apart from other Latin letters and digits: 国iv -> 国ⅳ, 100m2 stays."""
+    return _COMPOSABLE.sub(lambda m: _COMPOSED[m.group(1)], folded)
+
+
+def also_searched(term: str) -> list[str]:
+    """The wordings ``synonyms.txt`` adds to ``term`` (as the results page names them)."""
+    scripts = {fold(term), fold(_s2twp.convert(term)), fold(_tw2sp.convert(term))}
+    return [v for v in variants(term) if v not in scripts and composed(fold(term)) != v]
 
 
 @lru_cache(maxsize=4096)
@@ -181,7 +215,7 @@ def variants(term: str) -> tuple[str, ...]:
     """The folded strings that count as ``term``: both scripts, Taiwan and mainland wording
     (OpenCC's phrase tables), and synonyms; the term's own folded form first."""
     own = fold(term)
-    found = [own, fold(_s2twp.convert(term)), fold(_tw2sp.convert(term))]
+    found = [own, fold(_s2twp.convert(term)), fold(_tw2sp.convert(term)), composed(own)]
     syn = synonyms()
     for form in list(found):
         for key, group in syn.items():

@@ -43,6 +43,7 @@ def test_api_search_shape(client):
         "total",
         "matched",
         "reports",
+        "also_searched",
         "exact_first",
         "page",
         "per_page",

@@ -99,7 +99,8 @@ def test_any_substring_in_either_script_finds_its_paragraph(handle, blocks, whic
 
 @pytest.mark.parametrize("q", ["6.3%", "GDP", "ＧＤＰ", "１９９８", "PM2.5", "的", "荔", "2016"])
 def test_numbers_latin_and_single_characters_match_like_grep(handle, blocks, q):
-    truth = {(r, b) for r, b, t in blocks if fold(q) in re.sub(r"\s", "", fold(t))}
+    """Every paragraph holding the query, or a wording synonyms.txt gives it (GDP: 生产总值)."""
+    truth = {(r, b) for r, b, t in blocks if any(v in re.sub(r"\s", "", fold(t)) for v in variants(q))}
     assert found(handle, q) == truth
 
 

@@ -148,3 +148,43 @@ def test_the_judged_query_set_is_typed_as_people_type():
     queries = {q for q, *_ in rows}
     assert len(queries) >= 40 and not any(" " in q for q in queries)
     assert all(len(r) == 5 and r[4] in "012" for r in rows)
+
+
+SYNONYM_REPORT = (
+    "2019年测试县政府工作报告\n各位代表：\n一、工作回顾\n"
+    "全县地区生产总值增长6.5%，居民消费价格涨幅控制在3%以内。\n"
+    "淘汰国Ⅳ标准柴油货车两千辆，新建保障房十万㎡。\n"
+)
+
+
+@pytest.fixture(scope="module")
+def synonym_client(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("synonyms")
+    (corpus / "ceshi-2019.txt").write_text(SYNONYM_REPORT, encoding="utf-8")
+    index = tmp_path_factory.mktemp("synonyms-index")
+    assert not build(corpus, index).refused
+    return create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+
+
+def test_economic_wording_is_searched_too_and_said(synonym_client):
+    """GDP finds 地区生产总值 (and the page says so), CPI 居民消费价格; a directed group keeps
+    地区生产总值 and 国内生产总值 apart."""
+    data = synonym_client.get("/api/search", query_string={"q": "GDP 6.5%"}).get_json()
+    assert (
+        data["total"] == 1
+        and "<mark>地区生产总值</mark>增长<mark>6.5%</mark>" in data["results"][0]["snippet_html"]
+    )
+    assert "地区生产总值" in data["also_searched"]
+    page = synonym_client.get("/", query_string={"q": "GDP"}).get_data(as_text=True)
+    assert "也搜索了：" in page and "地区生产总值" in page
+    assert synonym_client.get("/api/search", query_string={"q": "CPI"}).get_json()["total"] == 1
+    assert synonym_client.get("/api/search", query_string={"q": "国内生产总值"}).get_json()["matched"] == 0
+
+
+def test_compatibility_characters_match_their_plain_forms_with_marks_in_place(synonym_client):
+    """国IV finds 国Ⅳ (one character for two), 平方米 finds ㎡; the mark covers the
+    character that stands for the typed letters."""
+    hit = synonym_client.get("/api/search", query_string={"q": "国IV"}).get_json()["results"][0]
+    assert "淘汰<mark>国Ⅳ</mark>标准" in hit["snippet_html"]
+    hit = synonym_client.get("/api/search", query_string={"q": "十万平方米"}).get_json()["results"][0]
+    assert "<mark>十万㎡</mark>" in hit["snippet_html"]
