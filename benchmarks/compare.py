@@ -1,7 +1,8 @@
 """Questions across many reports, at scale: for queries that match 10,000 paragraphs or
 more, the grouped results page, the place × year overview and the counts per year, each
-timed warm (p50/p95 over repeated requests to a server as ``make serve`` runs it), and the
-export of every matching paragraph as CSV (rows per second, read as it streams).
+timed warm (p50/p95 over repeated requests to a server as ``make serve`` runs it), the
+export of every matching paragraph as CSV (rows per second, read as it streams), and
+completion while typing (every prefix of words people type).
 
 The index is the one given (``--index``), else ``--reports`` synthesized reports built as
 ``benchmarks/scale.py`` builds them (1,000 by default: the scale issue's benchmark).
@@ -105,6 +106,18 @@ def main() -> None:
                 f"{label}: p50 {percentile(times, 0.5):.0f} ms  p95 {percentile(times, 0.95):.0f} ms  "
                 f"max {max(times):.0f} ms  ({len(times)} warm requests)"
             )
+        # completion while typing: every prefix of some words people type, warm
+        times = []
+        for word in ["乡村振兴", "营商环境", "高质量发展", "粤港澳大湾区", "新质生产力", "醫療衛生"]:
+            for end in range(1, len(word) + 1):
+                get(port, "/api/complete", {"q": word[:end]})
+                times += [get(port, "/api/complete", {"q": word[:end]})[0] for _ in range(args.repeat)]
+        print(
+            f"completion: p50 {percentile(times, 0.5):.1f} ms  p95 {percentile(times, 0.95):.1f} ms  "
+            f"max {max(times):.1f} ms  ({len(times)} warm requests)"
+        )
+        cold = [get(port, "/api/complete", {"q": w})[0] for w in ["城", "城市", "环", "环境保", "数字"]]
+        print(f"completion, first request of a prefix: max {max(cold):.1f} ms")
         for word, _ in queries[:3]:
             rows, seconds = export_rate(port, word)
             print(f"export of {word}: {rows:,} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s")

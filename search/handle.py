@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from indexer.store import IndexDamaged, IndexMissing, current_path, damage, open
 
 from .query import parse, plan
 from .scoring import LEAD, TIME_LIMIT, WEIGHTING, ScoreCache, Scorer, frequent_words, index_state
+from .vocabulary import Vocabulary
 
 WARM_SHARE = 0.6  # of the score cache filled ahead of queries with the index's most frequent words
 
@@ -71,6 +72,13 @@ class IndexHandle:
                     self._owner.pop(id(s), None)
                     s.close()
             return self._ix
+
+    def vocabulary(self, searcher: Searcher, pause: Callable[[], None] = lambda: None) -> Vocabulary:
+        """The index's words and their paragraph counts (completion, corrections, warm-up),
+        read once per index state."""
+        return self.cache.per_document(
+            index_state(searcher), "vocabulary", lambda: Vocabulary.read(searcher, pause)
+        )
 
     def acquire(self) -> Searcher:
         """A searcher showing the latest committed state; give it back with :meth:`release`."""
@@ -139,7 +147,7 @@ class IndexHandle:
                 scorer.columns()
                 scorer.texts()  # strings are checked in the text, leads in the first sentence
                 scorer.texts(LEAD)
-                for word in frequent_words(s, pause):
+                for word in frequent_words(self.vocabulary(s, pause)):
                     pause()
                     if self._warming != state or self.cache.size > self.cache.max_entries * WARM_SHARE:
                         return

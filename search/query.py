@@ -279,6 +279,11 @@ def _chars(s: str, field_name: str = "chars") -> wq.Query:
     return wq.Term(field_name, terms[0])
 
 
+def holding(folded: str) -> wq.Query:
+    """The documents whose text holds ``folded`` (a folded string) as a substring."""
+    return _chars(folded)
+
+
 def _required(term: str) -> wq.Query:
     """The term as a substring, in any of its variants: this decides what matches."""
     return wq.Or([_chars(v) for v in variants(term)])

@@ -31,6 +31,7 @@ from indexer.analysis import first_sentence, fold
 from indexer.schema import HEADING
 
 from .query import Filters, Plan
+from .vocabulary import Vocabulary
 
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 T = TypeVar("T")
@@ -280,19 +281,12 @@ class _ScoreMap(ScoredCollector):
         return self.scores
 
 
-def frequent_words(searcher: Searcher, pause: Callable[[], None] = lambda: None) -> list[str]:
+def frequent_words(vocabulary: Vocabulary) -> list[str]:
     """Jieba words found in at least ``WARM_MIN_DOCS`` paragraphs, the most frequent first,
     each followed by its characters not listed yet (one typed character reads every bigram
-    it starts). ``pause`` is called every thousand words read."""
-    found: dict[str, int] = {}
-    for n, (btext, info) in enumerate(searcher.reader().iter_field("content")):
-        if n % 1000 == 999:
-            pause()
-        text = btext.decode("utf-8")
-        if info.doc_frequency() >= WARM_MIN_DOCS and any(ch.isalnum() for ch in text):
-            found[text] = info.doc_frequency()
+    it starts)."""
     listed: dict[str, None] = {}
-    for word in sorted(found, key=lambda w: -found[w]):
+    for word in vocabulary.frequent(WARM_MIN_DOCS):
         listed.update(dict.fromkeys([word, *word]))
     return list(listed)
 

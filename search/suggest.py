@@ -1,17 +1,18 @@
-"""What to try when a search finds nothing: the other script, a spelling from the index's
-own words, the query without one of its words or without its filters."""
+"""What to try when a search finds little: a correction from the index's own words; when it
+finds nothing, the other script, the query without one of its words or without its filters."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import opencc
-from whoosh.searching import Searcher
 
-from indexer.analysis import fold, word_tokens
+from indexer.analysis import fold
 
-from .query import ParsedQuery
+from .query import ParsedQuery, pieces
+from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -19,39 +20,59 @@ class Suggestion:
     label: str
     query: str
     drop_filters: bool = False
+    found: int = 0  # a correction: the paragraphs it finds
 
 
 # Simplified; Traditional in Taiwan's standard forms (為, 峰, 著), as Traditional readers expect
 TO_SCRIPT = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2tw")}
 
 
-SUGGEST_TIME = 1.0  # seconds the spelling corrector may take for one page
-MAX_CORRECTED = 8  # longer words are not looked up: a typo is in a word, not a pasted line
+SUGGEST_TIME = 1.0  # seconds the suggestions may take for one page
+TRIED = 4  # corrections counted at most, the likeliest first
 
 
-def suggestions(
-    searcher: Searcher, text: str, parsed: ParsedQuery, deadline: float | None = None
-) -> list[Suggestion]:
-    """What to try when nothing was found: the other script, a spelling from the index's own
-    words (Whoosh's corrector, for words of 2 to ``MAX_CORRECTED`` characters, until
-    ``deadline``: each look-up walks the whole vocabulary, half a second for a long Latin
-    string), the query without one of its words, without its filters."""
-    deadline = time.perf_counter() + SUGGEST_TIME if deadline is None else deadline
+def did_you_mean(
+    vocabulary: Vocabulary,
+    text: str,
+    parsed: ParsedQuery,
+    matched: int,
+    count: Callable[[str], int],
+    deadline: float,
+) -> Suggestion | None:
+    """A correction of the query from the index's own words, weighted by how many
+    paragraphs hold them: for a typed word the index does not hold, a word that sounds the
+    same (城市更薪 -> 城市更新), one character away (changed, missing or extra), or its other
+    script. Offered only when it finds more paragraphs than the query (``matched``);
+    ``count`` counts a query's."""
+    for term in parsed.terms:
+        if term in parsed.literal or vocabulary.count(fold(term)):
+            continue
+        # the typed word, else each of its pieces the index does not hold (乡村振心: 振心)
+        candidates: dict[tuple[str, str], int] = {}  # (what to replace, by what): its rank
+        for part in (term, *(p for p in pieces(term) if p != term)):
+            folded = fold(part)
+            if vocabulary.count(folded):
+                continue
+            for rank, (word, _) in enumerate(vocabulary.corrections(folded)):
+                shown = TO_SCRIPT["t"].convert(word) if folded != part else word
+                candidates.setdefault((part, shown), rank)
+        for part, shown in sorted(candidates, key=lambda c: candidates[c])[:TRIED]:
+            if time.perf_counter() > deadline:
+                return None
+            corrected = text.replace(part, shown)
+            found = count(corrected)
+            if found > matched:
+                return Suggestion(corrected, corrected, found=found)
+    return None
+
+
+def suggestions(text: str, parsed: ParsedQuery) -> list[Suggestion]:
+    """What else to try when nothing was found: the other script, the query without one
+    of its words, without its filters."""
     out: list[Suggestion] = []
     other = TO_SCRIPT["s" if fold(text) != text else "t"].convert(text)
     if other != text:
         out.append(Suggestion(f"换用{'简体' if fold(text) != text else '繁体'}：{other}", other))
-    corrected = text
-    for term in parsed.terms:
-        for word, _, _, _ in word_tokens(fold(term), search_mode=False):
-            if time.perf_counter() > deadline:
-                break
-            if 1 < len(word) <= MAX_CORRECTED and not searcher.doc_frequency("content", word):
-                found = searcher.suggest("content", word, limit=1, maxdist=1)
-                if found:
-                    corrected = fold(corrected).replace(word, found[0])
-    if corrected != text and fold(corrected) != fold(text):
-        out.append(Suggestion(f"您是不是要找：{corrected}", corrected))
     years = [f"year:{lo}" + (f"-{hi}" if hi != lo else "") for lo, hi in parsed.years]
     filters = " ".join(years + [f"region:{r}" for r in parsed.regions])
     if len(parsed.groups) > 1:

@@ -38,11 +38,11 @@ from . import engine
 from .engine import SearchResult
 from .handle import IndexHandle
 from .params import GROUPS, MEASURES, choice_arg, page_args, query_args, sort_arg
-from .query import ParsedQuery, needles
-from .scoring import index_state
+from .query import ParsedQuery, holding, needles
+from .scoring import Scorer, index_state
 from .snippets import mark_html, match_spans
 from .status import list_reports, status
-from .suggest import SUGGEST_TIME, TO_SCRIPT, Suggestion, suggestions
+from .suggest import SUGGEST_TIME, TO_SCRIPT, Suggestion, did_you_mean, suggestions
 
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -163,12 +163,20 @@ def index() -> ResponseReturnValue:
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
         return _index_page(text, parsed, None, busy=engine.BUSY), 503, {"Retry-After": "5"}
-    hints = (
-        suggestions(_searcher(), text, parsed, deadline=min(g.deadline, time.perf_counter() + SUGGEST_TIME))
-        if result is not None and not result.total
-        else []
-    )
-    return _index_page(text, parsed, result, hints=hints)
+    hints: list[Suggestion] = []
+    corrected = None
+    if result is not None and result.matched < engine.FEW:
+        deadline = min(g.deadline, time.perf_counter() + SUGGEST_TIME)
+        vocabulary = _handle().vocabulary(_searcher())
+
+        def count(query: str) -> int:
+            _, _, found = _run_search(per_page_default=1, query=query)
+            return found.matched if found else 0
+
+        corrected = did_you_mean(vocabulary, text, parsed, result.matched, count, deadline)
+        if not result.total:
+            hints += suggestions(text, parsed)
+    return _index_page(text, parsed, result, hints=hints, corrected=corrected)
 
 
 def _index_page(
@@ -177,6 +185,7 @@ def _index_page(
     result: SearchResult | None,
     hints: Sequence[Suggestion] = (),
     busy: str | None = None,
+    corrected: Suggestion | None = None,
 ) -> str:
     return render_template(
         "index.html",
@@ -184,6 +193,7 @@ def _index_page(
         parsed=parsed,
         result=result,
         hints=hints,
+        corrected=corrected,
         busy=busy,
         status=status(_meta()),
         examples=EXAMPLES,
@@ -368,6 +378,29 @@ def api_search() -> Response:
         page, per_page = page_args(request.args)
         result = engine.SearchResult(query=text, total=0, page=page, per_page=per_page, took_ms=0)
     return jsonify(result.to_json(lambda hit: report_url(hit.report_id, hit.paragraph_id)))
+
+
+COMPLETIONS = 8  # words offered while typing
+
+
+@api.get("/complete")
+def complete() -> Response:
+    """Completions of the last word being typed (``q``): the index's words that start with
+    it, the most frequent first, in the script typed; each with the whole query it makes."""
+    text = request.args.get("q", "")[:100]
+    head, _, last = text.rpartition(" ")
+    folded = "".join(fold(last).split())
+    words = []
+    if folded:
+        scorer = Scorer(_searcher(), _handle().cache, g.deadline)
+        ids = scorer.part(holding(folded)).ids
+        words = _handle().vocabulary(_searcher()).phrases(folded, ids, scorer.texts(), COMPLETIONS)
+    traditional = fold(last) != last
+    out = []
+    for word, paragraphs in words:
+        shown = TO_SCRIPT["t"].convert(word) if traditional else word
+        out.append({"word": shown, "query": f"{head} {shown}".strip(), "paragraphs": paragraphs})
+    return jsonify({"query": text, "completions": out})
 
 
 EXPORTS = ("hits", "years", "places")

@@ -42,6 +42,71 @@
     });
   });
 
+  // Completion while typing: the index's words and phrases for the word being typed, as an
+  // ARIA combobox (arrow keys, Enter, Escape). Without this script the box is a plain search box.
+  var box = document.querySelector("input[data-complete]");
+  var list = document.getElementById("completions");
+  if (box && list && window.fetch) {
+    var active = -1, timer = null, asked = "";
+    box.setAttribute("role", "combobox");
+    box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-expanded", "false");
+    box.setAttribute("aria-controls", "completions");
+    var options = function () { return list.querySelectorAll("[role=option]"); };
+    var close = function () {
+      list.hidden = true; active = -1;
+      box.setAttribute("aria-expanded", "false");
+      box.removeAttribute("aria-activedescendant");
+    };
+    var mark = function (i) {
+      var all = options();
+      if (!all.length) { return; }
+      active = (i + all.length) % all.length;
+      all.forEach(function (o, j) { o.setAttribute("aria-selected", j === active ? "true" : "false"); });
+      box.setAttribute("aria-activedescendant", all[active].id);
+    };
+    var choose = function (option) {
+      box.value = option.dataset.query;
+      close();
+      box.form.submit();
+    };
+    var ask = function () {
+      var q = box.value;
+      if (!q.trim() || q === asked) { if (!q.trim()) { close(); } return; }
+      asked = q;
+      fetch(box.dataset.complete + "?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); }).then(function (data) {
+        if (box.value !== q) { return; }
+        list.textContent = "";
+        data.completions.forEach(function (c, i) {
+          var li = document.createElement("li");
+          li.id = "completion-" + i;
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          li.dataset.query = c.query;
+          li.textContent = c.word;
+          var n = document.createElement("span");
+          n.className = "n";
+          n.textContent = " " + c.paragraphs;
+          li.appendChild(n);
+          li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(li); });
+          list.appendChild(li);
+        });
+        active = -1;
+        list.hidden = !data.completions.length;
+        box.setAttribute("aria-expanded", data.completions.length ? "true" : "false");
+      }, function () { close(); });
+    };
+    box.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 120); });
+    box.addEventListener("blur", function () { setTimeout(close, 100); });
+    box.addEventListener("keydown", function (event) {
+      if (list.hidden) { return; }
+      if (event.key === "ArrowDown") { event.preventDefault(); mark(active + 1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); mark(active - 1); }
+      else if (event.key === "Escape") { event.preventDefault(); close(); }
+      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(options()[active]); }
+    });
+  }
+
   // On a phone the facets come first, folded in a drawer; on a wide screen they stay open.
   var drawer = document.querySelector("details.drawer");
   if (drawer && window.matchMedia("(max-width: 40rem)").matches) { drawer.open = false; }
