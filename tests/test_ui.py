@@ -351,3 +351,17 @@ def test_keyboard_slash_j_k_and_the_list_of_keys(live, page):
     page.keyboard.press("?")
     assert page.locator("dialog.keys").evaluate("d => d.open")
     assert "跳到搜索框" in page.inner_text("dialog.keys")
+
+
+def test_the_skip_link_leads_past_the_search_box_and_facets_to_the_results(live, page):
+    """From the top of a results page: Tab reaches 跳到搜索结果, Enter moves there, and the
+    next Tab is on the first result (it took 34 presses)."""
+    page.goto(live.url + "/?q=发展")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "跳到搜索结果"
+    page.keyboard.press("Enter")
+    presses = 0
+    while presses < 6 and not page.evaluate("!!document.activeElement.closest('.result')"):
+        page.keyboard.press("Tab")
+        presses += 1
+    assert page.evaluate("!!document.activeElement.closest('.result')") and presses <= 5
