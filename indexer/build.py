@@ -147,6 +147,7 @@ def report_documents(report: Report) -> Iterator[dict]:
             "uid": f"{report.id}#{block.id}",
             "kind": block.kind,
             "block_id": block.id,
+            "anchor": block.anchor,
             "order": order,
             "section": block.section_path,
             "text": block.text,

@@ -18,7 +18,7 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 """Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
@@ -66,6 +66,7 @@ def make_schema() -> Schema:
         kind=ID(stored=True),
         report_id=ID(stored=True, sortable=True),  # a column: results grouped by report
         block_id=STORED(),
+        anchor=STORED(),  # the block's anchor from its own text (indexer.structure.anchor_for)
         order=STORED(),  # position of the block in the report
         title=STORED(),
         region=ID(stored=True, sortable=True),  # the report's own place (荔湾区)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import re
@@ -32,6 +33,7 @@ class Block:
     table: int = 0  # a table's row: the table's number in the report (1, 2, …); else 0
     cells: list[str] = field(default_factory=list)  # a row: its cells (text: side by side)
     header: list[str] = field(default_factory=list)  # a row: its table's column headers
+    anchor: str = ""  # from its own text (see anchors): a link to it survives edits elsewhere
 
 
 @dataclass
@@ -94,12 +96,19 @@ class Report:
             "origin": self.origin,
             "citation": self.citation(),
             "headings": [
-                {"id": b.id, "level": b.level, "title": b.text, "section_path": b.section_path}
+                {
+                    "id": b.id,
+                    "anchor": b.anchor,
+                    "level": b.level,
+                    "title": b.text,
+                    "section_path": b.section_path,
+                }
                 for b in self.headings
             ],
             "paragraphs": [
                 {
                     "id": b.id,
+                    "anchor": b.anchor,
                     "section_path": b.section_path,
                     "text": b.text,
                     **({"table": b.table, "header": b.header, "cells": b.cells} if b.table else {}),
@@ -416,8 +425,31 @@ def _drop_repeats(texts: list[str]) -> set[int]:
     return repeats
 
 
+ANCHOR_CHARS = 7  # of a block's fingerprint: 35 bits, unique within a report
+
+
+def anchor_for(kind: str, text: str) -> str:
+    """A short fingerprint of a block's text, folded and without white space (``t3kq7zd``
+    for a paragraph, ``h…`` for a heading): the same text gets the same anchor whatever
+    stands before or after it."""
+    digest = hashlib.blake2b("".join(fold(text).split()).encode("utf-8"), digest_size=8).digest()
+    return ("h" if kind == "heading" else "t") + base64.b32encode(digest).decode("ascii").lower()[
+        :ANCHOR_CHARS
+    ]
+
+
+def set_anchors(blocks: list[Block]) -> None:
+    """Give each block its anchor; a text that repeats in the report gets ``-2``, ``-3`` in
+    the order the repeats stand."""
+    seen: dict[str, int] = {}
+    for b in blocks:
+        base = anchor_for(b.kind, b.text)
+        seen[base] = seen.get(base, 0) + 1
+        b.anchor = base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
 def build_blocks(lines: list[Line]) -> list[Block]:
-    """Headings and paragraphs with section paths and ids, in reading order."""
+    """Headings and paragraphs with section paths, ids and anchors, in reading order."""
     repeats = _drop_repeats([ln.text for ln in lines])
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []  # (level, title)
@@ -499,6 +531,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             continue
         n_para += 1
         blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack]))
+    set_anchors(blocks)
     return blocks
 
 

@@ -60,6 +60,7 @@ class Hit:
     kind: str
     lacks: str | None = None  # a near miss: the query word it does not hold
     place: list[str] = field(default_factory=list)  # the region's path: 广东省, 广州市, 荔湾区
+    anchor: str = ""  # the paragraph's anchor from its own text: the link that survives edits
 
     def to_json(self, url: str) -> dict:
         """The hit as the API gives it, with ``url``, its link (the views build links)."""
@@ -70,6 +71,7 @@ class Hit:
             "place": self.place,
             "year": self.year,
             "paragraph_id": self.paragraph_id,
+            "anchor": self.anchor,
             "section_path": self.section_path,
             "url": url,
             "snippet_html": str(self.snippet_html),
@@ -255,6 +257,7 @@ def search(
             kind=fields["kind"],
             lacks=lacking,
             place=(fields.get("place") or fields["region"]).split(PLACE_SEP),
+            anchor=fields.get("anchor") or fields["block_id"],
         )
 
     per_report = np.bincount(cols.reports[listed.ids], minlength=len(cols.report_ids))
@@ -326,6 +329,7 @@ def _rows(
             "year": fields.get("year"),
             "section": fields["section"],
             "paragraph_id": fields["block_id"],
+            "anchor": fields.get("anchor") or fields["block_id"],
             "text": fields["text"],
             "lacks": p.labels[int(lacks[at])] if missed else None,
         }

@@ -347,8 +347,10 @@ def report(report_id: str) -> str:
         assert isinstance(table, Table)
         table.rows.append((b, [marked(c) for c in b.cells]))
     # a heading that leads a paragraph lands on that paragraph
-    led = {b.id: nxt.id for b, nxt in zip(found.blocks, found.blocks[1:], strict=False) if b.inline}
-    toc = [(b, convert(b.text), led.get(b.id, b.id)) for b in found.headings]
+    led = {
+        b.id: nxt.anchor or nxt.id for b, nxt in zip(found.blocks, found.blocks[1:], strict=False) if b.inline
+    }
+    toc = [(b, convert(b.text), led.get(b.id, b.anchor or b.id)) for b in found.headings]
     return render_template(
         "report.html",
         report=found,
@@ -377,7 +379,7 @@ def api_search() -> Response:
     if result is None:
         page, per_page = page_args(request.args)
         result = engine.SearchResult(query=text, total=0, page=page, per_page=per_page, took_ms=0)
-    return jsonify(result.to_json(lambda hit: report_url(hit.report_id, hit.paragraph_id)))
+    return jsonify(result.to_json(lambda hit: report_url(hit.report_id, hit.anchor)))
 
 
 COMPLETIONS = 8  # words offered while typing
@@ -420,11 +422,22 @@ def export() -> Response:
         abort(400, "没有可导出的内容：请给出查询 q（或年份、地区筛选）。")
     if data == "hits":
         rows = engine.listing(_searcher(), parsed, sort_arg(request.args), g.deadline, _handle().cache)
-        columns = ["report_id", "title", "place", "year", "section", "paragraph_id", "url", "text", "lacks"]
+        columns = [
+            "report_id",
+            "title",
+            "place",
+            "year",
+            "section",
+            "paragraph_id",
+            "anchor",
+            "url",
+            "text",
+            "lacks",
+        ]
 
         def linked() -> Iterator[dict]:
             for row in rows:
-                yield {**row, "url": report_url(row["report_id"], row["paragraph_id"], _external=True)}
+                yield {**row, "url": report_url(row["report_id"], row["anchor"], _external=True)}
 
         records: Iterable[dict] = linked()
     else:

@@ -14,11 +14,23 @@
     }
   }
 
+  // The link to a paragraph: its anchor (from its own text), and where the browser knows
+  // text fragments, its opening words too, so a copy of the page elsewhere still finds it.
+  function linkTo(button) {
+    var url = location.origin + location.pathname + "#" + button.dataset.id;
+    var block = button.closest(".para, tr.row, .heading");
+    if (block && "fragmentDirective" in document) {
+      var words = block.textContent.replace(/^\s*[ps]\d+\s*/, "").replace(/复制链接|引用/g, "").trim().slice(0, 12);
+      if (words) { url += ":~:text=" + encodeURIComponent(words); }
+    }
+    return url;
+  }
+
   // Copy-link buttons next to each paragraph of the report reader.
   document.querySelectorAll("button.copy").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
-      copy(button, location.origin + location.pathname + "#" + button.dataset.id, "复制链接", "复制此链接：");
+      copy(button, linkTo(button), "复制链接", "复制此链接：");
     });
   });
 
@@ -26,19 +38,19 @@
   // /api/reports/<id> gives the same fields).
   var citation = document.getElementById("citation");
   var report = citation ? JSON.parse(citation.textContent) : null;
-  function cite(id, section) {
+  function cite(button) {
     var today = new Date().toISOString().slice(0, 10);
-    var number = id.replace(/^p/, "");
-    var where = (section ? section + "，" : "") + "第" + number + "段";
+    var section = button.dataset.section;
+    var where = (section ? section + "，" : "") + "第" + button.dataset.number + "段";
     return report.author + ". " + report.title + "：" + where + "[R/OL]. " +
       report.place.join("") + ", " + (report.date || report.year || "") + "[" + today + "]. " +
-      report.url + "#" + id + ".";
+      report.url + "#" + button.dataset.id + ".";
   }
   document.querySelectorAll("button.cite").forEach(function (button) {
     if (!report) { return; }
     button.hidden = false;
     button.addEventListener("click", function () {
-      copy(button, cite(button.dataset.id, button.dataset.section), "引用", "复制此引用：");
+      copy(button, cite(button), "引用", "复制此引用：");
     });
   });
 

@@ -24,7 +24,7 @@ def test_home_page_has_a_search_box(client):
 def test_search_page_lists_marked_results_with_passage_links(client, q):
     page = client.get("/", query_string={"q": q}).get_data(as_text=True)
     assert "<mark>" in page
-    assert re.search(r'href="/reports/[^"#]+#p\d+"', page)
+    assert re.search(r'href="/reports/[^"#]+#t[a-z2-7]{7}(-\d+)?"', page)  # a paragraph's own anchor
     assert "找到" in page
 
 
@@ -62,13 +62,14 @@ def test_api_search_shape(client):
         "place",
         "year",
         "paragraph_id",
+        "anchor",
         "section_path",
         "url",
         "snippet_html",
         "score",
         "lacks",
     }
-    assert first["url"] == f"/reports/{first['report_id']}#{first['paragraph_id']}"
+    assert first["url"] == f"/reports/{first['report_id']}#{first['anchor']}"  # the stable link
 
 
 def test_a_query_of_exclusions_only_lists_the_other_paragraphs(client):
@@ -117,7 +118,7 @@ def test_api_reports(client):
     }
     one = client.get(f"/api/reports/{SEED_ID}").get_json()
     assert one["id"] == SEED_ID and len(one["paragraphs"]) == 72
-    assert set(one["paragraphs"][0]) == {"id", "section_path", "text"}
+    assert set(one["paragraphs"][0]) == {"id", "anchor", "section_path", "text"}
 
 
 def test_reports_list_page(client):
@@ -410,7 +411,7 @@ def test_a_report_id_with_url_characters_links_to_itself(odd_app):
     hit = client.get("/api/search", query_string={"q": "河涌"}).get_json()["results"][0]
     assert hit["report_id"] == ODD_ID
     path, _, anchor = hit["url"].partition("#")
-    assert anchor == hit["paragraph_id"] and unquote(path) == f"/reports/{ODD_ID}"
+    assert anchor == hit["anchor"] and unquote(path) == f"/reports/{ODD_ID}"
     reader = client.get(path)
     assert reader.status_code == 200 and "碧道" in reader.get_data(as_text=True)
     assert client.get(f"/api{path}").get_json()["id"] == ODD_ID
@@ -561,4 +562,4 @@ def test_a_heading_that_leads_a_paragraph_is_linked_to_that_paragraph(client):
     page = client.get("/reports/lawtext-gov/guangzhou-city-2018").get_data(as_text=True)
     toc = re.search(r'<details class="toc".*?</details>', page, re.S).group(0)
     targets = re.findall(r'href="#([^"]+)"', toc)
-    assert targets and all(re.search(rf'<(p|h\d|tr) id="{t}"', page) for t in targets)
+    assert targets and all(re.search(rf'<span class="target" id="{t}">', page) for t in targets)

@@ -47,7 +47,7 @@ def test_the_grouped_page_says_how_many_more_a_report_holds(client):
     page = client.get("/", query_string={"q": "发展"}).get_data(as_text=True)
     assert 'class="result group"' in page and "本报告另有" in page
     more = re.search(r'<a class="more" href="([^"]+)">本报告另有 (\d+) 处</a>', page)
-    assert more and "q=" in more.group(1) and "#p" in more.group(1)
+    assert more and "q=" in more.group(1) and "#t" in more.group(1)
 
 
 def _report(place: str, year: int, text: str) -> str:
@@ -130,6 +130,7 @@ def test_export_hits_as_csv_opens_in_a_spreadsheet_and_round_trips(client):
         "year",
         "section",
         "paragraph_id",
+        "anchor",
         "url",
         "text",
         "lacks",

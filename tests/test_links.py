@@ -1,0 +1,62 @@
+"""A link to a passage keeps pointing at that passage: each paragraph's anchor comes from its
+own text, so inserting, deleting or reordering other paragraphs, or reading the report in
+another format or script, leaves it where it was."""
+
+from __future__ import annotations
+
+import re
+
+import opencc
+
+from indexer.build import build
+from search import create_app
+
+PARAGRAPHS = [
+    "加强住房保障工作。新建公共租赁住房三千套，发放租赁补贴五百户。",
+    "推进河涌整治。完成黑臭水体治理，群众满意度明显提升。",
+    "各位代表！",
+    "深化教育改革。新建中小学校十所，学前教育普及率提高到百分之九十。",
+    "各位代表！",  # a text that repeats: its anchors are told apart
+    "加快地铁建设。新开通地铁线路两条，轨道交通里程达到三百公里。",
+]
+
+
+def report(paragraphs: list[str]) -> str:
+    return "2019年测试区政府工作报告\n各位代表：\n一、工作回顾\n" + "\n".join(paragraphs) + "\n"
+
+
+def links(client, rid: str) -> dict[str, str]:
+    """Each paragraph's anchor and the text a link to it lands on."""
+    page = client.get(f"/reports/{rid}").get_data(as_text=True)
+    found = re.findall(
+        r'<p id="p\d+" class="para"><span class="target" id="([^"]+)"></span>.*?</a> (.*?) <button', page
+    )
+    return dict(found)
+
+
+def test_links_survive_insertions_deletions_moves_formats_and_scripts(tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    path = corpus / "ceshi-2019.txt"
+    path.write_text(report(PARAGRAPHS), encoding="utf-8")
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    before = links(client, "ceshi-2019")
+    assert len(before) == 7 and len(set(before.values())) == 6  # 各位代表！ twice: two anchors
+    repeated = [a for a, t in before.items() if t == "各位代表！"]
+    assert len(repeated) == 2 and repeated[1] == repeated[0] + "-2"
+    # (a) a paragraph inserted at the top, (c) a neighbour deleted, a paragraph moved
+    edited = ["新增：全面落实减税降费政策。", *PARAGRAPHS[:2], PARAGRAPHS[3], PARAGRAPHS[2]]
+    path.write_text(report(edited), encoding="utf-8")
+    build(corpus, index)
+    after = links(client, "ceshi-2019")
+    gone = {PARAGRAPHS[5], "各位代表！"}  # deleted: the 地铁 paragraph and the second 各位代表！
+    kept = {a: t for a, t in before.items() if t not in gone or a == repeated[0]}
+    assert len(kept) == 5 and all(after.get(a) == t for a, t in kept.items())  # each lands on its text
+    # (e) the same report in Traditional characters and as Markdown: the same anchors
+    path.unlink()
+    traditional = opencc.OpenCC("s2t").convert(report(edited))
+    assert traditional != report(edited)
+    (corpus / "ceshi-2019.md").write_text(traditional, encoding="utf-8")
+    build(corpus, index)
+    assert set(links(client, "ceshi-2019")) == set(after)
