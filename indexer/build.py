@@ -34,7 +34,7 @@ from .store import (
     switch_to,
     write_manifest,
 )
-from .structure import Report, file_digest, read_reports
+from .structure import Report, carry_links, file_digest, read_reports
 
 Log = Callable[[str], None]
 Progress = Callable[[list[Path]], Iterable[Path]]  # wraps the file list (a progress bar)
@@ -351,6 +351,16 @@ def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
     yield run, run + [r for r in changes.to_delete if r not in changes.to_write]
 
 
+def _carry_links(ix: Index, reports: dict[str, Report]) -> None:
+    """For each report that replaces an indexed version, where the links to the old
+    version's paragraphs land now (indexer.structure.carry_links)."""
+    with ix.searcher() as s:
+        for rid, report in reports.items():
+            doc = s.document(uid=rid, kind=REPORT)
+            if doc is not None:
+                carry_links(Report.from_dict(json.loads(doc["data"])), report)
+
+
 def write_changes(ix: Index, changes: Changes, log: Log = lambda msg: None) -> None:
     """Write ``changes`` into ``ix``, in runs of about ``CHUNK_MB`` of text each committed
     as segments of their own: a writer's posting pool then stays in memory whatever the
@@ -362,6 +372,7 @@ def write_changes(ix: Index, changes: Changes, log: Log = lambda msg: None) -> N
     them again)."""
     if changes.to_write:
         segmenter()
+        _carry_links(ix, changes.to_write)
     runs = list(_chunks(changes))
     if len(changes.to_write) >= PARALLEL_FROM:
         multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))

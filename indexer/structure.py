@@ -53,6 +53,9 @@ class Report:
     speaker: str | None = None  # 李克强
     office: str | None = None  # 国务院总理
     origin: str | None = None  # where the file came from (a web address), as its header says
+    # links to earlier versions' paragraphs that are no longer here: anchor or #pN ->
+    # [the closest paragraph's anchor, its similarity, the old text's opening] (carry_links)
+    moved: dict[str, list] = field(default_factory=dict)
 
     @property
     def author(self) -> str:
@@ -95,6 +98,7 @@ class Report:
             "office": self.office,
             "origin": self.origin,
             "citation": self.citation(),
+            "moved": self.moved,
             "headings": [
                 {
                     "id": b.id,
@@ -423,6 +427,50 @@ def _drop_repeats(texts: list[str]) -> set[int]:
                 repeats.add(i)
                 changed = True
     return repeats
+
+
+EDITED = 0.5  # of two texts' character pairs, the share in common above which one is the other edited
+
+
+def _pairs(text: str) -> set[str]:
+    folded = "".join(fold(text).split())
+    return {folded[i : i + 2] for i in range(len(folded) - 1)} or {folded}
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Dice's coefficient of two texts' character pairs (1: the same text)."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def carry_links(old: Report, new: Report) -> None:
+    """Where the links to ``old``'s paragraphs land in ``new`` (its next version): an anchor
+    or positional id (#pN) that no longer leads to the same text leads to the closest
+    paragraph of ``new``, with the similarity (``EDITED`` and above: the same passage,
+    edited), recorded when the new version is indexed; ``old``'s own such records carry
+    over."""
+    kept = {b.anchor for b in new.blocks}
+    by_id = {b.id: b for b in new.blocks}
+    targets = [(b.anchor, _pairs(b.text)) for b in new.blocks if b.kind == "paragraph"]
+    if not targets:
+        return
+    texts = {b.anchor: b.text for b in old.blocks}
+
+    def closest(text: str) -> list:
+        pairs = _pairs(text)
+        anchor, sim = max(((a, similarity(pairs, p)) for a, p in targets), key=lambda x: x[1])
+        return [anchor, round(sim, 3), text[:40]]
+
+    moved: dict[str, list] = {}
+    for b in old.blocks:
+        if b.anchor not in kept:
+            moved[b.anchor] = closest(b.text)
+        now = by_id.get(b.id)
+        if now is None or now.anchor != b.anchor:  # #pN names another paragraph now
+            moved[b.id] = [b.anchor, 1.0, b.text[:40]] if b.anchor in kept else closest(b.text)
+    for link, (target, sim, opening) in old.moved.items():  # links to still older versions
+        if link not in moved and link not in kept:
+            moved[link] = [target, sim, opening] if target in kept else closest(texts.get(target, opening))
+    new.moved = moved
 
 
 ANCHOR_CHARS = 7  # of a block's fingerprint: 35 bits, unique within a report

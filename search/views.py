@@ -32,7 +32,7 @@ from whoosh.searching import Searcher
 from indexer.analysis import fold
 from indexer.places import PLACE_SEP, PlaceNode, place_tree
 from indexer.store import read_meta
-from indexer.structure import Block
+from indexer.structure import EDITED, Block
 
 from . import engine
 from .engine import SearchResult
@@ -361,6 +361,7 @@ def report(report_id: str) -> str:
         matches=matches,
         script=script,
         citation={**found.citation(), "url": report_url(found.id, _external=True)},
+        moved={"links": found.moved, "edited": EDITED, "search": url_for("pages.index", report=found.id)},
     )
 
 

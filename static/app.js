@@ -174,12 +174,33 @@
     }
   });
 
-  // Searching inside a report lands on its first match; a link to a paragraph, on it.
+  // Searching inside a report lands on its first match; a link to a paragraph, on it. A link
+  // to a paragraph this version no longer has lands on the closest one (recorded when the
+  // report was indexed), highlighted, with a note saying so and a search for its words.
   if (!location.hash && marks.length) { go(1); }
   if (location.hash) {
     var id = location.hash.slice(1);
     try { id = decodeURIComponent(id); } catch (e) { /* "#%": not an id of this page */ }
     var target = document.getElementById(id);
+    var movedData = document.getElementById("moved");
+    var moved = movedData ? JSON.parse(movedData.textContent) : null;
+    var relink = !target && moved ? moved.links[id] : null;
+    if (relink) {
+      target = document.getElementById(relink[0]);
+      var block = target && target.closest(".para, tr.row, .heading");
+      if (block) {
+        block.classList.add("relinked");
+        var note = document.createElement("p");
+        note.className = "relink-note";
+        note.setAttribute("role", "note");
+        note.textContent = relink[1] >= moved.edited ? "此段已修改：以下是它现在的文字。" : "此段已不在本报告中：以下是最接近的段落。";
+        var find = document.createElement("a");
+        find.href = moved.search + "&q=" + encodeURIComponent(relink[2].slice(0, 12));
+        find.textContent = " 搜索原来的文字";
+        note.appendChild(find);
+        block.parentNode.insertBefore(note, block);
+      }
+    }
     if (target) { target.scrollIntoView({ block: "center" }); }
   }
 })();

@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 import opencc
+import pytest
 
 from indexer.build import build
 from search import create_app
+
+from .browser import LiveServer
 
 PARAGRAPHS = [
     "加强住房保障工作。新建公共租赁住房三千套，发放租赁补贴五百户。",
@@ -60,3 +63,59 @@ def test_links_survive_insertions_deletions_moves_formats_and_scripts(tmp_path):
     (corpus / "ceshi-2019.md").write_text(traditional, encoding="utf-8")
     build(corpus, index)
     assert set(links(client, "ceshi-2019")) == set(after)
+
+
+def test_a_link_to_an_edited_or_deleted_paragraph_lands_on_the_closest_with_a_note(tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    path = corpus / "ceshi-2019.txt"
+    path.write_text(report(PARAGRAPHS), encoding="utf-8")
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    before = {t: a for a, t in links(client, "ceshi-2019").items()}
+    positions = re.findall(
+        r'<p id="(p\d+)" class="para"><span class="target" id="([^"]+)"',
+        client.get("/reports/ceshi-2019").get_data(as_text=True),
+    )
+    # (b) a word edited in one paragraph, another deleted, one inserted at the top
+    edited = ["新增：全面落实减税降费政策。", PARAGRAPHS[0].replace("三千套", "五千套"), *PARAGRAPHS[1:5]]
+    path.write_text(report(edited), encoding="utf-8")
+    build(corpus, index)
+    moved = client.get("/api/reports/ceshi-2019").get_json()["moved"]
+    now = {t: a for a, t in links(client, "ceshi-2019").items()}
+    target, sim, opening = moved[before[PARAGRAPHS[0]]]
+    assert target == now[edited[1]] and sim >= 0.5 and opening.startswith("加强住房保障工作")
+    target, sim, _ = moved[before[PARAGRAPHS[5]]]  # deleted: the closest paragraph, not the same
+    assert sim < 0.5 and target in now.values()
+    # the positional links of the old version land on their text too
+    for pid, anchor in positions:
+        if anchor in set(links(client, "ceshi-2019")) and pid in moved:
+            assert moved[pid][0] == anchor
+    anchors_now = set(links(client, "ceshi-2019"))
+    assert all(moved[pid][0] in anchors_now for pid, _ in positions if pid in moved)
+    page = client.get("/reports/ceshi-2019").get_data(as_text=True)
+    assert '<script type="application/json" id="moved">' in page
+
+
+@pytest.mark.browser
+def test_a_stale_link_opens_on_the_edited_paragraph_with_a_note(tmp_path, browser):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    path = corpus / "ceshi-2019.txt"
+    path.write_text(report(PARAGRAPHS), encoding="utf-8")
+    build(corpus, index)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False})
+    stale = {t: a for a, t in links(app.test_client(), "ceshi-2019").items()}[PARAGRAPHS[1]]
+    path.write_text(
+        report([PARAGRAPHS[0], PARAGRAPHS[1].replace("明显提升", "大幅提升"), *PARAGRAPHS[2:]]),
+        encoding="utf-8",
+    )
+    build(corpus, index)
+    with LiveServer(app) as live:
+        page = browser.new_page()
+        page.goto(f"{live.url}/reports/ceshi-2019#{stale}")
+        page.wait_for_selector(".relinked")
+        assert "大幅提升" in page.inner_text(".relinked")
+        assert "此段已修改" in page.inner_text(".relink-note")
+        assert "q=" in page.get_attribute(".relink-note a", "href")
+        page.close()
