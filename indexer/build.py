@@ -236,6 +236,7 @@ class Changes:
     to_delete: list[str]
     record: dict
     dupes: dict[str, str]  # duplicate report id -> the one kept
+    moved: dict[str, str] = field(default_factory=dict)  # new report id -> the id it had (a file moved)
 
     @property
     def any(self) -> bool:
@@ -319,6 +320,8 @@ def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSumm
             summary.unchanged.append(rid)
     summary.removed = sorted(r for r in indexed if r not in found.wanted or r in dupes)
     kept = {r: s for r, s in found.wanted.items() if r not in dupes and (r in to_write or r in indexed)}
+    moved = _moves(indexed, kept, summary)
+    aliases = _aliases({**old_record.get("aliases", {}), **{old: new for new, old in moved.items()}}, kept)
     record = {
         "schema_version": SCHEMA_VERSION,
         "refused": summary.refused,
@@ -327,13 +330,50 @@ def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSumm
         "paragraphs": sum(s["paragraphs"] for s in kept.values()),
         "summaries": kept,  # read by the next build and by the report list
         "skipped": {r: found.wanted[r] for r in dupes},
+        "aliases": aliases,  # an id a report had before its file moved -> its id now
     }
     return Changes(
         to_write=to_write,
         to_delete=[r for r in indexed if r not in kept or r in to_write],
         record=record,
         dupes=dupes,
+        moved=moved,
     )
+
+
+def _moves(indexed: dict[str, dict], kept: dict[str, dict], summary: BuildSummary) -> dict[str, str]:
+    """Reports whose file moved or was renamed within the corpus: a report gone and one
+    added that is the same report (the same text, or the same place and year). New id ->
+    old id."""
+    gone = [r for r in summary.removed if r not in kept]
+    moved: dict[str, str] = {}
+    for rid in summary.added:
+        new = kept[rid]
+        for old in gone:
+            was = indexed[old]
+            same_text = was.get("digest") == new.get("digest")
+            same_report = new.get("year") and (region_key(was["region"]), was["year"]) == (
+                region_key(new["region"]),
+                new["year"],
+            )
+            if old not in moved.values() and (same_text or same_report):
+                moved[rid] = old
+                break
+    return moved
+
+
+def _aliases(aliases: dict[str, str], kept: dict[str, dict]) -> dict[str, str]:
+    """Old ids -> the ids their reports have now (a chain of moves followed to its end);
+    an id that names a report again is no alias."""
+    out = {}
+    for old, new in aliases.items():
+        seen = {old}
+        while new in aliases and new not in kept and new not in seen:
+            seen.add(new)
+            new = aliases[new]
+        if old not in kept and new in kept:
+            out[old] = new
+    return out
 
 
 def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
@@ -351,12 +391,13 @@ def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
     yield run, run + [r for r in changes.to_delete if r not in changes.to_write]
 
 
-def _carry_links(ix: Index, reports: dict[str, Report]) -> None:
-    """For each report that replaces an indexed version, where the links to the old
-    version's paragraphs land now (indexer.structure.carry_links)."""
+def _carry_links(ix: Index, reports: dict[str, Report], moved: dict[str, str]) -> None:
+    """For each report that replaces an indexed version (under its id, or the id it had
+    before its file moved), where the links to the old version's paragraphs land now
+    (indexer.structure.carry_links)."""
     with ix.searcher() as s:
         for rid, report in reports.items():
-            doc = s.document(uid=rid, kind=REPORT)
+            doc = s.document(uid=moved.get(rid, rid), kind=REPORT)
             if doc is not None:
                 carry_links(Report.from_dict(json.loads(doc["data"])), report)
 
@@ -372,7 +413,7 @@ def write_changes(ix: Index, changes: Changes, log: Log = lambda msg: None) -> N
     them again)."""
     if changes.to_write:
         segmenter()
-        _carry_links(ix, changes.to_write)
+        _carry_links(ix, changes.to_write, changes.moved)
     runs = list(_chunks(changes))
     if len(changes.to_write) >= PARALLEL_FROM:
         multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))

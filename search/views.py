@@ -19,6 +19,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -313,10 +314,10 @@ class Table:
 
 
 @pages.get("/reports/<path:report_id>")
-def report(report_id: str) -> str:
+def report(report_id: str) -> ResponseReturnValue:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
-        abort(404, f"没有这份报告：{report_id}。")
+        return _moved_or_404(report_id, "pages.report")
     script = request.args.get("script", "")
     if script and script not in TO_SCRIPT:
         abort(400, "参数“script”应为 s（简体）或 t（繁體）。")
@@ -363,6 +364,16 @@ def report(report_id: str) -> str:
         citation={**found.citation(), "url": report_url(found.id, _external=True)},
         moved={"links": found.moved, "edited": EDITED, "search": url_for("pages.index", report=found.id)},
     )
+
+
+def _moved_or_404(report_id: str, endpoint: str) -> ResponseReturnValue:
+    """A report whose file moved within the corpus: a permanent redirect (308) to its id
+    now, keeping the query (and, in the browser, the #anchor); else a 404."""
+    now = _meta().get("aliases", {}).get(report_id)
+    if now is None:
+        abort(404, f"没有这份报告：{report_id}。")
+    query = urlencode(request.args.to_dict(flat=False), doseq=True)
+    return redirect(url_for(endpoint, report_id=now) + (f"?{query}" if query else ""), 308)
 
 
 @pages.get("/opensearch.xml")
@@ -496,10 +507,10 @@ def api_reports() -> Response:
 
 
 @api.get("/reports/<path:report_id>")
-def api_report(report_id: str) -> Response:
+def api_report(report_id: str) -> ResponseReturnValue:
     found = engine.load_report(_searcher(), report_id)
     if found is None:
-        abort(404, f"没有这份报告：{report_id}。")
+        return _moved_or_404(report_id, "api.api_report")
     return jsonify({**found.outline(), "url": report_url(found.id, _external=True)})
 
 

@@ -119,3 +119,33 @@ def test_a_stale_link_opens_on_the_edited_paragraph_with_a_note(tmp_path, browse
         assert "此段已修改" in page.inner_text(".relink-note")
         assert "q=" in page.get_attribute(".relink-note a", "href")
         page.close()
+
+
+def test_a_report_keeps_its_links_when_its_file_moves(tmp_path):
+    """(d) the file moved into a folder (and renamed): the old id redirects (308) to the new
+    one, query kept; its paragraphs' anchors are the same; a link to an edited paragraph
+    made before the move still lands on it."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "ceshi-2019.txt").write_text(report(PARAGRAPHS), encoding="utf-8")
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    before = links(client, "ceshi-2019")
+    stale = {t: a for a, t in before.items()}[PARAGRAPHS[0]]
+    (corpus / "ceshi-2019.txt").unlink()
+    (corpus / "测试区").mkdir()
+    moved_text = report([PARAGRAPHS[0].replace("三千套", "五千套"), *PARAGRAPHS[1:]])
+    (corpus / "测试区" / "2019.md").write_text(moved_text, encoding="utf-8")
+    summary = build(corpus, index)
+    assert summary.added == ["测试区/2019"] and summary.removed == ["ceshi-2019"]
+    old = client.get("/reports/ceshi-2019", query_string={"q": "河涌"})
+    assert old.status_code == 308 and old.headers["Location"].endswith(
+        "/reports/%E6%B5%8B%E8%AF%95%E5%8C%BA/2019?q=%E6%B2%B3%E6%B6%8C"
+    )
+    assert client.get("/api/reports/ceshi-2019").status_code == 308
+    after = links(client, "测试区/2019")
+    assert {a: t for a, t in before.items() if a != stale} == {
+        a: t for a, t in after.items() if a in before and a != stale
+    }
+    assert client.get("/api/reports/测试区/2019").get_json()["moved"][stale][0] in after
+    assert client.get("/reports/nowhere-2019").status_code == 404
