@@ -181,12 +181,14 @@
   if (location.hash) {
     var id = location.hash.slice(1);
     try { id = decodeURIComponent(id); } catch (e) { /* "#%": not an id of this page */ }
-    var target = document.getElementById(id);
     var movedData = document.getElementById("moved");
     var moved = movedData ? JSON.parse(movedData.textContent) : null;
-    var relink = !target && moved ? moved.links[id] : null;
-    if (relink) {
-      target = document.getElementById(relink[0]);
+    // a #pN that now numbers another paragraph, or an anchor whose text changed
+    var relink = moved ? moved.links[id] : null;
+    var target = document.getElementById(relink ? relink[0] : id);
+    if (relink && relink[1] >= 1) {
+      if (target) { target.closest(".para, tr.row, .heading").classList.add("relinked"); }
+    } else if (relink) {
       var block = target && target.closest(".para, tr.row, .heading");
       if (block) {
         block.classList.add("relinked");
