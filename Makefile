@@ -51,6 +51,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/index.py
 	$(PY) benchmarks/search.py
 	$(PY) benchmarks/scale.py
+	$(PY) benchmarks/compare.py
+	$(PY) benchmarks/links.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts node_modules
