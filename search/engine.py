@@ -290,9 +290,6 @@ def search(
     return result
 
 
-EXPORT_FIELDS = ("report_id", "title", "place", "year", "section", "paragraph_id", "text")
-
-
 def listing(
     searcher: Searcher,
     parsed: ParsedQuery,

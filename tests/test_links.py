@@ -37,13 +37,19 @@ def links(client, rid: str) -> dict[str, str]:
     return dict(found)
 
 
-def test_links_survive_insertions_deletions_moves_formats_and_scripts(tmp_path):
+def indexed(tmp_path):
+    """A corpus of one report of ``PARAGRAPHS``, built: its folder, index, file and a client."""
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     path = corpus / "ceshi-2019.txt"
     path.write_text(report(PARAGRAPHS), encoding="utf-8")
     build(corpus, index)
     client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    return corpus, index, path, client
+
+
+def test_links_survive_insertions_deletions_moves_formats_and_scripts(tmp_path):
+    corpus, index, path, client = indexed(tmp_path)
     before = links(client, "ceshi-2019")
     assert len(before) == 7 and len(set(before.values())) == 6  # 各位代表！ twice: two anchors
     repeated = [a for a, t in before.items() if t == "各位代表！"]
@@ -66,12 +72,7 @@ def test_links_survive_insertions_deletions_moves_formats_and_scripts(tmp_path):
 
 
 def test_a_link_to_an_edited_or_deleted_paragraph_lands_on_the_closest_with_a_note(tmp_path):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    corpus.mkdir()
-    path = corpus / "ceshi-2019.txt"
-    path.write_text(report(PARAGRAPHS), encoding="utf-8")
-    build(corpus, index)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    corpus, index, path, client = indexed(tmp_path)
     before = {t: a for a, t in links(client, "ceshi-2019").items()}
     positions = re.findall(
         r'<p id="(p\d+)" class="para"><span class="target" id="([^"]+)"',
@@ -133,14 +134,10 @@ def test_a_report_keeps_its_links_when_its_file_moves(tmp_path):
     """(d) the file moved into a folder (and renamed): the old id redirects (308) to the new
     one, query kept; its paragraphs' anchors are the same; a link to an edited paragraph
     made before the move still lands on it."""
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    corpus.mkdir()
-    (corpus / "ceshi-2019.txt").write_text(report(PARAGRAPHS), encoding="utf-8")
-    build(corpus, index)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    corpus, index, path, client = indexed(tmp_path)
     before = links(client, "ceshi-2019")
     stale = {t: a for a, t in before.items()}[PARAGRAPHS[0]]
-    (corpus / "ceshi-2019.txt").unlink()
+    path.unlink()
     (corpus / "测试区").mkdir()
     moved_text = report([PARAGRAPHS[0].replace("三千套", "五千套"), *PARAGRAPHS[1:]])
     (corpus / "测试区" / "2019.md").write_text(moved_text, encoding="utf-8")
