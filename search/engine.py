@@ -18,7 +18,7 @@ from indexer.schema import BODY, NOTE, REPORT
 from indexer.structure import Report
 
 from .query import Filters, ParsedQuery, Plan, also_searched, needles, plan
-from .scoring import TIME_LIMIT, Columns, ScoreCache, Scorer, Scores
+from .scoring import TIME_LIMIT, Columns, ScoreCache, Scorer, Scores, held
 from .snippets import match_spans, row_snippet_html, snippet_html
 
 __all__ = [
@@ -239,7 +239,7 @@ def search(
 
     def hit(docnum: int) -> Hit:
         fields = searcher.stored_fields(docnum)
-        holds = bool(np.isin(docnum, found.ids))
+        holds = bool(held(np.array([docnum]), found.ids)[0])
         lacking = None if holds else p.labels[int(lacks[np.searchsorted(misses.ids, docnum)])]
         return Hit(
             report_id=fields["report_id"],
@@ -371,9 +371,9 @@ def _best_of(
     report: int,
 ) -> list[int]:
     """A report's first ``GROUP_HITS`` documents in the order of the whole list."""
-    mine = cols.reports == report
-    keep = mine[misses.ids]
-    stream = _stream(scorer, p, found.where(mine), misses.where(mine), lacks[keep], cols, sort)
+    keep = cols.reports[misses.ids] == report
+    mine = found.keep(cols.reports[found.ids] == report)
+    stream = _stream(scorer, p, mine, misses.keep(keep), lacks[keep], cols, sort)
     return list(islice(stream, GROUP_HITS))
 
 
@@ -409,11 +409,13 @@ def _count(
     else:
         return
     span = np.arange(lo, hi + 1)
-    size = hi + 2
+    size = len(span) + 2  # 0: before the axis (or no year), 1 + i: the axis's i-th year, last: after
+
+    def offsets(values: np.ndarray) -> np.ndarray:
+        return np.where(values > 0, np.clip(values - lo + 1, 0, size - 1), 0)
 
     def per_year(values: np.ndarray) -> list[int]:
-        counts = np.bincount(np.clip(values, 0, size - 1), minlength=size)
-        return [int(counts[y]) for y in span]
+        return np.bincount(offsets(values), minlength=size)[1 : len(span) + 1].astype(int).tolist()
 
     result.series = Series(
         years=span.tolist(),
@@ -421,11 +423,11 @@ def _count(
         reports=per_year(cols.report_years[holding]),
         available=per_year(axis),
     )
-    cells = np.bincount(cols.regions[listed] * size + np.clip(years, 0, size - 1))
+    cells = np.bincount(cols.regions[listed] * size + offsets(years))
     for i in np.flatnonzero(cells):
-        place, year = divmod(int(i), size)
-        if year:
-            result.grid.setdefault(cols.region_names[place], {})[year] = int(cells[i])
+        place, at = divmod(int(i), size)
+        if 0 < at <= len(span):
+            result.grid.setdefault(cols.region_names[place], {})[lo + at - 1] = int(cells[i])
 
 
 def _year_key(ids: np.ndarray, cols: Columns, sort: str) -> np.ndarray:
@@ -445,7 +447,7 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
     whose words stand close together come first, and closeness, read from a document's
     text, is asked of the documents in order only as far as the list is read."""
     ids = found.ids
-    exact = np.isin(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
+    exact = held(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
     fragment = cols.fragment[ids]
     body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
     lead, bonus = scorer.leads(p, ids)

@@ -147,7 +147,9 @@ class IndexHandle:
                 scorer.columns()
                 scorer.texts()  # strings are checked in the text, leads in the first sentence
                 scorer.texts(LEAD)
-                for word in frequent_words(self.vocabulary(s, pause)):
+                vocabulary = self.vocabulary(s, pause)
+                vocabulary.prepare()
+                for word in frequent_words(vocabulary):
                     pause()
                     if self._warming != state or self.cache.size > self.cache.max_entries * WARM_SHARE:
                         return

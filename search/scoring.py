@@ -107,10 +107,19 @@ class Scores:
         return Scores(self.ids[keep], self.values[keep])
 
     def among(self, ids: np.ndarray) -> Scores:
-        return self.keep(np.isin(self.ids, ids, assume_unique=True))
+        return self.keep(held(self.ids, ids))
 
     def without(self, ids: np.ndarray) -> Scores:
-        return self.keep(np.isin(self.ids, ids, assume_unique=True, invert=True))
+        return self.keep(~held(self.ids, ids))
+
+
+def held(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` are in ``sorted_ids`` (sorted, distinct): a binary search each, so a
+    page's few documents are looked up in a word's many without sorting them again."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return sorted_ids[at] == ids
 
 
 EMPTY = Scores(np.empty(0, np.int32), np.empty(0))
@@ -536,11 +545,11 @@ class Scorer:
         bonus = np.zeros(len(ids))
         telling = set(self.telling(plan))
         for u, unit in enumerate(self.units(plan)[: len(plan.near)]):
-            held = np.isin(ids, self._lead(plan, u))
-            bonus += LEAD_BOOST * held * unit.at(ids)
+            in_lead = held(ids, self._lead(plan, u))
+            bonus += LEAD_BOOST * in_lead * unit.at(ids)
             if u in telling:
-                count += held
-                count += np.isin(ids, self._lead(plan, u, early=True))
+                count += in_lead
+                count += held(ids, self._lead(plan, u, early=True))
         return count, bonus
 
     def _holding(

@@ -51,6 +51,11 @@ class Vocabulary:
         words = sorted(found)
         return cls(words, [found[w] for w in words])
 
+    def prepare(self) -> None:
+        """Build the look-ups corrections use (a second or two at a thousand reports): the
+        warm-up does it before the workers fork, so no search pays for it."""
+        _ = self._deletions, self._sounds
+
     def count(self, word: str) -> int:
         at = self._index.get(word)
         return 0 if at is None else int(self.counts[at])
