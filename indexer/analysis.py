@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 _t2s = opencc.OpenCC("t2s")
+# Traditional as Traditional readers expect it: Taiwan's standard forms (為, 峰, 著), for titles
+# and for the reader's 繁 view
+TRADITIONAL = opencc.OpenCC("s2tw")
+SIMPLIFIED = _t2s
 
 
 class _FoldTable(dict):

@@ -16,7 +16,7 @@ from pathlib import Path
 from whoosh.index import Index
 
 from .analysis import fold, is_traditional, segmenter
-from .places import NATIONAL, place_label
+from .places import NATIONAL, NATIONAL_NAMES, place_label
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, META, META_UID, NOTE, REPORT, SCHEMA_VERSION, IndexCodec
 from .store import (
@@ -183,7 +183,7 @@ def fragment_kind(kind: str, text: str) -> int:
 def region_key(region: str) -> str:
     """The region as compared for duplicates: 国务院 and 全国 are one, scripts fold together."""
     key = fold(region).replace("人民政府", "")
-    return NATIONAL if key in ("国务院", "中国", "中华人民共和国") else key
+    return NATIONAL if key in NATIONAL_NAMES else key
 
 
 # The formats by how faithfully they carry the author's paragraphs: a Word document has them

@@ -27,7 +27,7 @@ PLACE_SEP = " › "
 _SUFFIX = re.compile(
     r"^(.{2,}?)(?:特别行政区|维吾尔自治区|(?:[^族]{1,5}族)*自治[区州县旗]|地区|林区|新区|省|市|区|县|旗|盟)$"
 )
-_NATIONAL_NAMES = {NATIONAL, "国务院", "中国", "中华人民共和国"}
+NATIONAL_NAMES = {NATIONAL, "国务院", "中国", "中华人民共和国"}  # what names the national government
 
 
 def stem(name: str) -> str:
@@ -58,7 +58,7 @@ def place_path(name: str, context: str = "") -> list[str]:
     names most. ``[name]`` for a place the divisions do not hold; ``["全国"]`` for the
     national government."""
     folded = fold(name).strip()
-    if folded in _NATIONAL_NAMES:
+    if folded in NATIONAL_NAMES:
         return [NATIONAL]
     by_name, by_stem = _places()
     found: list[tuple[str, ...]] = (

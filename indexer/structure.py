@@ -10,9 +10,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import opencc
-
-from .analysis import SENTENCE_END, fold, is_traditional
+from .analysis import SENTENCE_END, TRADITIONAL, fold, is_traditional
 from .places import NATIONAL, place_path
 from .reading import Line, ReadError, Source, clean_text, drop_chrome, read_sources
 
@@ -236,7 +234,8 @@ _TITLE = re.compile(r"政\s*府\s*工\s*作\s*报\s*告")
 _DATE_LINE = re.compile(  # ——2019年3月5日在…会议上 (the dash or the date may be missing)
     r"^(?:[—─－―-]{1,4}\s*(?:.{0,12}年.{0,8}日)?|.{0,12}年.{0,8}日).{0,8}?在.{0,40}(会议|大会)"
 )
-_SPEAKER = re.compile(r"(国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席)\s*\S{0,5}$")
+_TITLES = "国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席"  # who gives a government's report
+_SPEAKER = re.compile(rf"({_TITLES})\s*\S{{0,5}}$")
 _ADDRESS = re.compile(r"^各位代表[:：!！]?$")
 _REGION_IN_DATE = re.compile(r"在(.{2,15}?)第[一二三四五六七八九十百\d]+届")
 _REGION_IN_SPEAKER = re.compile(
@@ -298,12 +297,8 @@ class _Front:
 _SESSION = re.compile(
     r"第[一二三四五六七八九十百\d]+届.{0,16}?人民代表大会(?:常务委员会)?第[一二三四五六七八九十\d]+次(?:全体)?会议"
 )
-_SPEAKER_IN_DATE = re.compile(
-    r"日\s*([\u4e00-\u9fff]{2,4}?)\s*(代?(?:国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席))\s*在"
-)
-_OFFICE = re.compile(
-    r"^(.{0,20}?(?:国务院总理|总理|省长|市长|区长|县长|旗长|州长|主席))\s*(\S(?:\s?\S){0,4})$"
-)
+_SPEAKER_IN_DATE = re.compile(rf"日\s*([\u4e00-\u9fff]{{2,4}}?)\s*(代?(?:{_TITLES}))\s*在")
+_OFFICE = re.compile(rf"^(.{{0,20}}?(?:{_TITLES}))\s*(\S(?:\s?\S){{0,4}})$")
 
 
 def _speaker(line: str) -> tuple[str, str] | None:
@@ -635,14 +630,11 @@ def report_from_source(source: Source, report_id: str, path: Path, digest: str) 
     )
 
 
-_S2T = opencc.OpenCC("s2t")
-
-
 def report_title(year: int | None, place: list[str], traditional: bool = False) -> str:
     """``<year>年<place>政府工作报告`` (national: 国务院), in the report's script."""
     who = "国务院" if place == [NATIONAL] else place[-1] if place else ""
     title = f"{f'{year}年' if year else ''}{who}政府工作报告"
-    return _S2T.convert(title) if traditional else title
+    return TRADITIONAL.convert(title) if traditional else title
 
 
 def _int(value: object) -> int | None:

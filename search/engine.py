@@ -224,23 +224,22 @@ def search(
     try:
         everything = scorer.matching(p, Filters()) if facets and p.filters else None
         found = scorer.matching(p) if everything is None else everything.where(scorer.allowed(p.filters))
-        misses, lacks = scorer.near_misses(p) if len(found) < FEW else (Scores.of({}), np.empty(0, np.int32))
+        misses, lacks = _near_misses(scorer, p, found)
         cols = scorer.columns()
         listed = found if len(found) else misses
         stream = _stream(scorer, p, found, misses, lacks, cols, sort)
         if group:
             reports = _first_reports(stream, cols, needed)[(page - 1) * per_page :]
-            docs = [_best_of(scorer, p, found, misses, lacks, cols, sort, r) for r in reports]
+            groups = [_best_of(scorer, p, found, misses, lacks, cols, sort, r) for r in reports]
         else:
-            docs = [list(islice(stream, needed))[(page - 1) * per_page :]]
+            docs = list(islice(stream, needed))[(page - 1) * per_page :]
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
     marks = needles(parsed)
 
     def hit(docnum: int) -> Hit:
         fields = searcher.stored_fields(docnum)
-        holds = bool(held(np.array([docnum]), found.ids)[0])
-        lacking = None if holds else p.labels[int(lacks[np.searchsorted(misses.ids, docnum)])]
+        lacking = _lacking(p, misses, lacks, docnum)
         return Hit(
             report_id=fields["report_id"],
             title=fields["title"],
@@ -253,11 +252,11 @@ def search(
                 if fields.get("cells")
                 else snippet_html(fields["text"], match_spans(fields["text"], marks))
             ),
-            score=float((found if holds else misses).at(np.array([docnum]))[0]),
+            score=float((misses if lacking else found).at(np.array([docnum]))[0]),
             kind=fields["kind"],
             lacks=lacking,
-            place=(fields.get("place") or fields["region"]).split(PLACE_SEP),
-            anchor=fields.get("anchor") or fields["block_id"],
+            place=_place(fields),
+            anchor=_anchor(fields),
         )
 
     per_report = np.bincount(cols.reports[listed.ids], minlength=len(cols.report_ids))
@@ -276,14 +275,14 @@ def search(
     )
     if group:
         result.groups = []
-        for report_docs in docs:
+        for report_docs in groups:
             hits = [hit(d) for d in report_docs]
             first = hits[0]
             count = int(per_report[cols.reports[report_docs[0]]])
             result.groups.append(Group(first.report_id, first.title, first.place, first.year, count, hits))
             result.hits += hits
     else:
-        result.hits = [hit(d) for d in docs[0]]
+        result.hits = [hit(d) for d in docs]
     if facets:
         _count(scorer, p, result, found if everything is None else everything, misses, cols)
     result.took_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -304,7 +303,7 @@ def listing(
     p = plan(parsed)
     try:
         found = scorer.matching(p)
-        misses, lacks = scorer.near_misses(p) if len(found) < FEW else (Scores.of({}), np.empty(0, np.int32))
+        misses, lacks = _near_misses(scorer, p, found)
         stream = _stream(scorer, p, found, misses, lacks, scorer.columns(), sort)
         head = list(islice(stream, 1))  # the ranking's own work (leads, keyword ranks) done here
     except TimeLimit:
@@ -317,19 +316,37 @@ def _rows(
 ) -> Iterator[dict]:
     for docnum in stream:
         fields = searcher.stored_fields(docnum)
-        at = np.searchsorted(misses.ids, docnum)
-        missed = at < len(misses) and misses.ids[at] == docnum
         yield {
             "report_id": fields["report_id"],
             "title": fields["title"],
-            "place": (fields.get("place") or fields["region"]).split(PLACE_SEP),
+            "place": _place(fields),
             "year": fields.get("year"),
             "section": fields["section"],
             "paragraph_id": fields["block_id"],
-            "anchor": fields.get("anchor") or fields["block_id"],
+            "anchor": _anchor(fields),
             "text": fields["text"],
-            "lacks": p.labels[int(lacks[at])] if missed else None,
+            "lacks": _lacking(p, misses, lacks, docnum),
         }
+
+
+def _near_misses(scorer: Scorer, p: Plan, found: Scores) -> tuple[Scores, np.ndarray]:
+    """The paragraphs lacking one word, when fewer than ``FEW`` hold them all."""
+    return scorer.near_misses(p) if len(found) < FEW else (Scores.of({}), np.empty(0, np.int32))
+
+
+def _lacking(p: Plan, misses: Scores, lacks: np.ndarray, docnum: int) -> str | None:
+    """The word a listed document lacks (a near miss), else None."""
+    if not held(np.array([docnum]), misses.ids)[0]:
+        return None
+    return p.labels[int(lacks[np.searchsorted(misses.ids, docnum)])]
+
+
+def _place(fields: dict) -> list[str]:
+    return (fields.get("place") or fields["region"]).split(PLACE_SEP)
+
+
+def _anchor(fields: dict) -> str:
+    return fields.get("anchor") or fields["block_id"]
 
 
 def _stream(
@@ -382,10 +399,9 @@ def _count(
 ) -> None:
     """The facets (each within the other filters), the series per year and the place × year
     grid of ``result``. ``everything`` holds every word, within no filter."""
+    filters = p.filters
     if not result.matched:  # near misses only: their counts, within every filter
-        everything, filters = misses, p.filters
-    else:
-        filters = p.filters
+        everything = misses
     by_year = np.bincount(cols.years[everything.where(scorer.allowed(filters.without("year"))).ids])
     result.years = {int(y): int(by_year[y]) for y in np.flatnonzero(by_year) if y}
     by_place = np.bincount(

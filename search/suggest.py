@@ -7,9 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import opencc
-
-from indexer.analysis import fold
+from indexer.analysis import SIMPLIFIED, TRADITIONAL, fold
 
 from .query import ParsedQuery, pieces
 from .vocabulary import Vocabulary
@@ -23,8 +21,7 @@ class Suggestion:
     found: int = 0  # a correction: the paragraphs it finds
 
 
-# Simplified; Traditional in Taiwan's standard forms (為, 峰, 著), as Traditional readers expect
-TO_SCRIPT = {"s": opencc.OpenCC("t2s"), "t": opencc.OpenCC("s2tw")}
+TO_SCRIPT = {"s": SIMPLIFIED, "t": TRADITIONAL}
 
 
 SUGGEST_TIME = 1.0  # seconds the suggestions may take for one page
