@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 
 import numpy as np
@@ -227,10 +227,11 @@ def search(
         misses, lacks = _near_misses(scorer, p, found)
         cols = scorer.columns()
         listed = found if len(found) else misses
-        stream = _stream(scorer, p, found, misses, lacks, cols, sort)
-        if group:
+        ordered = _Ordered(scorer, p, found, misses, lacks, cols, sort)
+        stream = iter(ordered)
+        if group:  # each report with its first GROUP_HITS documents in the order of the whole list
             reports = _first_reports(stream, cols, needed)[(page - 1) * per_page :]
-            groups = [_best_of(scorer, p, found, misses, lacks, cols, sort, r) for r in reports]
+            groups = [list(islice(ordered.of_report(r), GROUP_HITS)) for r in reports]
         else:
             docs = list(islice(stream, needed))[(page - 1) * per_page :]
     except TimeLimit:
@@ -304,7 +305,7 @@ def listing(
     try:
         found = scorer.matching(p)
         misses, lacks = _near_misses(scorer, p, found)
-        stream = _stream(scorer, p, found, misses, lacks, scorer.columns(), sort)
+        stream = iter(_Ordered(scorer, p, found, misses, lacks, scorer.columns(), sort))
         head = list(islice(stream, 1))  # the ranking's own work (leads, keyword ranks) done here
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
@@ -349,22 +350,31 @@ def _anchor(fields: dict) -> str:
     return fields.get("anchor") or fields["block_id"]
 
 
-def _stream(
-    scorer: Scorer,
-    p: Plan,
-    found: Scores,
-    misses: Scores,
-    lacks: np.ndarray,
-    cols: Columns,
-    sort: str,
-) -> Iterator[int]:
-    """Every listed document in order, lazily: those holding every word (by relevance, or
-    by year), then the near misses."""
-    if sort == "relevance":
-        yield from _ranked(scorer, p, found, cols)
-    else:
-        yield from found.ids[_by_year(found, cols, sort)].tolist()
-    yield from misses.ids[_miss_order(misses, lacks, cols, sort)].tolist()
+@dataclass
+class _Ordered:
+    """A query's listed documents, iterated in order, lazily: those holding every word (by
+    relevance, or by year), then the near misses (``lacks``: the unit each lacks)."""
+
+    scorer: Scorer
+    p: Plan
+    found: Scores
+    misses: Scores
+    lacks: np.ndarray
+    cols: Columns
+    sort: str
+
+    def __iter__(self) -> Iterator[int]:
+        if self.sort == "relevance":
+            yield from _ranked(self.scorer, self.p, self.found, self.cols)
+        else:
+            yield from self.found.ids[_by_year(self.found, self.cols, self.sort)].tolist()
+        yield from self.misses.ids[_miss_order(self.misses, self.lacks, self.cols, self.sort)].tolist()
+
+    def of_report(self, report: int) -> _Ordered:
+        """The same list, of one report's documents only (report number of ``cols``)."""
+        keep = self.cols.reports[self.misses.ids] == report
+        mine = self.found.keep(self.cols.reports[self.found.ids] == report)
+        return replace(self, found=mine, misses=self.misses.keep(keep), lacks=self.lacks[keep])
 
 
 def _first_reports(stream: Iterator[int], cols: Columns, needed: int) -> list[int]:
@@ -375,23 +385,6 @@ def _first_reports(stream: Iterator[int], cols: Columns, needed: int) -> list[in
         if len(seen) == needed:
             break
     return list(seen)
-
-
-def _best_of(
-    scorer: Scorer,
-    p: Plan,
-    found: Scores,
-    misses: Scores,
-    lacks: np.ndarray,
-    cols: Columns,
-    sort: str,
-    report: int,
-) -> list[int]:
-    """A report's first ``GROUP_HITS`` documents in the order of the whole list."""
-    keep = cols.reports[misses.ids] == report
-    mine = found.keep(cols.reports[found.ids] == report)
-    stream = _stream(scorer, p, mine, misses.keep(keep), lacks[keep], cols, sort)
-    return list(islice(stream, GROUP_HITS))
 
 
 def _count(
