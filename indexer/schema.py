@@ -18,8 +18,9 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 18
-"""Bump whenever the schema or an analyzer changes: older indexes are then rebuilt."""
+SCHEMA_VERSION = 19
+"""Bump whenever the schema, an analyzer or how a report is cut into blocks changes: older
+indexes are then rebuilt."""
 
 DEFAULT_CORPUS_DIR = "corpus"
 DEFAULT_INDEX_DIR = "instance/index"

@@ -9,10 +9,14 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analysis import SENTENCE_END, TRADITIONAL, fold, is_traditional
+from .analysis import SENTENCE_END, TRADITIONAL, fold, is_traditional, segmenter
 from .places import NATIONAL, place_path
 from .reading import Line, ReadError, Source, clean_text, drop_chrome, read_sources
+
+if TYPE_CHECKING:
+    import jieba.posseg
 
 SECTION_SEP = " › "
 
@@ -214,6 +218,84 @@ def _heading_level(folded: str) -> int | None:
         if pattern.match(folded):
             return level
     return None
+
+
+# A heading run into its text, without a stop (二、巩固农业基础地位，全面发展农业和农村经济坚持不懈
+# 抓好农业，…): the heading ends on a noun and the text opens a sentence, with a time word or
+# a verb that opens sentences of these reports (the commonest openers of sentences in the
+# shared set that do not also run on inside headings, as 全面 and 推进 do: 全面进步, 推进…建设).
+_OPENER = (
+    "今年|去年|明年|过去|五年|目前|当前|随着|根据|按照|围绕|针对|面对|为了|坚持|加强|加快|加大|继续|进一步"
+    "|认真|积极|大力|深入|深化|切实|全面贯彻|全面落实|努力|着力|紧紧|强化|抓好|抓紧|突出|充分|千方百计|以|把"
+)
+_OPENS = re.compile(rf"^({_OPENER})")
+# in a report whose headings run in (two or more found), also these and shorter sentences
+_OPENS_TOO = re.compile(rf"^({_OPENER}|推进|推动|实施|完善|健全|促进|提高|改善|严格)")
+_TIME_WORD = re.compile(r"^(今年|去年|明年|过去|五年)")
+_NOUNS = ("n", "vn", "l", "an", "nz", "ns", "nt", "ng", "j")  # jieba's part-of-speech tags
+_NUMBER = re.compile(rf"^\s*([{_NUM}]+[、.]|[(（][{_NUM}]+[)）])\s*")
+RUN_IN = 28  # characters before the first stop from which a numbered line may hold its text
+
+
+def _run_in(text: str, sure: bool) -> str | None:
+    """The heading of a numbered line that runs on into its text without a stop, or None.
+
+    ``sure``: only where the text opens with a common opener and its first sentence runs
+    on for 12 characters or more; otherwise (in a report known to run its headings in)
+    any opener and 6 characters.
+    """
+    number = _NUMBER.match(text)
+    if number is None:
+        return None
+    rest = text[number.end() :]
+    stop = SENTENCE_END.search(rest)
+    if stop is None or stop.start() < (RUN_IN if sure else RUN_IN - 8):
+        return None
+    head = rest[: stop.start()]
+    words = [tuple(pair) for pair in _tagger().cut(head)]
+    at = 0
+    for word, tag in words[:-1]:
+        at += len(word)
+        after, clause = head[at:], head[:at].split("，")[-1]
+        if (
+            at < 8
+            or len(after) < (12 if sure else 6)
+            or not tag.startswith(_NOUNS if sure else (*_NOUNS, "v"))
+            or not (_OPENS if sure else _OPENS_TOO).match(after)
+        ):
+            continue
+        time = _TIME_WORD.match(after)
+        if (
+            len(clause) < 6  # the heading's last phrase is whole
+            or re.match(r"^[把将使对向在为与和]", clause)  # not a phrase waiting for its verb (把…切实转到)
+            or re.search(r"[在了]", clause)  # nor a clause of a narrative (已经…了) or a frame (在…上)
+            or (len(re.split(r"[，、]", after)[0]) < 6 and not time)  # the text's clause is whole
+            or words[0][1].startswith("r")  # headings do not start with a pronoun (我国人民…)
+            or "了" in head[:at]
+        ):
+            continue
+        return text[: number.end() + at]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> jieba.posseg.POSTokenizer:
+    """jieba's part-of-speech tagger over this project's dictionary (loaded when first needed)."""
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(segmenter())
+
+
+def _run_in_headings(lines: list[Line]) -> dict[int, str]:
+    """For lines that run a numbered heading into its text, the heading (see ``_run_in``)."""
+    found = {i: h for i, ln in enumerate(lines) if ln.cells is None and (h := _run_in(ln.text, True))}
+    if len(found) >= 1:  # this report runs its headings in: the less certain ones too
+        found |= {
+            i: h
+            for i, ln in enumerate(lines)
+            if ln.cells is None and i not in found and (h := _run_in(ln.text, False))
+        }
+    return found
 
 
 def _lead(text: str) -> str | None:
@@ -494,6 +576,7 @@ def set_anchors(blocks: list[Block]) -> None:
 def build_blocks(lines: list[Line]) -> list[Block]:
     """Headings and paragraphs with section paths, ids and anchors, in reading order."""
     repeats = _drop_repeats([ln.text for ln in lines])
+    run_in = _run_in_headings(lines)
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []  # (level, title)
     n_heading = n_para = 0
@@ -530,7 +613,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         text = line.text
         folded = fold(text)
         level = _heading_level(folded)
-        lead = _lead(text) if level is not None else None
+        lead = run_in.get(i) or (_lead(text) if level is not None else None)
         if _APPENDIX.match(folded):
             add_heading(1, text, False)
             continue

@@ -326,12 +326,19 @@ def report(report_id: str) -> ResponseReturnValue:
     marks = needles(parsed)
     matches = 0
 
-    def marked(text: str) -> Markup:
+    def marked(text: str, lead: str = "") -> Markup:
+        """The text as shown, its matches marked and its lead (a heading it starts with) bold."""
         nonlocal matches
         shown = convert(text)
         spans = match_spans(shown, marks)
         matches += len(spans)
-        return mark_html(shown, spans)
+        bold = len(convert(lead)) if lead and shown.startswith(convert(lead)) else 0
+        if not bold:
+            return mark_html(shown, spans)
+        return Markup('<strong class="lead">%s</strong>%s') % (
+            mark_html(shown, spans, 0, bold),
+            mark_html(shown, spans, bold),
+        )
 
     # the report as shown: blocks, and each table's rows (blocks too) under its header
     parts: list[tuple[Block, Markup] | Table] = []
@@ -340,7 +347,7 @@ def report(report_id: str) -> ResponseReturnValue:
             parts.append((b, Markup("")))
             continue
         if not b.table:
-            parts.append((b, marked(b.text)))
+            parts.append((b, marked(b.text, b.lead)))
             continue
         if not parts or not isinstance(parts[-1], Table) or parts[-1].number != b.table:
             parts.append(Table(b.table, [convert(h) for h in b.header]))

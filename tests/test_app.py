@@ -563,3 +563,19 @@ def test_a_heading_that_leads_a_paragraph_is_linked_to_that_paragraph(client):
     toc = re.search(r'<details class="toc".*?</details>', page, re.S).group(0)
     targets = re.findall(r'href="#([^"]+)"', toc)
     assert targets and all(re.search(rf'<span class="target" id="{t}">', page) for t in targets)
+
+
+def test_a_paragraph_shows_the_heading_it_starts_with_in_bold(client):
+    """（一）…。 run into its paragraph (or run on without a stop) reads as a heading: bold."""
+    page = client.get("/reports/lawtext-gov/guangzhou-city-2018", query_string={"q": "经济"}).get_data(
+        as_text=True
+    )
+    leads = re.findall(r'<p id="(p\d+)" class="para">.*?<strong class="lead">(.*?)</strong>', page)
+    assert len(leads) >= 5
+    toc = re.findall(
+        r'<a href="#([^"]+)"[^>]*>([^<]+)</a>',
+        re.search(r'<details class="toc".*?</details>', page, re.S).group(0),
+    )
+    assert {re.sub(r"<[^>]+>", "", lead) for _, lead in leads} >= {
+        text for _, text in toc if "（" in text[:1]
+    }

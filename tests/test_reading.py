@@ -101,7 +101,81 @@ def test_every_shared_report_reads_cleanly(row):
     for h in report.headings:
         assert not LIST_ITEM.match(fold(h.text)) and "|" not in h.text, h.text
     assert not [t for t in texts if "|" in t], "a table's markup in the text"
+    # a heading run into its text is split off there, in the reports that run them in only
+    assert len(_run_in(report)) == RUN_IN.get(row["file"], 0), _run_in(report)
     assert report.date is None or int(report.date[:4]) == report.year, report.date
+
+
+# Reports whose numbered headings run on into their text without a stop, and how many of
+# their headings do (each read and checked by hand; the split is tested below).
+RUN_IN = {
+    "lawtext-gov/guangdong-province-2000.md": 10,
+    "lawtext-gov/guangdong-province-2001.md": 9,
+    "lawtext-gov/guangdong-province-2002.md": 11,
+    "lawtext-gov/guangdong-province-2006.md": 12,
+    "lawtext-gov/guangzhou-city-1994.md": 1,
+    "lawtext-gov/guangzhou-city-1998.md": 2,
+    "lawtext-gov/innermongolia-province-2015.md": 3,
+}
+
+
+def _run_in(report) -> list[str]:
+    """The headings of ``report`` that its paragraph continues without a stop."""
+    blocks = report.blocks
+    return [
+        h.text
+        for h, p in zip(blocks, blocks[1:], strict=False)
+        if h.inline and p.text.startswith(h.text) and p.text[len(h.text)] not in "。：:；;.！!？?"
+    ]
+
+
+def test_a_heading_run_into_its_text_is_split_off():
+    """二、巩固农业基础地位，全面发展农业和农村经济坚持不懈抓好农业，…: the heading is the part
+    before the text, the paragraph keeps the whole line, and no heading is skipped."""
+    report = read_reports(shared("lawtext-gov/guangdong-province-2000.md"))[0]
+    assert _run_in(report) == [
+        "一、大力推进国有企业改革，加快完善社会保障体系",
+        "二、巩固农业基础地位，全面发展农业和农村经济",
+        "三、加快科技创新与教育发展，推动产业结构优化升级",
+        "四、继续有效扩大内需，大力开拓国内市场",
+        "五、千方百计扩大出口和积极有效利用外资，进一步发展外向型经济",
+        "六、努力促进经济与人口、资源、环境的协调发展",
+        "七、加强财税管理，继续防范化解金融风险",
+        "八、加快经济特区和珠江三角洲率先基本实现现代化建设步伐，推动全省梯次发展",
+        "九、推进精神文明建设和社会各项事业发展",
+        "十、坚持依法治省，建设文明法治的社会环境",
+    ]
+    agriculture = next(p for p in report.paragraphs if p.text.startswith("二、巩固农业"))
+    assert agriculture.lead == "二、巩固农业基础地位，全面发展农业和农村经济"
+    assert agriculture.text.startswith(agriculture.lead + "坚持不懈抓好农业")
+    assert agriculture.section_path[-1] == agriculture.lead
+    numbers = "一 二 三 四 五 六 七 八 九 十 十一 十二".split()
+    for name, count in [("2000", 10), ("2002", 12), ("2006", 12)]:
+        report = read_reports(shared(f"lawtext-gov/guangdong-province-{name}.md"))[0]
+        found = [re.match(r"[一二三四五六七八九十]+(?=、)", h.text) for h in report.headings if h.level == 1]
+        assert [m.group(0) for m in found if m] == numbers[:count], name  # the contents skip none
+    guangzhou = read_reports(shared("lawtext-gov/guangzhou-city-1994.md"))[0]
+    assert _run_in(guangzhou) == ["（一）国民经济持续、快速、健康发展"]  # 去年，我市国民经济保持了…
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "（三）全面深化改革扎实起步，对内对外开放进一步扩大。今年新出台改革措施一百项。",
+        "（二）深化供给侧结构性改革，大力实施创新驱动发展战略，以制造业为主体的实体经济加快转型升级。全年工业增加值增长5%。",
+        "（三）聚焦重点领域和关键环节深化改革，更大激发市场活力和社会创造力。推进国企改革深化提升行动。",
+        "一、我国人民已经推翻了帝国主义者在中国的统治，帝国主义者已经不可能象过去那样掠夺我国人民的大量财富。",
+        "（五）以增强出口创汇能力为中心，推动对外经济贸易和技术交流进一步向纵深发展。出口总额增长一成。",
+        "（一）坚决打好“三大攻坚战”，努力在决胜高质量全面建成小康社会上取得新突破。脱贫攻坚成效明显。",
+    ],
+)
+def test_a_whole_heading_with_its_stop_is_not_split(tmp_path, line):
+    """Headings that end at their stop, as most do (a subject and its verb: 实体经济加快转型
+    升级; a narrative sentence; 在…上), keep every word."""
+    path = tmp_path / "ceshi-2019.txt"
+    path.write_text(f"2019年测试区政府工作报告\n各位代表：\n{line}\n二、今年工作安排\n", encoding="utf-8")
+    heading = read_reports(path)[0].headings[0]
+    assert heading.text == line.split("。")[0] or not heading.inline
 
 
 @pytest.mark.parametrize(
