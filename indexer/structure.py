@@ -211,6 +211,8 @@ LIST_ITEM = re.compile(r"^(\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）]|[①-⑳])
 _APPENDIX = re.compile(r"^(附件|附表|附录|附属档案|附属文件)\s*[\d一二三四五六七八九十]*([:：].{0,20})?$")
 _GLOSSARY = re.compile(r"^(\d[.．、]\s*)?名词解释[:：]?$")
 _MAX_HEADING = 60
+_FIRST_NUMBER = re.compile(r"^一\s*[、.]")
+_CONTENTS = re.compile(r"^目\s*录$")  # a list of the sections, not a part holding them
 
 
 def _heading_level(folded: str) -> int | None:
@@ -581,8 +583,24 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     stack: list[tuple[int, str]] = []  # (level, title)
     n_heading = n_para = 0
 
-    def add_heading(level: int, title: str, inline: bool) -> None:
-        nonlocal n_heading
+    # a numbering that starts (一、) right under an unnumbered top heading (2000年工作意见 ›
+    # 一、…; 附件1 › 一、…) sits one level below it, with the headings that continue it
+    shift = 0
+    part_open = False  # the last heading is an unnumbered top heading, nothing under it yet
+
+    def add_heading(level: int, title: str, inline: bool, numbered: bool = False) -> None:
+        nonlocal n_heading, shift, part_open
+        if numbered:
+            if level == 1 and _FIRST_NUMBER.match(fold(title)):
+                shift = 1 if part_open else 0
+            level += shift
+            part_open = False
+        else:
+            # a top heading opens a part unless it lists the contents or is a bold sentence
+            # (第一，基本建设规模的大小问题。)
+            part_open = (
+                level == 1 and not _CONTENTS.match(fold(title)) and not title.endswith(("。", "；", "！"))
+            )
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title))
@@ -626,9 +644,9 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if level is not None and lead is not None:
             whole = lead == text or lead == text.rstrip("。.：:")
             if whole:
-                add_heading(level, text.rstrip("。：:") if len(text) > 2 else text, False)
+                add_heading(level, text.rstrip("。：:") if len(text) > 2 else text, False, numbered=True)
                 continue
-            add_heading(level, lead, True)
+            add_heading(level, lead, True, numbered=True)
             n_para += 1
             blocks.append(Block("paragraph", f"p{n_para}", text, [t for _, t in stack], lead=lead))
             continue
@@ -651,6 +669,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             and not SENTENCE_END.search(folded.rstrip("。"))
             and not _SPEAKER.search(folded)
             and not _DATE_LINE.match(folded)
+            and not _ADDRESS.match(folded)  # 各位代表： in bold is the address, not a section
         ):
             # an unnumbered Markdown/HTML heading: ## is the top level, as # is the title
             add_heading(min(max((line.heading or 2) - 1, 1), 4), text, False)

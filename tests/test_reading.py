@@ -152,10 +152,36 @@ def test_a_heading_run_into_its_text_is_split_off():
     numbers = "一 二 三 四 五 六 七 八 九 十 十一 十二".split()
     for name, count in [("2000", 10), ("2002", 12), ("2006", 12)]:
         report = read_reports(shared(f"lawtext-gov/guangdong-province-{name}.md"))[0]
-        found = [re.match(r"[一二三四五六七八九十]+(?=、)", h.text) for h in report.headings if h.level == 1]
+        found = [re.match(r"[一二三四五六七八九十]+(?=、)", h.text) for h in report.headings]
         assert [m.group(0) for m in found if m] == numbers[:count], name  # the contents skip none
     guangzhou = read_reports(shared("lawtext-gov/guangzhou-city-1994.md"))[0]
     assert _run_in(guangzhou) == ["（一）国民经济持续、快速、健康发展"]  # 去年，我市国民经济保持了…
+
+
+def test_a_numbering_under_an_unnumbered_heading_sits_below_it():
+    """2000年工作意见 › 一、大力推进国有企业改革…; 附件1's 2016年省十件民生实事 › 一、巩固提升底线
+    民生保障水平, after the report's own 一、二、三 at the top; 各位代表： is the address, not a
+    section; a numbering interrupted by bold lines keeps its level (1990: 一、二、… 三、)."""
+    report = read_reports(shared("lawtext-gov/guangdong-province-2000.md"))[0]
+    first = next(h for h in report.headings if h.text.startswith("一、"))
+    assert first.section_path == ["2000年工作意见", "一、大力推进国有企业改革，加快完善社会保障体系"]
+    assert first.level == 2
+    report = read_reports(shared("lawtext-gov/guangdong-province-2016.md"))[0]
+    numbered = [
+        (h.level, h.text[:2]) for h in report.headings if re.match(r"[一二三四五六七八九十]+、", h.text)
+    ]
+    assert numbered[:3] == [(1, "一、"), (1, "二、"), (1, "三、")]
+    assert numbered[3:] == [(2, t) for t in "一、 二、 三、 四、 五、 六、 七、 八、 九、 十、".split()]
+    assert (
+        next(h for h in report.headings if h.text.startswith("一、巩固")).section_path[0]
+        == "2016年省十件民生实事"
+    )
+    for name in ("shenzhen-city-2024", "guangzhou-city-2013"):
+        report = read_reports(shared(f"lawtext-gov/{name}.md"))[0]
+        assert not [h for h in report.headings if h.text.startswith("各位代表")], name
+        assert report.headings[0].text.startswith("一、") and report.headings[0].level == 1, name
+    report = read_reports(shared("lawtext-gov/national-1990.md"))[0]
+    assert {h.level for h in report.headings if re.match(r"[一二三]、", h.text)} == {2}
 
 
 @pytest.mark.parametrize(
