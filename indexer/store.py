@@ -96,12 +96,17 @@ def damage(path: Path, manifest: dict[str, list], checksums: bool = False) -> li
 def current_path(index_dir: Path) -> Path | None:
     """The generation folder being served, or None before the first build."""
     link = index_dir / CURRENT
-    try:
-        target = os.readlink(link)
-    except OSError:
-        return None
-    path = (index_dir / target).resolve()
-    return path if path.is_dir() else None
+    for _ in range(3):
+        try:
+            target = os.readlink(link)
+        except OSError:
+            return None
+        path = (index_dir / target).resolve()
+        if path.is_dir():
+            return path
+        # a rebuild may have switched the link and removed this generation since it was
+        # read (a search then saw "no index" during a rebuild): read the link again
+    return None
 
 
 def open_current(index_dir: Path) -> Index:

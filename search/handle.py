@@ -114,7 +114,7 @@ class IndexHandle:
             with self._lock:
                 self._owner.pop(id(s), None)
             s.close()
-        s = ix.searcher(weighting=WEIGHTING)
+        s = _searcher(ix)
         self._owner[id(s)] = ix
         if self.warm:
             self._start_warming(ix, index_state(s))
@@ -134,7 +134,7 @@ class IndexHandle:
         should not share the CPU with this); stops when the index changes (a newer
         warm-up takes over) or the cache share is full."""
         try:
-            with ix.searcher(weighting=WEIGHTING) as s:
+            with _searcher(ix) as s:
                 if index_state(s) != state:
                     return
 
@@ -172,7 +172,7 @@ class IndexHandle:
             ix = self._index()
         except (IndexMissing, IndexDamaged):  # served as a 503 until the next build
             return
-        with ix.searcher(weighting=WEIGHTING) as s:
+        with _searcher(ix) as s:
             state = index_state(s)
         self._warming = state  # workers find this state warmed and do not start again
         self._warm(ix, state)
@@ -198,6 +198,23 @@ class IndexHandle:
             yield s
         finally:
             self.release(s)
+
+
+def _searcher(ix: Index) -> Searcher:
+    """A searcher with its segments' stored fields opened now. Whoosh opens them on first
+    use; a build that merges a segment away (or a rebuild that removes its generation) in
+    the meantime deletes the file, and the search under way failed (a TypeError inside
+    Whoosh, a 500). Opened, the file stays readable to the end (POSIX keeps a deleted file
+    open). Gone already: FileNotFoundError, and the caller opens the index again."""
+    s = ix.searcher(weighting=WEIGHTING)
+    try:
+        for leaf, _ in s.reader().leaf_readers():
+            if leaf.doc_count_all():
+                leaf.stored_fields(0)
+    except (FileNotFoundError, TypeError) as exc:  # TypeError: Whoosh found no stored fields file
+        s.close()
+        raise FileNotFoundError(str(exc)) from None
+    return s
 
 
 def _close_all(searchers: list[Searcher]) -> None:

@@ -20,6 +20,7 @@ from indexer.build import build
 from indexer.schema import META, META_UID
 from indexer.store import build_lock, current_path, open_current
 from search import create_app
+from search.handle import IndexHandle
 
 from .conftest import ROOT, SEED, shared
 
@@ -401,3 +402,40 @@ def test_an_index_that_cannot_be_opened_is_called_damaged_not_missing(corpus, tm
     client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
     error = client.get("/api/search", query_string={"q": "河涌"}).get_json()["error"]
     assert "已损坏" in error and "尚未建立" not in error
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_search_under_way_reads_its_index_state_to_the_end_while_a_build_removes_it(
+    corpus, tmp_path, rebuild
+):
+    """A searcher taken before a build keeps reading the state it was opened on, though the
+    build merges that state's segments away (or a rebuild removes its generation): its
+    files are opened with it. Before, its first read of stored text after the build failed
+    (a TypeError in Whoosh: the file was gone), a 500 for a search under way."""
+    index = tmp_path / "index"
+    build(corpus, index)
+    write(corpus, "more-2020.txt", "河涌整治。")
+    build(corpus, index)  # two segments: the next build merges them
+    handle = IndexHandle(index, warm=False)
+    searcher = handle.acquire()
+    for name in ("more-2021.txt", "more-2022.txt"):
+        write(corpus, name, "河涌整治。")
+    (corpus / "more-2020.txt").unlink()
+    build(corpus, index, rebuild=rebuild)
+    texts = [fields.get("text", "") for fields in searcher.all_stored_fields()]
+    assert sum("河涌整治。" in t for t in texts) == 1  # more-2020.txt, gone from the corpus now
+    handle.release(searcher)
+    with handle.searcher() as fresh:  # and the next search reads the new state
+        texts = [fields.get("text", "") for fields in fresh.all_stored_fields()]
+        assert sum("河涌整治。" in t for t in texts) == 2
+
+
+def test_the_served_generation_is_found_while_a_rebuild_switches_it(tmp_path, monkeypatch):
+    """The link read just before a rebuild switched it names a generation removed since:
+    the link is read again (a search under way answered 503 "no index" before)."""
+    (tmp_path / "gen-new").mkdir()
+    os.symlink("gen-new", tmp_path / "current")
+    reads = iter(["gen-old"])
+    real = os.readlink
+    monkeypatch.setattr("indexer.store.os.readlink", lambda p: next(reads, None) or real(p))
+    assert current_path(tmp_path) == (tmp_path / "gen-new").resolve()
