@@ -215,11 +215,17 @@ _FIRST_NUMBER = re.compile(r"^一\s*[、.]")
 _CONTENTS = re.compile(r"^目\s*录$")  # a list of the sections, not a part holding them
 
 
-def _heading_level(folded: str) -> int | None:
+def _numbered(folded: str) -> tuple[int, int] | None:
+    """A numbered heading's level and where its number (一、, （一）) ends, or None."""
     for level, pattern in _HEADING_PATTERNS:
-        if pattern.match(folded):
-            return level
+        if m := pattern.match(folded):
+            return level, m.end()
     return None
+
+
+def _heading_level(folded: str) -> int | None:
+    numbered = _numbered(folded)
+    return numbered[0] if numbered else None
 
 
 # A heading run into its text, without a stop (二、巩固农业基础地位，全面发展农业和农村经济坚持不懈
@@ -231,11 +237,10 @@ _OPENER = (
     "|认真|积极|大力|深入|深化|切实|全面贯彻|全面落实|努力|着力|紧紧|强化|抓好|抓紧|突出|充分|千方百计|以|把"
 )
 _OPENS = re.compile(rf"^({_OPENER})")
-# in a report whose headings run in (two or more found), also these and shorter sentences
+# in a report known to run its headings in (one found), also these and shorter sentences
 _OPENS_TOO = re.compile(rf"^({_OPENER}|推进|推动|实施|完善|健全|促进|提高|改善|严格)")
 _TIME_WORD = re.compile(r"^(今年|去年|明年|过去|五年)")
 _NOUNS = ("n", "vn", "l", "an", "nz", "ns", "nt", "ng", "j")  # jieba's part-of-speech tags
-_NUMBER = re.compile(rf"^\s*([{_NUM}]+[、.]|[(（][{_NUM}]+[)）])\s*")
 RUN_IN = 28  # characters before the first stop from which a numbered line may hold its text
 
 
@@ -246,10 +251,11 @@ def _run_in(text: str, sure: bool) -> str | None:
     on for 12 characters or more; otherwise (in a report known to run its headings in)
     any opener and 6 characters.
     """
-    number = _NUMBER.match(text)
-    if number is None:
+    numbered = _numbered(fold(text))
+    if numbered is None:
         return None
-    rest = text[number.end() :]
+    start = numbered[1] + len(text[numbered[1] :]) - len(text[numbered[1] :].lstrip())
+    rest = text[start:]
     stop = SENTENCE_END.search(rest)
     if stop is None or stop.start() < (RUN_IN if sure else RUN_IN - 8):
         return None
@@ -276,7 +282,7 @@ def _run_in(text: str, sure: bool) -> str | None:
             or "了" in head[:at]
         ):
             continue
-        return text[: number.end() + at]
+        return text[: start + at]
     return None
 
 
@@ -291,7 +297,7 @@ def _tagger() -> jieba.posseg.POSTokenizer:
 def _run_in_headings(lines: list[Line]) -> dict[int, str]:
     """For lines that run a numbered heading into its text, the heading (see ``_run_in``)."""
     found = {i: h for i, ln in enumerate(lines) if ln.cells is None and (h := _run_in(ln.text, True))}
-    if len(found) >= 1:  # this report runs its headings in: the less certain ones too
+    if found:  # this report runs its headings in: the less certain ones too
         found |= {
             i: h
             for i, ln in enumerate(lines)

@@ -332,7 +332,8 @@ def report(report_id: str) -> ResponseReturnValue:
         shown = convert(text)
         spans = match_spans(shown, marks)
         matches += len(spans)
-        bold = len(convert(lead)) if lead and shown.startswith(convert(lead)) else 0
+        shown_lead = convert(lead)
+        bold = len(shown_lead) if lead and shown.startswith(shown_lead) else 0
         if not bold:
             return mark_html(shown, spans)
         return Markup('<strong class="lead">%s</strong>%s') % (
