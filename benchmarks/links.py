@@ -66,7 +66,7 @@ def main() -> None:
     for i, path in enumerate(chosen):
         shutil.copyfile(path, corpus / f"r{i:03d}{path.suffix}")
     build(corpus, index)
-    handle = IndexHandle(index, warm=False)
+    handle = IndexHandle(index)
     with handle.searcher() as s:
         before = {}
         for f in sorted(corpus.iterdir()):

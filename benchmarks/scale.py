@@ -86,7 +86,7 @@ def folder_mb(path: Path) -> float:
 def build(corpus: Path, index: Path, tmp: Path) -> dict:
     """Build in a child process; watch the disk it takes beside the finished index (the
     index folder while it is written, and the temporary folder)."""
-    env = {**os.environ, "TMPDIR": str(tmp), "SEARCH_WARM_UP": "false"}
+    env = {**os.environ, "TMPDIR": str(tmp)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak_tmp = 0.0
     started = time.perf_counter()

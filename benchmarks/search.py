@@ -6,7 +6,7 @@ back; and each other kind of query the issue names. Ranking: mean reciprocal ran
 paragraph that 2–3 keywords were taken from, beside the best any ranking can reach while
 putting the query as typed first. Latency: mixed queries cut from the reports (words, pairs, phrases, substrings, single
 characters, the other script, numbers, Latin, filters), each run once, half in-process and
-half through /api/search over loopback HTTP, after the score cache's warm-up.
+half through /api/search over loopback HTTP.
 
 Judged ranking: nDCG@10 over ``judgments.tsv``, queries typed as people type them (no
 spaces), with the paragraphs a reader would cite graded by hand; and the share of those
@@ -340,21 +340,11 @@ def private_mb() -> float:
     return float(kb) / 1024
 
 
-def wait_for_warm_up(started: float) -> float:
-    """Seconds until the score cache's warm-up thread has finished."""
-    while any(t.name == "warm-score-cache" for t in threading.enumerate()):
-        time.sleep(0.05)
-    return time.perf_counter() - started
-
-
 def latency_in_process(index: Path, queries: list[str]) -> list[float]:
     started = time.perf_counter()
     handle = IndexHandle(index)
     handle.release(handle.acquire())
-    print(
-        f"warm-up of the score cache: {wait_for_warm_up(started):.1f} s, "
-        f"{handle.cache.size} document scores; process memory {private_mb():.0f} MB"
-    )
+    print(f"index opened in {time.perf_counter() - started:.2f} s; process memory {private_mb():.0f} MB")
     times = []
     for q in queries:
         started = time.perf_counter()
@@ -375,7 +365,6 @@ def latency_http(index: Path, queries: list[str]) -> list[float]:
     try:
         conn.request("GET", "/api/status")
         conn.getresponse().read()
-        wait_for_warm_up(time.perf_counter())
         for q in queries:
             started = time.perf_counter()
             conn.request("GET", "/api/search?" + urlencode({"q": q}))

@@ -27,6 +27,7 @@ from whoosh.system import pack_uint
 
 __all__ = [
     "END",
+    "Analyzed",
     "BigramAnalyzer",
     "CharAnalyzer",
     "FoldedFrequency",
@@ -36,6 +37,7 @@ __all__ = [
     "first_sentence",
     "fold",
     "is_traditional",
+    "keyword_ranks",
     "keywords",
     "query_chars",
     "word_tokens",
@@ -326,6 +328,23 @@ class BigramTokenizer(_FoldingTokenizer):
         return char_tokens(folded, unigrams=False)
 
 
+class Analyzed(tuple):
+    """A field's postings for one document, computed by the build (indexer.shard), which
+    analyses each text once for Whoosh and for its own data: ``(term, frequency, weight,
+    encoded value)`` as a format's ``word_values`` yields them; the formats below pass them
+    on as they are."""
+
+    @classmethod
+    def frequencies(cls, counts: dict[str, int]) -> Analyzed:
+        """Terms and how often each occurs: the postings of a frequency format."""
+        return cls((term, n, float(n), pack_uint(n)) for term, n in counts.items())
+
+    @classmethod
+    def ranks(cls, ranks: dict[str, int]) -> Analyzed:
+        """Keywords and their ranks: the postings of :class:`KeywordRanks`."""
+        return cls((word, 1, float(rank), b"") for word, rank in ranks.items())
+
+
 class _FoldedFormat:
     """A Whoosh format fed straight from a folding tokenizer's grams when indexing: the
     same postings as through Whoosh's Token objects, without making and updating a Token
@@ -339,6 +358,10 @@ class _FoldedFormat:
     def word_values(
         self, value: str, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
+        if isinstance(value, Analyzed):
+            for term, n, weight, encoded in value:
+                yield term, n, weight * self.field_boost, encoded
+            return
         if not isinstance(analyzer, _FoldingTokenizer):
             yield from super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
             return
@@ -366,19 +389,24 @@ class FoldedFrequency(_FoldedFormat, Frequency):
 
 class KeywordRanks(Existence):
     """The format of the keywords field: each of a paragraph's :func:`keywords` once, its
-    posting weight its rank (1 for the most telling word). A Traditional paragraph's
-    keywords are those of its Simplified form and of its own text, folded (the better
-    rank counts): the keywords a reader picks from it are cut from the text they read."""
+    posting weight its rank (:func:`keyword_ranks`)."""
 
     def word_values(
         self, value: str, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
-        ranks = {w: r for r, w in enumerate(keywords(fold(value)), 1)}
-        if is_traditional(value):  # jieba cuts Traditional text its own way: 基礎 建設 設施
-            for r, w in enumerate(map(fold, keywords(value.lower())), 1):
-                ranks[w] = min(r, ranks.get(w, r))
-        for word, rank in ranks.items():
-            yield word, 1, float(rank), b""
+        yield from value if isinstance(value, Analyzed) else Analyzed.ranks(keyword_ranks(value))
+
+
+def keyword_ranks(text: str) -> dict[str, int]:
+    """A paragraph's :func:`keywords` with their ranks (1 for the most telling word). A
+    Traditional paragraph's keywords are those of its Simplified form and of its own text,
+    folded (the better rank counts): the keywords a reader picks from it are cut from the
+    text they read."""
+    ranks = {w: r for r, w in enumerate(keywords(fold(text)), 1)}
+    if is_traditional(text):  # jieba cuts Traditional text its own way: 基礎 建設 設施
+        for r, w in enumerate(map(fold, keywords(text.lower())), 1):
+            ranks[w] = min(r, ranks.get(w, r))
+    return ranks
 
 
 def JiebaAnalyzer() -> JiebaTokenizer:

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import ctypes
 import json
-import multiprocessing.util
+import math
+import multiprocessing
 import os
 import re
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
-from whoosh.index import Index
+import numpy as np
+from whoosh import index as whoosh_index
 
 from .analysis import fold, is_traditional, segmenter
+from .generation import RECORD, SHARDS, VOCAB, Generation, link_tree, write_generation
 from .places import NATIONAL, NATIONAL_NAMES, place_label
 from .reading import ReadError
-from .schema import BODY, FRAGMENT, HEADING, META, META_UID, NOTE, REPORT, SCHEMA_VERSION, IndexCodec
+from .schema import BODY, FRAGMENT, HEADING, NOTE, REPORT, SCHEMA_VERSION
+from .shard import DATA, write_shard
 from .store import (
-    MANIFEST,
     IndexMissing,
     build_lock,
     current_path,
@@ -28,19 +34,21 @@ from .store import (
     new_generation,
     open_current,
     read_manifest,
-    read_meta,
     remove_stale_generations,
     schema_is_current,
     switch_to,
     write_manifest,
 )
 from .structure import Report, carry_links, file_digest, read_reports
+from .vocabulary import write_vocabulary
 
 Log = Callable[[str], None]
 Progress = Callable[[list[Path]], Iterable[Path]]  # wraps the file list (a progress bar)
 PARALLEL_FROM = 20  # reports to (re)write before a build uses several processes
-LIMIT_MB = 2048  # posting pool per writer process: past it, Whoosh sorts through temp files
-CHUNK_MB = 20  # text written per run of a build (write_changes): two writers' pools stay in memory
+SHARD_MB = 16  # text per shard: a writer's postings (about 1 GB) stay in memory
+SMALL_SHARD_MB = 2  # shards below this (an incremental build's) are merged ...
+MAX_SMALL = 4  # ... once there are this many of them
+MIN_LIVE = 0.5  # a shard whose live documents fall below this share is written again
 
 
 @dataclass
@@ -81,28 +89,19 @@ def corpus_files(corpus: Path) -> list[Path]:
     return files
 
 
-class _Writers:
-    """The key under which writer processes learn to die with their build (weakref-able)."""
-
-
-_WRITERS = _Writers()
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int) -> Callable[[object], None]:
-    """What a writer process forked by Whoosh runs first: ask the kernel (Linux) to kill it
-    when ``parent``, the build, dies; a build killed with SIGKILL left its writers running,
-    about 480 MB each, for minutes."""
-
-    def arrange(_: object) -> None:
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # not Linux: the writers finish their queue and exit
-            return
-        if os.getppid() != parent:  # the build died before the request took effect
-            os._exit(1)
-
-    return arrange
+def _die_with(parent: int) -> None:
+    """What a writer process runs first: ask the kernel (Linux) to kill it when ``parent``,
+    the build, dies; a build killed with SIGKILL left its writers running, about 480 MB
+    each, for minutes."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the writers finish their shard and exit
+        return
+    if os.getppid() != parent:  # the build died before the request took effect
+        os._exit(1)
 
 
 def report_summary(report: Report) -> dict:
@@ -376,92 +375,193 @@ def _aliases(aliases: dict[str, str], kept: dict[str, dict]) -> dict[str, str]:
     return out
 
 
-def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
-    """The reports to write in runs of about ``CHUNK_MB`` of text, each with the reports
-    whose documents it deletes first: its own (an old version, or what a build stopped
-    between two runs left behind); the reports only removed go with the last run."""
-    run: list[str] = []
-    size = 0
-    for rid in sorted(changes.to_write):
-        run.append(rid)
-        size += changes.record["summaries"][rid]["chars"] * 3  # bytes of UTF-8, near enough
-        if size >= CHUNK_MB * 1e6:
-            yield run, run
-            run, size = [], 0
-    yield run, run + [r for r in changes.to_delete if r not in changes.to_write]
-
-
-def _carry_links(ix: Index, reports: dict[str, Report], moved: dict[str, str]) -> None:
+def _carry_links(old: Generation, reports: dict[str, Report], moved: dict[str, str]) -> None:
     """For each report that replaces an indexed version (under its id, or the id it had
     before its file moved), where the links to the old version's paragraphs land now
     (indexer.structure.carry_links)."""
-    with ix.searcher() as s:
+    with old.searcher() as s:
         for rid, report in reports.items():
             doc = s.document(uid=moved.get(rid, rid), kind=REPORT)
             if doc is not None:
                 carry_links(Report.from_dict(json.loads(doc["data"])), report)
 
 
-def write_changes(ix: Index, changes: Changes, log: Log = lambda msg: None) -> None:
-    """Write ``changes`` into ``ix``, in runs of about ``CHUNK_MB`` of text each committed
-    as segments of their own: a writer's posting pool then stays in memory whatever the
-    size of the collection (past ``LIMIT_MB`` Whoosh sorts through temporary files: 5.9 GB
-    of them for 1,000 reports, and a third more CPU per MB), so a build's cost grows with
-    the text and no faster. Each run deletes the old versions of the reports it writes,
-    so every report changes at once; the build record goes with the last run (a build
-    stopped between runs leaves reports the record does not list: the next one writes
-    them again)."""
-    if changes.to_write:
-        segmenter()
-        _carry_links(ix, changes.to_write, changes.moved)
-    runs = list(_chunks(changes))
-    if len(changes.to_write) >= PARALLEL_FROM:
-        multiprocessing.util.register_after_fork(_WRITERS, _die_with(os.getpid()))
-    for n, (write, delete) in enumerate(runs, 1):
-        started = time.monotonic()
-        # Many reports to write: tokenize on every core (Whoosh's multiprocessing writer).
-        procs = min(os.cpu_count() or 1, 4) if len(write) >= PARALLEL_FROM else 1
-        options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        # Separate segment files, not Whoosh's compound file: a reader of a compound
-        # segment copies its postings into memory (150 MB per searcher on the shared
-        # set), a reader of separate files reads them from the file.
-        w = ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), compound=False, **options)
-        try:
-            for rid in delete:
-                w.delete_by_term("report_id", rid)
-            for rid in write:
-                for doc in report_documents(changes.to_write[rid]):
-                    w.add_document(**doc)
-            if n == len(runs):
-                w.update_document(
-                    uid=META_UID, kind=META, data=json.dumps(changes.record, ensure_ascii=False)
-                )
-        except BaseException:
-            w.cancel()
-            raise
-        # A build of many runs leaves their segments as they are: merging would write
-        # every posting again. Small updates let Whoosh merge small segments as usual.
-        w.commit(merge=len(runs) == 1)
-        if len(runs) > 1:
-            log(f"wrote run {n} of {len(runs)}: {len(write)} reports in {time.monotonic() - started:.1f} s")
+def _stored_reports(old: Generation, ids: list[str]) -> dict[str, Report]:
+    """Reports of the served generation, as its report documents keep them."""
+    out = {}
+    with old.searcher() as s:
+        for rid in ids:
+            doc = s.document(uid=rid, kind=REPORT)
+            if doc is not None:
+                out[rid] = Report.from_dict(json.loads(doc["data"]))
+    return out
 
 
-def _open_existing(index_dir: Path, log: Log) -> tuple[Index | None, dict]:
-    """The served index and its build record, or ``(None, {})`` when it has to be rebuilt."""
+@dataclass
+class _Kept:
+    """What a build does with the served generation's shards: those it keeps (by name, with
+    the reports to delete from each and each one's deleted documents), those it drops,
+    and the reports of dropped shards still to index (written again into new shards)."""
+
+    shards: list[str] = field(default_factory=list)
+    deleting: dict[str, list[str]] = field(default_factory=dict)
+    removed: dict[str, list[str]] = field(default_factory=dict)  # shard -> every report deleted from it
+    deleted: dict[str, list[int]] = field(default_factory=dict)  # shard -> its deleted documents
+    dropped: list[str] = field(default_factory=list)
+    rewrite: list[str] = field(default_factory=list)
+
+
+def _keep(old: Generation | None, gone: set[str], adding: bool) -> _Kept:
+    """Which shards of ``old`` the next generation keeps, when the reports ``gone`` are
+    deleted (removed, or written again) and new ones are ``adding``: a shard left with no
+    report is dropped; one whose live documents fall below ``MIN_LIVE`` of them, and the
+    small shards once there would be more than ``MAX_SMALL`` of them, are dropped and their
+    reports written again (so the number of shards stays near the text over ``SHARD_MB``)."""
+    kept = _Kept()
+    if old is None:
+        return kept
+    small: list[tuple[str, list[str]]] = []
+    for entry, shard in zip(old.info["shards"], old.shards, strict=True):
+        name = entry["name"]
+        removed = set(entry.get("removed", []))
+        now = [r for r in entry["reports"] if r not in removed and r in gone]
+        remaining = [r for r in entry["reports"] if r not in removed and r not in gone]
+        if not remaining:
+            kept.dropped.append(name)
+            continue
+        local = [i for i, r in enumerate(shard.info["reports"]) if r in removed or r in now]
+        deleted = np.flatnonzero(np.isin(shard.data["report"], local)).tolist() if local else []
+        if len(deleted) > (1 - MIN_LIVE) * shard.docs:
+            kept.dropped.append(name)
+            kept.rewrite += remaining
+            continue
+        if shard.info["text_bytes"] < SMALL_SHARD_MB * 1e6:
+            small.append((name, remaining))
+        kept.shards.append(name)
+        kept.deleting[name] = now
+        kept.removed[name] = sorted(removed | set(now))
+        kept.deleted[name] = deleted
+    if len(small) + adding > MAX_SMALL:
+        for name, remaining in small:
+            kept.shards.remove(name)
+            kept.dropped.append(name)
+            kept.rewrite += remaining
+    return kept
+
+
+def _link_kept(old: Generation, path: Path, kept: _Kept) -> None:
+    """The kept shards in the new generation ``path``: hard links to their files, and in
+    Whoosh the reports deleted since (a new table of contents; the linked files stay as
+    the served generation has them)."""
+    for name in kept.shards:
+        target = path / SHARDS / name
+        link_tree(old.path / SHARDS / name, target)
+        if kept.deleting[name]:
+            ix = whoosh_index.open_dir(str(target / "whoosh"))
+            w = ix.writer()
+            try:
+                for rid in kept.deleting[name]:
+                    w.delete_by_term("report_id", rid)
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit(merge=False)
+            ix.close()
+
+
+def _portions(reports: dict[str, Report], parts: int) -> list[list[Report]]:
+    """The reports in ``parts`` runs of about equal text, in the order of their ids."""
+    ordered = [reports[r] for r in sorted(reports)]
+    sizes = [report_summary(r)["chars"] for r in ordered]
+    share = sum(sizes) / parts
+    out: list[list[Report]] = [[]]
+    filled = 0.0
+    for report, size in zip(ordered, sizes, strict=True):
+        if out[-1] and filled + size / 2 > share * len(out) and len(out) < parts:
+            out.append([])
+        out[-1].append(report)
+        filled += size
+    return out
+
+
+def _write_one(path: Path, reports: list[Report]) -> dict:
+    """Write one shard of ``reports`` (in a writer process)."""
+    return write_shard(path, chain.from_iterable(report_documents(r) for r in reports))
+
+
+def _write_shards(path: Path, reports: dict[str, Report], log: Log) -> list[str]:
+    """Write ``reports`` into new shards of the generation ``path``, about ``SHARD_MB`` of
+    text each; several reports on every core (a process per shard, which dies with the
+    build). The new shards' names, in order."""
+    if not reports:
+        return []
+    procs = min(os.cpu_count() or 1, 4) if len(reports) >= PARALLEL_FROM else 1
+    text = sum(report_summary(r)["chars"] * 3 for r in reports.values())
+    parts = max(math.ceil(text / (SHARD_MB * 1e6)), procs)
+    portions = _portions(reports, min(parts, len(reports)))
+    stamp = f"{time.time_ns() // 1000:x}"
+    names = [f"s{stamp}-{i}" for i in range(len(portions))]
+    (path / SHARDS).mkdir(exist_ok=True)
+    started = time.monotonic()
+    if procs == 1:
+        for name, portion in zip(names, portions, strict=True):
+            _write_one(path / SHARDS / name, portion)
+        return names
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        procs, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+    ) as pool:
+        futures = [
+            pool.submit(_write_one, path / SHARDS / name, portion)
+            for name, portion in zip(names, portions, strict=True)
+        ]
+        for n, future in enumerate(futures, 1):
+            future.result()
+            log(f"wrote shard {n} of {len(futures)} in {time.monotonic() - started:.1f} s")
+    return names
+
+
+def write_changes(old: Generation | None, path: Path, changes: Changes, log: Log = lambda msg: None) -> None:
+    """Write the generation ``path`` that holds ``old`` (the served generation, or None for
+    a rebuild) with ``changes``: its shards kept (hard links, the replaced and removed
+    reports deleted), the new and changed reports in new shards (with the reports of any
+    shard written again, see :func:`_keep`), and the generation's data and build record."""
+    to_write = dict(changes.to_write)
+    if to_write:
+        segmenter()  # loaded once, before the writer processes fork
+        if old is not None:
+            _carry_links(old, to_write, changes.moved)
+    kept = _keep(old, set(changes.to_delete), bool(to_write))
+    if old is not None:
+        to_write.update(_stored_reports(old, [r for r in kept.rewrite if r not in to_write]))
+        _link_kept(old, path, kept)
+    added = _write_shards(path, to_write, log)
+    write_generation(path, kept.shards + added, kept.deleted, kept.removed)
+    write_vocabulary(
+        path / VOCAB,
+        old.path / VOCAB if old is not None else None,
+        [path / SHARDS / name / DATA for name in added],
+        [old.path / SHARDS / name / DATA for name in kept.dropped] if old is not None else [],
+    )
+    (path / RECORD).write_text(json.dumps(changes.record, ensure_ascii=False), encoding="utf-8")
+
+
+def _open_existing(index_dir: Path, log: Log) -> tuple[Generation | None, dict]:
+    """The served generation and its build record, or ``(None, {})`` when it has to be
+    rebuilt."""
     try:
-        ix = open_current(index_dir)
-        with ix.searcher() as s:
-            record = read_meta(s)
+        gen = open_current(index_dir)
+        record = gen.record
     except IndexMissing as exc:
         log(f"{exc}; rebuilding")
         return None, {}
     except Exception as exc:  # an index written by another version may not even read
         log(f"the index cannot be read ({type(exc).__name__}: {exc}); rebuilding")
         return None, {}
-    if not schema_is_current(ix, record):
+    if not schema_is_current(gen):
         log("the index was written by another version of the schema or analyzer; rebuilding")
         return None, {}
-    return ix, record
+    return gen, record
 
 
 def build(
@@ -476,27 +576,27 @@ def build(
 
     Unchanged files (same SHA-256) are left alone; new and changed ones are read and
     (re)indexed, vanished ones deleted (:func:`scan`, :func:`plan_changes`,
-    :func:`write_changes`). ``rebuild`` writes a complete new index aside and switches to
-    it. ``progress`` wraps the file list (a progress bar).
+    :func:`write_changes`), in a new generation switched in when it is complete; a build
+    that fails removes what it wrote and leaves the served generation as it was.
+    ``rebuild`` writes every report again. ``progress`` wraps the file list (a progress
+    bar).
     """
     started = time.monotonic()
     summary = BuildSummary()
     files = corpus_files(corpus)
     with build_lock(index_dir, wait):
-        remove_stale_generations(index_dir)  # a killed rebuild's half-written generation
-        ix: Index | None = None
-        old_record: dict = {}
+        remove_stale_generations(index_dir)  # a killed build's half-written generation
         current = current_path(index_dir)
-        damaged = damage(current, read_manifest(current), checksums=True) if current and not rebuild else []
+        manifest = read_manifest(current) if current else {}
+        damaged = damage(current, manifest, checksums=True) if current and not rebuild else []
         if damaged:
             log(f"the index is damaged ({'; '.join(damaged[:3])}); rebuilding")
             rebuild = True
+        old: Generation | None = None
+        old_record: dict = {}
         if not rebuild and current is not None:
-            ix, old_record = _open_existing(index_dir, log)
-        summary.rebuilt = ix is None
-        gen_path = None
-        if ix is None:
-            gen_path, ix = new_generation(index_dir)
+            old, old_record = _open_existing(index_dir, log)
+        summary.rebuilt = old is None
         changes = plan_changes(scan(corpus, files, old_record, log, progress), old_record, corpus, summary)
         for rid, keep in sorted(changes.dupes.items()):
             log(f"{rid}: same region and year as {keep}; indexing only {keep}")
@@ -507,11 +607,13 @@ def build(
                 log(
                     f"writing {len(changes.to_write)} reports, removing {len(changes.to_delete)} from the index"
                 )
-            write_changes(ix, changes, log)
-        served = gen_path or current_path(index_dir)
-        if served is not None and (changes.any or summary.rebuilt or not (served / MANIFEST).exists()):
-            write_manifest(served)
-        if gen_path is not None:
-            switch_to(index_dir, gen_path)
+            path = new_generation(index_dir)
+            try:
+                write_changes(old, path, changes, log)
+                write_manifest(path, manifest if old is not None else None)
+                switch_to(index_dir, path)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)  # nothing half written stays
+                raise
     summary.seconds = time.monotonic() - started
     return summary

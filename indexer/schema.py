@@ -7,7 +7,7 @@ from pathlib import Path
 
 from whoosh.analysis import Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 
 from .analysis import (
     BigramAnalyzer,
@@ -18,7 +18,7 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 20
+SCHEMA_VERSION = 21
 """Bump whenever the schema, an analyzer or how a report is cut into blocks changes: older
 indexes are then rebuilt."""
 
@@ -26,9 +26,8 @@ DEFAULT_CORPUS_DIR = "corpus"
 DEFAULT_INDEX_DIR = "instance/index"
 
 # Document kinds: one per paragraph and per heading (searched), one per report (its full
-# text for the reader and its digest for incremental builds), one for the build itself.
-PARAGRAPH, HEADING, REPORT, META = "paragraph", "heading", "report", "meta"
-META_UID = "_meta"
+# text for the reader and its digest for incremental builds).
+PARAGRAPH, HEADING, REPORT = "paragraph", "heading", "report"
 # What a searchable block is, for ranking (its ``fragment`` column; see build.fragment_kind).
 BODY, FRAGMENT, NOTE = 0, 1, 2
 
@@ -61,20 +60,21 @@ def _text(analyzer: Tokenizer, phrase: bool = True) -> TEXT:
 
 
 def make_schema() -> Schema:
-    """One document per searchable block, plus one per report and one for build metadata."""
+    """One document per searchable block, plus one per report. What a search sorts and
+    filters on (year, place, report, fragment kind) is in the shard's data, not in Whoosh
+    columns (indexer.shard)."""
     return Schema(
-        uid=ID(unique=True, stored=True),  # report_id#block_id, report_id, or _meta
+        uid=ID(unique=True, stored=True),  # report_id#block_id, or report_id
         kind=ID(stored=True),
-        report_id=ID(stored=True, sortable=True),  # a column: results grouped by report
+        report_id=ID(stored=True),
         block_id=STORED(),
         anchor=STORED(),  # the block's anchor from its own text (indexer.structure.anchor_for)
         order=STORED(),  # position of the block in the report
         title=STORED(),
-        region=ID(stored=True, sortable=True),  # the report's own place (荔湾区)
-        place=ID(stored=True, sortable=True),  # its path (广东省 › 广州市 › 荔湾区): the region facet
+        region=STORED(),  # the report's own place (荔湾区)
+        place=STORED(),  # its path (广东省 › 广州市 › 荔湾区): the region facet
         region_key=_text(CharAnalyzer()),  # the path, for region:广州 filters at any level
-        year=NUMERIC(stored=True, sortable=True),
-        fragment=NUMERIC(sortable=True),  # a heading or short line, a note, or body (build.fragment_kind)
+        year=STORED(),
         section=STORED(),  # the section path, a list of headings
         text=STORED(),
         content=_text(JiebaAnalyzer(), phrase=False),  # scored as whole words, never a phrase
@@ -85,5 +85,5 @@ def make_schema() -> Schema:
         cells=STORED(),  # a table's row: its cells, and its table's column headers
         header=STORED(),  # a heading that leads the paragraph (else its first sentence is its lead)
         digest=STORED(),
-        data=STORED(),  # report docs: the report as JSON; the meta doc: the build record
+        data=STORED(),  # report docs: the report as JSON
     )

@@ -1,9 +1,10 @@
 """Where index generations live on disk, how one is switched in, and the build lock.
 
-``SEARCH_INDEX_DIR`` holds one folder per index generation (``gen-<time>-<pid>``) and a
-symbolic link ``current`` to the one being served. Incremental builds commit into the
-current generation (Whoosh commits are atomic: readers see the state before or after);
-a full rebuild writes a new generation aside and replaces the link in one ``rename``.
+``SEARCH_INDEX_DIR`` holds one folder per index generation (``gen-<time>-<pid>``, see
+indexer.generation) and a symbolic link ``current`` to the one being served. Every build
+writes a new generation aside (an incremental one shares the unchanged files of the
+served one as hard links) and replaces the link in one ``rename``: a server sees the
+state before or after, never a generation half written.
 """
 
 from __future__ import annotations
@@ -19,11 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.index import EmptyIndexError, Index
-from whoosh.searching import Searcher
-
-from .schema import META_UID, SCHEMA_VERSION, make_schema
+from .generation import Generation
+from .schema import SCHEMA_VERSION
 
 CURRENT = "current"
 LOCK_FILE = "build.lock"
@@ -42,27 +40,38 @@ class IndexDamaged(RuntimeError):
 
 
 MANIFEST = "MANIFEST.json"
-"""In each generation: every file the last build left there, with its size and SHA-256."""
+"""In each generation: every file the build left there (paths relative to it), with its
+size, SHA-256, and the inode and modification time it had when it was hashed."""
 
 
 def _files(path: Path) -> list[Path]:
     return sorted(
         f
-        for f in path.iterdir()
+        for f in path.rglob("*")
         if f.is_file() and f.name != MANIFEST and not f.name.upper().endswith("LOCK")
     )
 
 
-def write_manifest(path: Path) -> None:
-    """Record every file of the generation ``path`` with its size and checksum (after a
-    commit: Whoosh never changes a file it wrote, it writes new ones)."""
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(path: Path, previous: dict[str, list] | None = None) -> None:
+    """Record every file of the generation ``path`` with its size and checksum. A file
+    that is the same as one of ``previous`` (a manifest of another generation, whose files
+    this one shares as hard links: same size, inode and time) keeps its checksum unread:
+    a build reads what it wrote, not the whole index."""
+    known = {(e[0], *e[2:]): e[1] for e in (previous or {}).values() if len(e) == 4}
     entries = {}
     for f in _files(path):
-        digest = hashlib.sha256()
-        with f.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        entries[f.name] = [f.stat().st_size, digest.hexdigest()]
+        st = f.stat()
+        ident = (st.st_size, st.st_ino, st.st_mtime_ns)
+        digest = known.get(ident) or _sha256(f)
+        entries[f.relative_to(path).as_posix()] = [st.st_size, digest, st.st_ino, st.st_mtime_ns]
     tmp = path / f".{MANIFEST}.{os.getpid()}"
     tmp.write_text(json.dumps(entries, indent=0), encoding="utf-8")
     os.replace(tmp, path / MANIFEST)
@@ -72,23 +81,24 @@ def read_manifest(path: Path) -> dict[str, list]:
     try:
         return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}  # an index built before manifests: nothing to compare with
+        return {}  # a generation cut short before its manifest: compared with nothing
 
 
 def damage(path: Path, manifest: dict[str, list], checksums: bool = False) -> list[str]:
     """How the files of ``path`` differ from ``manifest``: sizes (a stat each: cheap enough
-    for every search), and with ``checksums`` their content (read in full: for builds). A
-    listed file that is gone is passed over: a build that just merged segments deletes
-    files before it writes the next manifest, and Whoosh reports a file it needs."""
+    for every search), and with ``checksums`` their content, read where a file's inode or
+    modification time is not what was hashed (for builds). A listed file that is gone is
+    damage too: no build changes a generation once it is served."""
     problems = []
-    for name, (size, digest) in manifest.items():
+    for name, (size, digest, *ident) in manifest.items():
         try:
-            actual = (path / name).stat().st_size
+            st = (path / name).stat()
         except FileNotFoundError:
+            problems.append(f"{name} is missing")
             continue
-        if actual != size:
-            problems.append(f"{name} has {actual:,} bytes, not {size:,}")
-        elif checksums and hashlib.sha256((path / name).read_bytes()).hexdigest() != digest:
+        if st.st_size != size:
+            problems.append(f"{name} has {st.st_size:,} bytes, not {size:,}")
+        elif checksums and ident != [st.st_ino, st.st_mtime_ns] and _sha256(path / name) != digest:
             problems.append(f"{name} was overwritten")
     return problems
 
@@ -109,32 +119,34 @@ def current_path(index_dir: Path) -> Path | None:
     return None
 
 
-def open_current(index_dir: Path) -> Index:
+def open_current(index_dir: Path) -> Generation:
     """Open the generation being served. Raises :class:`IndexMissing` if there is none,
     :class:`IndexDamaged` if it cannot be opened."""
     path = current_path(index_dir)
     if path is None:
         raise IndexMissing(f"no index in {index_dir}: run `python -m indexer build`")
     try:
-        return whoosh_index.open_dir(str(path))
-    except EmptyIndexError as exc:
-        problem = f"the index in {path} is empty or damaged: {exc}"
-    except Exception as exc:  # e.g. a schema pickled by another version of the analyzers
+        return Generation(path)
+    except FileNotFoundError:
+        if not path.is_dir():
+            raise  # removed by a build since the link was read: the caller opens the new one
+        problem = f"the index in {path} is missing a file; rebuild it with `python -m indexer build`"
+    except Exception as exc:  # cut, overwritten, written by another version: Whoosh raises many kinds
         problem = (
             f"the index in {path} cannot be opened ({type(exc).__name__}: {exc}); "
             "rebuild it with `python -m indexer build --rebuild`"
         )
-    # Raised here, not inside the except: the failed open's frames (and the file Whoosh
-    # left open in them) are freed instead of living on in the exception's context.
+    # Raised here, not inside the except: the failed open's frames (and any file left open
+    # in them) are freed instead of living on in the exception's context.
     raise IndexDamaged(problem)
 
 
-def new_generation(index_dir: Path) -> tuple[Path, Index]:
-    """Create an empty index in a new generation folder (not yet served)."""
+def new_generation(index_dir: Path) -> Path:
+    """Create the folder of a new generation (not yet served)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     path.mkdir()
-    return path, whoosh_index.create_in(str(path), make_schema())
+    return path
 
 
 def switch_to(index_dir: Path, path: Path) -> None:
@@ -155,18 +167,9 @@ def remove_stale_generations(index_dir: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def read_meta(searcher: Searcher) -> dict:
-    """The record of the last build stored in the index (empty for an unbuilt one)."""
-    doc = searcher.document(uid=META_UID)
-    return json.loads(doc["data"]) if doc else {}
-
-
-def schema_is_current(ix: Index, meta: dict) -> bool:
-    """Whether the index (with build record ``meta``) was written by this version of the
-    schema and analyzers."""
-    return meta.get("schema_version") == SCHEMA_VERSION and set(ix.schema.names()) == set(
-        make_schema().names()
-    )
+def schema_is_current(gen: Generation) -> bool:
+    """Whether the generation was written by this version of the schema and analyzers."""
+    return gen.schema_version == SCHEMA_VERSION
 
 
 @contextmanager

@@ -32,7 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         INDEX_DIR=str(index_dir()),
         CORPUS_DIR=str(corpus_dir()),
         JSON_AS_ASCII=False,
-        WARM_UP=True,  # score the index's most frequent words in the background (SEARCH_WARM_UP)
         # Host names the site answers to (SEARCH_TRUSTED_HOSTS, comma-separated); any other
         # Host header is a 400, so no link is ever built from a name a client made up.
         TRUSTED_HOSTS=["127.0.0.1", "localhost", "::1"],
@@ -52,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     index_path = Path(app.config["INDEX_DIR"])
     if not index_path.is_absolute():
         index_path = Path(os.getcwd()) / index_path
-    app.extensions["search_index"] = IndexHandle(index_path, warm=bool(app.config["WARM_UP"]))
+    app.extensions["search_index"] = IndexHandle(index_path)
 
     from . import errors, headers, views
 

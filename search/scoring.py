@@ -1,11 +1,13 @@
-"""From a query plan to scored documents: each part of a query scored once per index state,
-kept in the index handle's cache, and combined as Whoosh would combine it (BM25F).
+"""From a query plan to scored documents: each part of a query scored as Whoosh would score
+it (BM25F), kept in the index handle's cache, and combined as arrays.
 
-Documents and their scores travel as sorted numpy arrays (:class:`Scores`): a word found in
-a third of a thousand reports' paragraphs is scored, combined and ranked in a few
-milliseconds, where one Python call per posting (Whoosh's collectors) took a third of a
-second. The arrays hold no Python objects, so a cache warmed before ``gunicorn --preload``
-forks its workers stays in pages the workers share.
+Documents and their scores travel as sorted numpy arrays (:class:`Scores`). A term's
+postings come from what the build stored beside Whoosh (indexer.shard: the postings of
+every term a shard's documents hold often, memory-mapped) or, for a rare term, from
+Whoosh's own postings: a word found in a third of ten thousand reports' paragraphs is
+scored, combined and ranked in milliseconds, from the first query a server answers. The
+texts a string is checked in, each document's year, place and lengths are the build's too
+(indexer.generation): nothing is read into a worker's memory before it answers.
 """
 
 from __future__ import annotations
@@ -13,38 +15,34 @@ from __future__ import annotations
 import math
 import threading
 import time
-from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sized
 from dataclasses import dataclass
-from functools import partial, reduce
+from functools import reduce
 from typing import Any, TypeVar
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.collectors import ScoredCollector, TimeLimit, TimeLimitCollector
-from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from indexer.analysis import first_sentence, fold
-from indexer.schema import HEADING
+from indexer.analysis import fold, query_chars
+from indexer.generation import Generation
+from indexer.shard import KINDS, NOWHERE, UNKNOWN
 
 from .query import Filters, Plan
-from .vocabulary import Vocabulary
 
 TIME_LIMIT = 3.0  # seconds one search may take before it is stopped
 T = TypeVar("T")
 S = TypeVar("S", bound=Sized)
 WEIGHTING = scoring.BM25F()  # every score computed (and cached) here uses this
-CACHE_ENTRIES = 24_000_000  # documents kept across queries: 12 bytes each, about 290 MB
-WARM_MIN_DOCS = 300  # words in fewer paragraphs than this score in about a millisecond
+CACHE_ENTRIES = 8_000_000  # documents kept across queries: 12 bytes each, about 100 MB
 TOP_KEYWORDS = 3  # a word among a paragraph's first this many keywords: what it is about
 NOT_ABOUT = math.inf  # the rank of a word that is not among a paragraph's keywords
 GENERIC_SHARE = 0.1  # a word in more paragraphs than this share does not tell what one is about
 NEAR_GAP = 8  # characters between a query's words that still count as close together
-CHECK_EVERY = 4096  # postings read between two looks at the clock
-TEXT, LEAD = "texts", "leads"  # what Scorer.texts reads: whole texts, or leads
+TEXT, LEAD = "texts", "leads"  # what a string is checked in: whole texts, or leads
 LEAD_BOOST = 1.5  # a unit in a paragraph's lead counts its score once more, times this
 EARLY = 50  # characters: a word that starts this early in a paragraph is what it is about
 
@@ -74,11 +72,25 @@ class Scores:
 
     def both(self, other: Scores) -> Scores:
         """Documents in both, scores added."""
-        ids, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
-        return Scores(ids, self.values[mine] + other.values[theirs])
+        if _dense_pays(len(self), len(other)):
+            theirs = _spread(other, np.nan)[np.minimum(self.ids, _size(other) - 1)]
+            theirs[self.ids >= _size(other)] = np.nan
+            keep = ~np.isnan(theirs)
+            return Scores(self.ids[keep], self.values[keep] + theirs[keep])
+        ids, mine, theirs_at = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
+        return Scores(ids, self.values[mine] + other.values[theirs_at])
 
     def either(self, other: Scores) -> Scores:
         """Documents in either, scores added."""
+        if _dense_pays(len(self), len(other)):
+            size = max(_size(self), _size(other))
+            values = np.zeros(size)
+            present = np.zeros(size, bool)
+            for part in (self, other):
+                values[part.ids] += part.values
+                present[part.ids] = True
+            ids = np.flatnonzero(present).astype(np.int32)
+            return Scores(ids, values[ids])
         ids = np.union1d(self.ids, other.ids)
         values = np.zeros(len(ids))
         values[np.searchsorted(ids, self.ids)] += self.values
@@ -87,11 +99,18 @@ class Scores:
 
     def at(self, ids: np.ndarray, missing: float = 0.0) -> np.ndarray:
         """The scores of ``ids`` (sorted), ``missing`` for those not here."""
+        if not len(self):
+            return np.full(len(ids), missing)
+        if _dense_pays(len(ids), len(self)):
+            dense = _spread(self, missing)
+            out = np.full(len(ids), missing)
+            inside = ids < len(dense)
+            out[inside] = dense[ids[inside]]
+            return out
         out = np.full(len(ids), missing)
-        if len(self):
-            where = np.minimum(np.searchsorted(self.ids, ids), len(self) - 1)
-            hit = self.ids[where] == ids
-            out[hit] = self.values[where[hit]]
+        where = np.minimum(np.searchsorted(self.ids, ids), len(self) - 1)
+        hit = self.ids[where] == ids
+        out[hit] = self.values[where[hit]]
         return out
 
     def plus(self, other: Scores) -> Scores:
@@ -115,11 +134,37 @@ class Scores:
 
 def held(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
     """Which of ``ids`` are in ``sorted_ids`` (sorted, distinct): a binary search each, so a
-    page's few documents are looked up in a word's many without sorting them again."""
+    page's few documents are looked up in a word's many without sorting them again; a
+    mask over the documents when both are many."""
     if not len(sorted_ids):
         return np.zeros(len(ids), bool)
+    if _dense_pays(len(ids), len(sorted_ids)):
+        mask = np.zeros(int(sorted_ids[-1]) + 1, bool)
+        mask[sorted_ids] = True
+        out = np.zeros(len(ids), bool)
+        inside = ids < len(mask)
+        out[inside] = mask[ids[inside]]
+        return out
     at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
     return sorted_ids[at] == ids
+
+
+def _dense_pays(n: int, m: int) -> bool:
+    """Whether looking ``n`` documents up among ``m`` (or the other way) costs less through
+    an array over every document number than by binary searches: when both are many, and
+    neither is more than a few times the other."""
+    return min(n, m) > 2048 and min(n, m) * 16 > max(n, m)
+
+
+def _size(scores: Scores) -> int:
+    return int(scores.ids[-1]) + 1 if len(scores) else 0
+
+
+def _spread(scores: Scores, missing: float) -> np.ndarray:
+    """``scores`` as an array over document numbers, ``missing`` where it has none."""
+    dense = np.full(_size(scores), missing)
+    dense[scores.ids] = scores.values
+    return dense
 
 
 EMPTY = Scores(np.empty(0, np.int32), np.empty(0))
@@ -141,28 +186,17 @@ class Columns:
     report_places: np.ndarray
 
     @classmethod
-    def read(cls, searcher: Searcher) -> Columns:
-        reader = searcher.reader()
-        names, regions = np.unique(
-            np.array(list(reader.column_reader("place")), dtype=object), return_inverse=True
-        )
-        ids, reports = np.unique(
-            np.array(list(reader.column_reader("report_id")), dtype=object), return_inverse=True
-        )
-        years = np.array([y or 0 for y in reader.column_reader("year")], dtype=np.int64)
-        years[years > 9999] = 0  # a document without a year (the build record) reads as the column's maximum
-        report_years = np.zeros(len(ids), np.int64)
-        report_places = np.zeros(len(ids), np.int32)
-        report_years[reports], report_places[reports] = years, regions  # alike within a report
+    def of(cls, gen: Generation) -> Columns:
+        """The generation's columns, as the build wrote them (memory-mapped)."""
         return cls(
-            years=years,
-            regions=regions.astype(np.int32),
-            region_names=[str(n) for n in names],
-            reports=reports.astype(np.int32),
-            report_ids=[str(r) for r in ids],
-            fragment=np.array(list(reader.column_reader("fragment")), dtype=np.int64),
-            report_years=report_years,
-            report_places=report_places,
+            years=gen.column("year"),
+            regions=gen.column("place"),
+            region_names=gen.region_names,
+            reports=gen.column("report"),
+            report_ids=gen.report_ids,
+            fragment=gen.column("fragment"),
+            report_years=gen.column("report_year"),
+            report_places=gen.column("report_place"),
         )
 
     def allowed(self, filters: Filters, per_report: bool = False) -> np.ndarray:
@@ -190,7 +224,7 @@ def _compact(label: str) -> str:
 class ScoreCache:
     """What searches of one index keep across requests, owned by the app's index handle:
     query parts' scores per index state (least recently used first out) and the latest
-    state's columns and field lengths.
+    state's columns, vocabulary and build record.
 
     The expensive parts of a query are its frequent words, and those are the words that
     recur across queries: scored once, they cost a dictionary lookup afterwards. Keys hold
@@ -202,8 +236,7 @@ class ScoreCache:
         self._lock = threading.Lock()
         self._data: OrderedDict = OrderedDict()  # key -> (value, size)
         self.size = 0
-        self._latest: tuple[tuple, dict[Hashable, Any]] = ((), {})  # a state, its per-document arrays
-        self._segments: dict[tuple, Any] = {}  # (what, segment id) -> value, for the latest state
+        self._latest: tuple[Hashable, dict[Hashable, Any]] = ((), {})  # a state, what it keeps whole
 
     def _lookup(self, key: Hashable) -> Any:
         with self._lock:
@@ -229,31 +262,18 @@ class ScoreCache:
             self._store(key, found, len(found) + 1)
         return found
 
-    def per_document(self, state: tuple, key: Hashable, compute: Callable[[], T]) -> T:
-        """An array over every document of the index state ``state`` (columns, field
-        lengths): kept for the latest state only, outside the size limit."""
+    def per_document(self, state: Hashable, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value over the whole index state ``state`` (its columns, vocabulary, build
+        record): kept for the latest state only, outside the size limit."""
         with self._lock:
-            latest, arrays = self._latest
-            if latest == state and key in arrays:
-                return arrays[key]
+            latest, values = self._latest
+            if latest == state and key in values:
+                return values[key]
         value = compute()
         with self._lock:
             if self._latest[0] != state:
                 self._latest = (state, {})
-                ids = {segment for segment, _ in state}
-                self._segments = {k: v for k, v in self._segments.items() if k[-1] in ids}
             self._latest[1][key] = value
-        return value
-
-    def per_segment(self, key: tuple, compute: Callable[[], T]) -> T:
-        """A value computed from one segment (which never changes once written): kept
-        while the latest index state has the segment."""
-        with self._lock:
-            if key in self._segments:
-                return self._segments[key]
-        value = compute()
-        with self._lock:
-            self._segments[key] = value
         return value
 
     def __contains__(self, key: Hashable) -> bool:
@@ -265,14 +285,12 @@ class ScoreCache:
             self._data.clear()
             self.size = 0
             self._latest = ((), {})
-            self._segments.clear()
 
 
-def index_state(searcher: Searcher) -> tuple:
-    """What identifies the documents a searcher sees: its segments and their deletions."""
-    return tuple(
-        (r.segment().segment_id(), r.segment().deleted_count()) for r, _ in searcher.reader().leaf_readers()
-    )
+def index_state(searcher: Searcher) -> str:
+    """What identifies the documents a searcher sees: its generation (every build writes a
+    new one)."""
+    return searcher.generation.name
 
 
 class _ScoreMap(ScoredCollector):
@@ -290,22 +308,36 @@ class _ScoreMap(ScoredCollector):
         return self.scores
 
 
-def frequent_words(vocabulary: Vocabulary) -> list[str]:
-    """Jieba words found in at least ``WARM_MIN_DOCS`` paragraphs, the most frequent first,
-    each followed by its characters not listed yet (one typed character reads every bigram
-    it starts)."""
-    listed: dict[str, None] = {}
-    for word in vocabulary.frequent(WARM_MIN_DOCS):
-        listed.update(dict.fromkeys([word, *word]))
-    return list(listed)
+@dataclass(frozen=True)
+class Postings:
+    """A term's documents, its weight in each, and for bigrams and characters where each
+    first starts (see :meth:`indexer.generation.Generation.postings`)."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    first: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def first_at(self, ids: np.ndarray) -> np.ndarray:
+        """Where the term first starts in each of ``ids`` (sorted): ``NOWHERE`` in those
+        that do not hold it."""
+        assert self.first is not None
+        out = np.full(len(ids), NOWHERE, np.uint8)
+        if len(self):
+            at = held(ids, self.ids)
+            out[at] = self.first[np.searchsorted(self.ids, ids[at])]
+        return out
 
 
 class Scorer:
-    """One search's view of the index: its searcher, the handle's cache and the request's
-    deadline (past it, :class:`whoosh.collectors.TimeLimit` is raised)."""
+    """One search's view of the index: its searcher (of a generation), the handle's cache
+    and the request's deadline (past it, :class:`whoosh.collectors.TimeLimit` is raised)."""
 
     def __init__(self, searcher: Searcher, cache: ScoreCache | None = None, deadline: float = math.inf):
         self.searcher = searcher
+        self.generation: Generation = searcher.generation
         self.cache = ScoreCache() if cache is None else cache
         self.deadline = deadline
         self.state = index_state(searcher)
@@ -316,19 +348,11 @@ class Scorer:
             raise TimeLimit
 
     def columns(self) -> Columns:
-        return self.cache.per_document(self.state, "columns", lambda: Columns.read(self.searcher))
+        return self.cache.per_document(self.state, "columns", lambda: Columns.of(self.generation))
 
     def _lengths(self, fieldname: str) -> np.ndarray:
-        """Every document's length in ``fieldname`` as Whoosh scores it (1 when it has none)."""
-
-        def compute() -> np.ndarray:
-            reader = self.searcher.reader()
-            n = reader.doc_count_all()
-            return np.fromiter(
-                (reader.doc_field_length(d, fieldname, 1) for d in range(n)), dtype=np.float64, count=n
-            )
-
-        return self.cache.per_document(self.state, ("lengths", fieldname), compute)
+        """Every document's length in ``fieldname`` as Whoosh scores it."""
+        return self.generation.column(f"len.{fieldname}")
 
     # --- query parts ---------------------------------------------------------------------
 
@@ -348,67 +372,60 @@ class Scorer:
             return reduce(Scores.either, subs)
         if isinstance(q, wq.Phrase):
             return self.cache.get((self.state, q), lambda: self._phrase(q))
+        if isinstance(q, wq.Term) and q.fieldname == "kind":
+            return self.cache.get((self.state, q), lambda: self._kind(q.text))
         if isinstance(q, wq.Term):
             return self.cache.get((self.state, q), lambda: self._term(q.fieldname, q.text))
         if isinstance(q, wq.Prefix):
             return self.cache.get((self.state, q), lambda: self._prefix(q))
         return self.cache.get((self.state, q), lambda: self._collected(q))
 
-    def _postings(self, fieldname: str, text: str) -> Scores:
-        """A term's documents with its weight in each (the term frequency, or the rank of a
-        keyword)."""
-        reader = self.searcher.reader()
-        if (fieldname, text) not in reader:
-            return EMPTY
-        self._check_time()
-        ids, weights = array("i"), array("d")
-        m = reader.postings(fieldname, text)
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            m.next()
-            if len(ids) % CHECK_EVERY == 0:
-                self._check_time()
-        return Scores(np.frombuffer(ids, dtype=np.int32), np.frombuffer(weights))
+    def postings(self, fieldname: str, text: str) -> Postings:
+        """A term's postings (``chars1``: a character's, as the bigrams it starts), read
+        once per index state."""
 
-    def _term(self, fieldname: str, text: str) -> Scores:
-        """Whoosh's BM25F for one term, computed over its postings at once."""
-        found = self._postings(fieldname, text)
-        if not len(found):
-            return found
-        # what whoosh.scoring.BM25FScorer computes per posting, for all of them
+        def read() -> Postings:
+            self._check_time()
+            return Postings(*self.generation.postings(self.searcher, fieldname, text, self._check_time))
+
+        return self.cache.get((self.state, "postings", fieldname, text), read)
+
+    def _kind(self, kind: str) -> Scores:
+        """Every live document of a kind (paragraph, heading), each scored 1 as Whoosh scores
+        a match in a field without lengths."""
+        kinds = self.generation.column("kind")
+        ids = np.flatnonzero((kinds == KINDS.get(kind, -1)) & self.generation.column("live")).astype(np.int32)
+        return Scores(ids, np.ones(len(ids)))
+
+    def _bm25(self, fieldname: str, idf: float, found: Postings) -> Scores:
+        """Whoosh's BM25F (what whoosh.scoring.BM25FScorer computes per posting), for all
+        of a term's postings at once."""
         values = scoring.bm25(
-            self.searcher.idf(fieldname, text),
-            found.values,
-            self._lengths(fieldname)[found.ids],
+            idf,
+            found.weights,
+            self._lengths(fieldname)[found.ids].astype(np.float64),
             self.searcher.avg_field_length(fieldname) or 1,
             WEIGHTING.B,
             WEIGHTING.K1,
         )
         return Scores(found.ids, values)
 
+    def _term(self, fieldname: str, text: str) -> Scores:
+        """Whoosh's BM25F for one term."""
+        found = self.postings(fieldname, text)
+        if not len(found):
+            return EMPTY
+        return self._bm25(fieldname, self.searcher.idf(fieldname, text), found)
+
     def _prefix(self, q: wq.Prefix) -> Scores:
         """One character, as the bigrams it starts (:func:`indexer.analysis.char_tokens`),
         scored as Whoosh would score the character itself: BM25F with its frequency in a
-        document (the sum of those bigrams' frequencies: each occurrence starts one) and
-        the documents holding any of them."""
-        found = [
-            self._postings(q.fieldname, t) for t in self.searcher.reader().expand_prefix(q.fieldname, q.text)
-        ]
-        if not found:
+        document (each occurrence starts one bigram) and the documents holding any of them."""
+        found = self.postings("chars1", q.text)
+        if not len(found):
             return EMPTY
-        ids, where = np.unique(np.concatenate([f.ids for f in found]), return_inverse=True)
-        frequency = np.bincount(where, weights=np.concatenate([f.values for f in found]))
-        idf = math.log(self.searcher.doc_count_all() / (len(ids) + 1)) + 1  # as Searcher.idf
-        values = scoring.bm25(
-            idf,
-            frequency,
-            self._lengths(q.fieldname)[ids],
-            self.searcher.avg_field_length(q.fieldname) or 1,
-            WEIGHTING.B,
-            WEIGHTING.K1,
-        )
-        return Scores(ids, values)
+        idf = math.log(self.searcher.doc_count_all() / (len(found) + 1)) + 1  # as Searcher.idf
+        return self._bm25(q.fieldname, idf, found)
 
     def _collected(self, q: wq.Query) -> Scores:
         """Any other query, through Whoosh's own matchers and scorer."""
@@ -430,26 +447,11 @@ class Scorer:
         every bigram against their text is as exact and costs less than writing a position
         for every character of the collection."""
         terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
-        candidates = reduce(
-            lambda a, b: np.intersect1d(a, b, assume_unique=True), sorted((t.ids for t in terms), key=len)
-        )
+        candidates = reduce(Scores.both, sorted(terms, key=len))
         needle = q.words[0] + "".join(w[1:] for w in q.words[1:])
-        held = self._holding(Scores(candidates, np.zeros(len(candidates))), (needle,), self.texts())
-        return reduce(Scores.plus, terms, held)
-
-    def texts(self, what: str = TEXT) -> list[str]:
-        """Every document's text (or, with ``LEAD``, its lead: a heading, or a paragraph's
-        first sentence) as the chars field reads it, folded, white space left out; empty for
-        documents without text; by document number. Read once per segment."""
-
-        def compute() -> list[str]:
-            out: list[str] = []
-            for leaf, _ in self.searcher.reader().leaf_readers():
-                key = (what, leaf.segment().segment_id())
-                out += self.cache.per_segment(key, partial(_leaf_texts, leaf, what))
-            return out
-
-        return self.cache.per_document(self.state, what, compute)
+        self._check_time()
+        found = candidates.keep(self.generation.holding(candidates.ids, (needle,)))
+        return reduce(Scores.plus, terms, Scores(found.ids, np.zeros(len(found))))
 
     # --- a query plan --------------------------------------------------------------------
 
@@ -525,11 +527,39 @@ class Scorer:
         """The documents whose lead (a heading, or a paragraph's first sentence) holds unit
         ``u``; with ``early``, whose text holds it starting in its first ``EARLY`` characters."""
         forms = tuple("".join(v.split()) for v in plan.near[u])
-        what = TEXT if early else LEAD
-        return self.cache.get(
-            (self.state, what, EARLY if early else 0, forms),
-            lambda: self._holding(self.units(plan)[u], forms, self.texts(what), EARLY if early else None),
-        ).ids
+        found = self.units(plan)[u]
+        key = (self.state, TEXT if early else LEAD, EARLY if early else 0, forms)
+        return self.cache.get(key, lambda: found.keep(self._opening(found.ids, forms, early))).ids
+
+    def _opening(self, ids: np.ndarray, forms: tuple[str, ...], early: bool) -> np.ndarray:
+        """Which of ``ids`` hold one of ``forms`` in their lead (with ``early``: starting in
+        their first ``EARLY`` characters), read from where the form's bigrams first start
+        (the build keeps it, indexer.shard): a form of one or two characters is settled by
+        that alone, a longer one is checked in the text of the documents it lets through,
+        and so is a document whose lead does not open its text."""
+        out = np.zeros(len(ids), bool)
+        lead_len = self.generation.column("lead_len")[ids].astype(np.int32)
+        for form in (f for f in forms if f):
+            grams = query_chars(form)
+            field = "chars1" if len(form) == 1 else "chars"
+            firsts = [self.postings(field, g).first_at(ids) for g in grams]
+            unknown = reduce(np.logical_or, [f == UNKNOWN for f in firsts])
+            exact = ~unknown if len(form) <= 2 else np.zeros(len(ids), bool)
+            if early:
+                maybe = (firsts[0] <= EARLY - 1) | unknown
+            else:
+                irregular = lead_len < 0
+                reach = lead_len - (1 if len(form) == 1 else 2)
+                maybe = reduce(np.logical_and, [f <= reach for f in firsts]) | unknown | irregular
+                exact &= ~irregular
+            out |= maybe & exact
+            check = np.flatnonzero(maybe & ~exact & ~out)
+            if len(check):
+                self._check_time()
+                out[check] = self.generation.holding(
+                    ids[check], (form,), TEXT if early else LEAD, EARLY if early else None
+                )
+        return out
 
     def leads(self, plan: Plan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each of ``ids``: how much its opening says it is about the query, and a score
@@ -552,24 +582,6 @@ class Scorer:
                 count += held(ids, self._lead(plan, u, early=True))
         return count, bonus
 
-    def _holding(
-        self, found: Scores, forms: tuple[str, ...], texts: list[str], within: int | None = None
-    ) -> Scores:
-        """The documents of ``found`` whose text (of ``texts``) holds one of ``forms``
-        (starting in its first ``within`` characters, if given)."""
-        self._check_time()
-        ids = np.fromiter(
-            (
-                d
-                for d in found.ids.tolist()
-                if any(
-                    texts[d].find(f, 0, None if within is None else within + len(f) - 1) >= 0 for f in forms
-                )
-            ),
-            dtype=np.int32,
-        )
-        return found.among(ids)
-
     def about(self, plan: Plan, ids: np.ndarray) -> np.ndarray:
         """How much each of ``ids`` is about the query: the rank among its keywords (see
         :func:`indexer.analysis.keywords`) of the query word that ranks lowest there, any
@@ -587,10 +599,8 @@ class Scorer:
             for words in group:
                 worst = np.full(len(ids), -math.inf)  # of a variant's words, the lowest ranked
                 for w in words:
-                    ranks = self.cache.get(
-                        (self.state, "keywords", w), partial(self._postings, "keywords", w)
-                    )
-                    worst = np.maximum(worst, ranks.at(ids, NOT_ABOUT))
+                    ranks = self.postings("keywords", w)
+                    worst = np.maximum(worst, Scores(ranks.ids, ranks.weights).at(ids, NOT_ABOUT))
                 best = np.minimum(best, worst)
             result = best if result is None else np.maximum(result, best)
         return np.full(len(ids), NOT_ABOUT) if result is None else np.maximum(result, TOP_KEYWORDS)
@@ -605,24 +615,12 @@ class Scorer:
                 typed.setdefault(term, []).append(unit)
         forms = [["".join(v.split()) for v in variants] for variants in plan.near]
 
-        texts = self.texts() if typed else []
+        text = self.generation.text
 
         def near(d: int) -> bool:
-            return all(_within(texts[d], [forms[u] for u in units]) for units in typed.values())
+            return all(_within(text(d), [forms[u] for u in units]) for units in typed.values())
 
         return near
-
-
-def _leaf_texts(reader: IndexReader, what: str) -> list[str]:
-    """The texts or leads of one segment's documents (see :meth:`Scorer.texts`)."""
-    out = []
-    for d in range(reader.doc_count_all()):
-        fields = reader.stored_fields(d)
-        text = fields.get("text", "")
-        if what == LEAD and fields.get("kind") != HEADING:
-            text = fields.get("lead") or first_sentence(text)
-        out.append("".join(fold(text).split()))
-    return out
 
 
 def _within(text: str, units: list[list[str]]) -> bool:

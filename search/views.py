@@ -32,7 +32,6 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import fold
 from indexer.places import PLACE_SEP, PlaceNode, place_tree
-from indexer.store import read_meta
 from indexer.structure import EDITED, Block
 
 from . import engine
@@ -40,7 +39,7 @@ from .engine import SearchResult
 from .handle import IndexHandle
 from .params import GROUPS, MEASURES, choice_arg, page_args, query_args, sort_arg
 from .query import ParsedQuery, holding, needles
-from .scoring import Scorer, index_state
+from .scoring import Scorer
 from .snippets import mark_html, match_spans
 from .status import list_reports, status
 from .suggest import SUGGEST_TIME, TO_SCRIPT, Suggestion, did_you_mean, suggestions
@@ -68,9 +67,8 @@ def _searcher() -> Searcher:
 
 
 def _meta() -> dict:
-    """The build record of the index this request reads, parsed once per index state."""
-    s = _searcher()
-    return _handle().cache.per_document(index_state(s), "meta", lambda: read_meta(s))
+    """The build record of the generation this request reads (parsed once per process)."""
+    return _searcher().generation.record
 
 
 def release_searcher(exc: BaseException | None = None) -> None:
@@ -416,7 +414,7 @@ def complete() -> Response:
     if folded:
         scorer = Scorer(_searcher(), _handle().cache, g.deadline)
         ids = scorer.part(holding(folded)).ids
-        words = _handle().vocabulary(_searcher()).phrases(folded, ids, scorer.texts(), COMPLETIONS)
+        words = _handle().vocabulary(_searcher()).phrases(folded, ids, scorer.generation.text, COMPLETIONS)
     traditional = fold(last) != last
     out = []
     for word, paragraphs in words:

@@ -8,16 +8,14 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Callable
-from functools import cached_property
 
 import numpy as np
-from whoosh.searching import Searcher
 
 from indexer.analysis import word_tokens
+from indexer.generation import VOCAB, Generation
+from indexer.pack import Strings, read_pack
+from indexer.vocabulary import MAX_EDIT_LENGTH, MIN_DOCS, chinese, deletions, sound, string_key
 
-MIN_DOCS = 2  # a word in one paragraph only is as likely a slip as a word
-SUGGEST_MIN_DOCS = 3  # a correction must be a word several paragraphs hold
-MAX_EDIT_LENGTH = 8  # longer strings are not corrected: a typo is in a word, not a pasted line
 SAME_SOUND = 20  # a correction that sounds like the typed word, against one that does not
 ALIKE_SOUND = 5
 PHRASE_SAMPLE = 300  # paragraphs read to see what follows a typed prefix
@@ -27,43 +25,27 @@ SUFFIXES = set("区市省县镇乡化性型率度业")  # one character that end
 
 
 class Vocabulary:
-    """The jieba words of the ``content`` field held by at least ``MIN_DOCS`` paragraphs,
-    sorted (folded: Simplified, lower case), and their paragraph counts."""
+    """The jieba words of the ``content`` field, sorted (folded: Simplified, lower case), and
+    the number of paragraphs that hold each, as the build wrote them (indexer.vocabulary);
+    the words held by fewer than ``MIN_DOCS`` are left out of what this offers."""
 
-    def __init__(self, words: list[str], counts: list[int]):
-        self.words = words
-        self.counts = np.array(counts, dtype=np.int64)
-        self._index = {w: i for i, w in enumerate(words)}
+    def __init__(self, pack: dict[str, np.ndarray]):
+        self.pack = pack
+        self.words = Strings(pack["words"], pack["offsets"])
+        self.counts = pack["counts"]
 
     @classmethod
-    def read(cls, searcher: Searcher, pause: Callable[[], None] = lambda: None) -> Vocabulary:
-        """Read once per index state (a pass over the term dictionary: seconds at a thousand
-        reports, so the server does it while warming up); ``pause`` is called every
-        thousand words."""
-        found: dict[str, int] = {}
-        for n, (btext, info) in enumerate(searcher.reader().iter_field("content")):
-            if n % 1000 == 999:
-                pause()
-            if info.doc_frequency() >= MIN_DOCS:
-                text = btext.decode("utf-8")
-                if any(ch.isalnum() for ch in text):
-                    found[text] = info.doc_frequency()
-        words = sorted(found)
-        return cls(words, [found[w] for w in words])
+    def of(cls, gen: Generation) -> Vocabulary:
+        return cls(read_pack(gen.path / VOCAB))
 
-    def prepare(self) -> None:
-        """Build the look-ups corrections use (a second or two at a thousand reports): the
-        warm-up does it before the workers fork, so no search pays for it."""
-        _ = self._deletions, self._sounds
+    def _find(self, word: str) -> int | None:
+        at = bisect.bisect_left(self.words, word)
+        return at if at < len(self.words) and self.words[at] == word else None
 
     def count(self, word: str) -> int:
-        at = self._index.get(word)
-        return 0 if at is None else int(self.counts[at])
-
-    def frequent(self, min_docs: int) -> list[str]:
-        """The words held by at least ``min_docs`` paragraphs, the most frequent first."""
-        order = np.argsort(-self.counts, kind="stable")
-        return [self.words[i] for i in order if self.counts[i] >= min_docs]
+        at = self._find(word)
+        n = 0 if at is None else int(self.counts[at])
+        return n if n >= MIN_DOCS else 0
 
     def complete(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
         """The most frequent words that start with ``prefix`` (folded) and are longer."""
@@ -73,10 +55,11 @@ class Vocabulary:
             return []
         counts = self.counts[lo:hi]
         top = np.argsort(-counts, kind="stable")[: limit + 1]
-        return [(self.words[lo + i], int(counts[i])) for i in top if self.words[lo + i] != prefix][:limit]
+        found = [(self.words[lo + i], int(counts[i])) for i in top.tolist() if counts[i] >= MIN_DOCS]
+        return [(w, n) for w, n in found if w != prefix][:limit]
 
     def phrases(
-        self, prefix: str, ids: np.ndarray, texts: list[str], limit: int = 8
+        self, prefix: str, ids: np.ndarray, text: Callable[[int], str], limit: int = 8
     ) -> list[tuple[str, int]]:
         """What people type after ``prefix``: the prefix run on to the end of the word it
         ends in, or of the next word if it ends at one (乡村 -> 乡村振兴), read from the
@@ -87,11 +70,11 @@ class Vocabulary:
         sampled = ids[::step][:PHRASE_SAMPLE]
         seen: Counter[str] = Counter()
         for d in sampled.tolist():
-            text = texts[d]
-            at = text.find(prefix)
+            body = text(d)
+            at = body.find(prefix)
             if at < 0:
                 continue
-            window = _PUNCT.split(text[at : at + len(prefix) + PHRASE_REACH], maxsplit=1)[0]
+            window = _PUNCT.split(body[at : at + len(prefix) + PHRASE_REACH], maxsplit=1)[0]
             end = 0
             words = [w for w, _, _, _ in word_tokens(window, search_mode=False)]
             for i, word in enumerate(words):
@@ -110,36 +93,26 @@ class Vocabulary:
 
     # --- corrections ------------------------------------------------------------------------
 
-    @cached_property
-    def _deletions(self) -> dict[str, list[int]]:
-        """Each word of 2 to ``MAX_EDIT_LENGTH`` characters held by ``SUGGEST_MIN_DOCS``
-        paragraphs, under itself and each form with one character deleted (so that two
-        strings one edit apart share a key: symmetric deletion)."""
-        table: dict[str, list[int]] = {}
-        for i, w in enumerate(self.words):
-            if 2 <= len(w) <= MAX_EDIT_LENGTH and self.counts[i] >= SUGGEST_MIN_DOCS:
-                for key in {w, *(w[:k] + w[k + 1 :] for k in range(len(w)))}:
-                    table.setdefault(key, []).append(i)
-        return table
+    def _keyed(self, keys: str, words: str, key: int) -> list[int]:
+        """The words filed under ``key`` in one of the build's look-ups (sorted keys and the
+        words they name)."""
+        table = self.pack[keys]
+        lo, hi = np.searchsorted(table, key), np.searchsorted(table, key, side="right")
+        return self.pack[words][lo:hi].tolist()
 
     def one_edit(self, word: str) -> list[tuple[str, int]]:
         """Words one character away from ``word`` (one changed, missing or extra), the most
-        frequent first."""
+        frequent first: the words that share one of its forms with a character deleted
+        (indexer.vocabulary.deletions)."""
         if not 2 <= len(word) <= MAX_EDIT_LENGTH:
             return []
-        keys = {word, *(word[:k] + word[k + 1 :] for k in range(len(word)))}
-        found = {i for key in keys for i in self._deletions.get(key, ())}
-        near = [i for i in found if self.words[i] != word and _one_edit_apart(self.words[i], word)]
-        return sorted(((self.words[i], int(self.counts[i])) for i in near), key=lambda wc: -wc[1])
-
-    @cached_property
-    def _sounds(self) -> dict[str, list[int]]:
-        """The same words by their sound (pinyin without tones)."""
-        table: dict[str, list[int]] = {}
-        for i, w in enumerate(self.words):
-            if 2 <= len(w) <= MAX_EDIT_LENGTH and self.counts[i] >= SUGGEST_MIN_DOCS and _chinese(w):
-                table.setdefault(_sound(w), []).append(i)
-        return table
+        found = {
+            i for key in deletions(word) for i in self._keyed("edit.keys", "edit.words", string_key(key))
+        }
+        near = [(self.words[i], int(self.counts[i])) for i in found]
+        return sorted(
+            ((w, n) for w, n in near if w != word and _one_edit_apart(w, word)), key=lambda wc: -wc[1]
+        )
 
     def corrections(self, word: str) -> list[tuple[str, int]]:
         """Words ``word`` may have been meant as, the likeliest first: those that sound the
@@ -149,10 +122,10 @@ class Vocabulary:
         scored: dict[str, float] = {}
         for w, n in self.homophones(word):
             scored[w] = n * SAME_SOUND
-        if _chinese(word):
-            alike = _alike(_sound(word))
+        if chinese(word):
+            alike = _alike(sound(word))
             for w, n in self.one_edit(word):
-                scored.setdefault(w, n * (ALIKE_SOUND if _chinese(w) and _alike(_sound(w)) == alike else 1))
+                scored.setdefault(w, n * (ALIKE_SOUND if chinese(w) and _alike(sound(w)) == alike else 1))
         else:
             for w, n in self.one_edit(word):
                 scored.setdefault(w, n)
@@ -160,10 +133,12 @@ class Vocabulary:
 
     def homophones(self, word: str) -> list[tuple[str, int]]:
         """Words that sound like ``word`` (城市更薪 -> 城市更新), the most frequent first."""
-        if not 2 <= len(word) <= MAX_EDIT_LENGTH or not _chinese(word):
+        if not 2 <= len(word) <= MAX_EDIT_LENGTH or not chinese(word):
             return []
-        found = [i for i in self._sounds.get(_sound(word), ()) if self.words[i] != word]
-        return sorted(((self.words[i], int(self.counts[i])) for i in found), key=lambda wc: -wc[1])
+        spoken = sound(word)
+        found = [self.words[i] for i in self._keyed("sound.keys", "sound.words", string_key(spoken))]
+        same = [w for w in found if w != word and sound(w) == spoken]
+        return sorted(((w, self.count(w)) for w in same), key=lambda wc: -wc[1])
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -175,10 +150,6 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(long[:k] + long[k + 1 :] == short for k in range(len(long)))
 
 
-def _chinese(word: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
-
-
 _ALIKE = [("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an")]
 
 
@@ -187,9 +158,3 @@ def _alike(sound: str) -> str:
     for a, b in _ALIKE:
         sound = sound.replace(a, b)
     return sound
-
-
-def _sound(word: str) -> str:
-    from pypinyin import lazy_pinyin  # only corrections need it
-
-    return " ".join(lazy_pinyin(word))

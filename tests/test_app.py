@@ -249,14 +249,6 @@ def test_filters_narrow_the_results(client):
         assert 0 < data["total"] < everything, args
 
 
-def test_warm_up_can_be_switched_off_from_the_environment(index_dir, monkeypatch):
-    from search import create_app
-
-    assert create_app({"INDEX_DIR": str(index_dir)}).extensions["search_index"].warm
-    monkeypatch.setenv("SEARCH_WARM_UP", "false")
-    assert not create_app({"INDEX_DIR": str(index_dir)}).extensions["search_index"].warm
-
-
 @pytest.mark.parametrize("host", ["evil.example", "a" * 64 + ".example", "localhost.evil.example:8000"])
 def test_a_host_the_site_does_not_answer_to_is_a_400_page_that_renders(client, host):
     page = client.get("/", headers={"Host": host})
@@ -397,7 +389,7 @@ def odd_app(tmp_path_factory):
         encoding="utf-8",
     )
     assert not build(root / "corpus", root / "index").refused
-    return create_app({"TESTING": True, "INDEX_DIR": str(root / "index"), "WARM_UP": False})
+    return create_app({"TESTING": True, "INDEX_DIR": str(root / "index")})
 
 
 def _links(html: str) -> list[str]:

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from indexer.__main__ import cli
 from indexer.build import build
-from indexer.schema import META, META_UID
-from indexer.store import build_lock, current_path, open_current
+from indexer.generation import GENERATION
+from indexer.store import build_lock, current_path, open_current, write_manifest
 from search import create_app
 from search.handle import IndexHandle
 
@@ -78,11 +78,11 @@ def test_add_edit_delete_seen_by_a_running_app(corpus, tmp_path):
 def test_noop_build_changes_nothing_and_says_so(corpus, tmp_path):
     index = tmp_path / "index"
     build(corpus, index)
-    generation = sorted(p.name for p in current_path(index).iterdir())
+    generation = current_path(index).name
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index)])
     assert result.exit_code == 0
     assert "0 added, 0 updated, 0 removed, 1 unchanged, 0 refused" in result.output
-    assert sorted(p.name for p in current_path(index).iterdir()) == generation
+    assert current_path(index).name == generation
 
 
 @pytest.mark.slow
@@ -204,9 +204,10 @@ def test_kill_9_mid_build_keeps_the_old_state_and_the_next_build_repairs(corpus,
 def test_an_index_from_an_older_schema_is_rebuilt_with_a_message(corpus, tmp_path):
     index = tmp_path / "index"
     build(corpus, index)
-    ix = open_current(index)
-    with ix.writer() as w:
-        w.update_document(uid=META_UID, kind=META, data=json.dumps({"schema_version": 0}))
+    gen = current_path(index)  # as an older version of the indexer left it
+    info = json.loads((gen / GENERATION).read_text(encoding="utf-8"))
+    (gen / GENERATION).write_text(json.dumps({**info, "schema_version": 0}), encoding="utf-8")
+    write_manifest(gen)
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus), "--index", str(index)])
     assert result.exit_code == 0
     assert "another version of the schema" in result.output
@@ -289,7 +290,7 @@ def test_build_outside_a_terminal_logs_plain_lines(corpus, tmp_path):
 def test_an_index_that_cannot_be_opened_is_rebuilt_and_the_app_says_so(corpus, tmp_path):  # the file open
     index = tmp_path / "index"
     build(corpus, index)
-    for toc in current_path(index).glob("*.toc"):
+    for toc in current_path(index).rglob("*.toc"):
         toc.write_bytes(toc.read_bytes()[:40])  # as if written by something else
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     response = client.get("/api/search?q=河涌")
@@ -303,7 +304,7 @@ def test_an_index_that_cannot_be_opened_is_rebuilt_and_the_app_says_so(corpus, t
 def test_a_searcher_reads_the_index_files_instead_of_copying_them(index_dir):
     """Whoosh's compound segments are copied into memory by every searcher (the server
     holds one per thread); separate segment files are read in place."""
-    size = sum(p.stat().st_size for p in current_path(index_dir).iterdir())
+    size = sum(p.stat().st_size for p in current_path(index_dir).rglob("*") if p.is_file())
     ix = open_current(index_dir)
     tracemalloc.start()
     try:
@@ -362,7 +363,7 @@ def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["toc", "trm", "pst", "col"])  # every kind the codec writes
+@pytest.mark.parametrize("kind", ["toc", "trm", "pst", "col", "pack", "json"])  # every kind a build writes
 def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp_path, kind):
     """Cut in half, a file of the served index is found at the next request (sizes are
     checked on every search) and answered with a 503 that says so; overwritten with other
@@ -370,9 +371,11 @@ def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp
     build rebuilds the index without being asked."""
     index = tmp_path / "index"
     build(corpus, index)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     before = total(client, "河涌")
-    files = sorted(f for f in current_path(index).iterdir() if f.suffix == f".{kind}")
+    files = sorted(
+        f for f in current_path(index).rglob("*") if f.suffix == f".{kind}" and f.name != "MANIFEST.json"
+    )
     assert files, kind
     victim = max(files, key=lambda f: f.stat().st_size)
     data = victim.read_bytes()
@@ -382,7 +385,8 @@ def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp
     assert client.get("/", query_string={"q": "河涌"}).status_code == 503
     assert build(corpus, index).rebuilt and total(client, "河涌") == before
     victim = max(
-        (f for f in current_path(index).iterdir() if f.suffix == f".{kind}"), key=lambda f: f.stat().st_size
+        (f for f in current_path(index).rglob("*") if f.suffix == f".{kind}" and f.name != "MANIFEST.json"),
+        key=lambda f: f.stat().st_size,
     )
     victim.write_bytes(bytes(b ^ 0x5A for b in victim.read_bytes()))  # same size, other bytes
     summary = build(corpus, index)
@@ -397,9 +401,9 @@ def test_an_index_that_cannot_be_opened_is_called_damaged_not_missing(corpus, tm
     it, not that it was never built."""
     index = tmp_path / "index"
     build(corpus, index)
-    toc = next(f for f in current_path(index).iterdir() if f.suffix == ".toc")
+    toc = next(f for f in current_path(index).rglob("*") if f.suffix == ".toc")
     toc.write_bytes(b"\0" * toc.stat().st_size)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     error = client.get("/api/search", query_string={"q": "河涌"}).get_json()["error"]
     assert "已损坏" in error and "尚未建立" not in error
 
@@ -416,7 +420,7 @@ def test_a_search_under_way_reads_its_index_state_to_the_end_while_a_build_remov
     build(corpus, index)
     write(corpus, "more-2020.txt", "河涌整治。")
     build(corpus, index)  # two segments: the next build merges them
-    handle = IndexHandle(index, warm=False)
+    handle = IndexHandle(index)
     searcher = handle.acquire()
     for name in ("more-2021.txt", "more-2022.txt"):
         write(corpus, name, "河涌整治。")

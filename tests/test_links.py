@@ -44,7 +44,7 @@ def indexed(tmp_path):
     path = corpus / "ceshi-2019.txt"
     path.write_text(report(PARAGRAPHS), encoding="utf-8")
     build(corpus, index)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False}).test_client()
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     return corpus, index, path, client
 
 
@@ -105,7 +105,7 @@ def test_a_stale_link_opens_on_the_edited_paragraph_with_a_note(tmp_path, browse
     path = corpus / "ceshi-2019.txt"
     path.write_text(report(PARAGRAPHS), encoding="utf-8")
     build(corpus, index)
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "SEARCH_WARM_UP": False})
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
     stale = {t: a for a, t in links(app.test_client(), "ceshi-2019").items()}[PARAGRAPHS[1]]
     reader = app.test_client().get("/reports/ceshi-2019").get_data(as_text=True)
     first = re.search(

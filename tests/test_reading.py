@@ -461,7 +461,7 @@ def test_same_report_twice_is_reported_and_indexed_once(tmp_path, app):
 
     # no warm-up: a thread still opening the index when it is deleted below leaves a file
     # open (Whoosh does not close the files of a segment it failed to open)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "WARM_UP": False}).test_client()
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
     data = client.get("/api/search?q=河涌整治").get_json()
     assert data["total"] == 1
     again = build(corpus, index)  # the skipped copy is remembered, not read again

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import gc
 import math
+import mmap
 import random
 import re
-import threading
 import time
 
+import numpy as np
 import opencc
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-from indexer.analysis import fold
+from indexer.analysis import END, fold
 from indexer.build import build
 from indexer.schema import HEADING, PARAGRAPH
 from search import scoring
 from search.engine import search
 from search.handle import IndexHandle
 from search.query import needles, parse, plan, variants
-from search.scoring import ScoreCache, Scorer, Scores, frequent_words, index_state
+from search.scoring import ScoreCache, Scorer, Scores
 from search.snippets import match_spans
 
 S2T, T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
@@ -181,7 +182,7 @@ def test_equal_scores_go_to_the_newer_report(tmp_path):
             f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n{extra}\n", encoding="utf-8"
         )
     build(corpus, tmp_path / "index")
-    with IndexHandle(tmp_path / "index", warm=False).searcher() as s:
+    with IndexHandle(tmp_path / "index").searcher() as s:
         result = search(s, "雨污分流", parse("雨污分流"))
         assert [h.year for h in result.hits] == [2021, 2019, 2016]
         assert len({h.score for h in result.hits}) == 1
@@ -209,8 +210,8 @@ def test_the_paragraph_about_the_words_ranks_above_a_shorter_mention(tmp_path):
             f"{year}年测试区政府工作报告\n各位代表：\n一、工作回顾\n{para}\n", encoding="utf-8"
         )
         build(corpus, tmp_path / "index")
-    with IndexHandle(tmp_path / "index", warm=False).searcher() as s:
-        assert len(index_state(s)) == 2
+    with IndexHandle(tmp_path / "index").searcher() as s:
+        assert len(s.generation.shards) == 2  # the second build wrote a shard of its own
         for q in ("越南 柬埔寨", "越南", "越南 year:2018-2019"):
             hits = search(s, q, parse(q)).hits
             assert [h.year for h in hits] == [2019, 2018], q
@@ -291,7 +292,7 @@ def test_one_character_is_scored_as_whoosh_scores_a_term(handle, ch):
     with handle.searcher() as s:
         scorer = Scorer(s)
         got = scorer.part(wq.Prefix("chars", ch))
-        texts = scorer.texts()
+        texts = [scorer.generation.text(d) for d in range(s.doc_count_all())]
         holding = [d for d, t in enumerate(texts) if ch in t]
         assert got.ids.tolist() == holding
         idf = math.log(s.doc_count_all() / (len(holding) + 1)) + 1
@@ -317,27 +318,8 @@ def test_score_cache_keeps_the_most_recently_used_within_its_size():
     assert cache.size <= 6
 
 
-def _warm_ups_done() -> None:
-    deadline = time.time() + 60
-    while any(t.name == "warm-score-cache" for t in threading.enumerate()) and time.time() < deadline:
-        time.sleep(0.05)
-
-
-def test_warm_up_scores_the_most_frequent_words_while_no_search_runs(index_dir, monkeypatch):
-    monkeypatch.setattr(scoring, "WARM_MIN_DOCS", 20)  # the small test index has no word in 300
-    _warm_ups_done()  # other handles' warm-ups of this index
-    handle = IndexHandle(index_dir)
-    s = handle.acquire()  # a search in progress: the warm-up waits
-    state, top = index_state(s), frequent_words(handle.vocabulary(s))[:20]
-    time.sleep(0.5)
-    assert top and not any((state, wq.Term("chars", w)) in handle.cache for w in top)
-    handle.release(s)
-    _warm_ups_done()
-    assert all((state, wq.Term("chars", w)) in handle.cache for w in top if len(w) == 2)
-
-
 def test_a_handle_going_away_closes_its_idle_searchers(index_dir):
-    handle = IndexHandle(index_dir, warm=False)
+    handle = IndexHandle(index_dir)
     s = handle.acquire()
     handle.release(s)
     assert not s.is_closed
@@ -346,21 +328,87 @@ def test_a_handle_going_away_closes_its_idle_searchers(index_dir):
     assert s.is_closed
 
 
-def test_warming_before_the_workers_fork_leaves_scores_and_no_thread_or_open_file(index_dir, monkeypatch):
-    """``gunicorn --preload`` loads wsgi.py once and forks its workers: the warm-up runs in
-    that thread before any worker takes traffic, leaves nothing running or open to share
-    across the fork, and the workers do not warm the same index again."""
-    monkeypatch.setattr(scoring, "WARM_MIN_DOCS", 20)
-    _warm_ups_done()
+def test_a_first_search_reads_only_what_it_shows(index_dir, monkeypatch):
+    """No warm-up: what a search needs beside a term's postings (texts, leads, columns,
+    field lengths, the postings of frequent terms) was computed by the build and is mapped,
+    so the first search of a new server reads from Whoosh's stored fields only the
+    paragraphs it shows, and opens every generation file without reading it whole."""
+    from whoosh.reading import SegmentReader
+
+    reads: list[int] = []
+    real = SegmentReader.stored_fields
+    monkeypatch.setattr(SegmentReader, "stored_fields", lambda self, d: reads.append(d) or real(self, d))
     handle = IndexHandle(index_dir)
-    handle.warm_now()
-    assert not any(t.name == "warm-score-cache" for t in threading.enumerate())
-    assert handle._ix is None and not handle._pool
-    s = handle.acquire()
-    state, top = index_state(s), frequent_words(handle.vocabulary(s))[:20]
-    assert top and all((state, wq.Term("chars", w)) in handle.cache for w in top if len(w) == 2)
-    assert not any(t.name == "warm-score-cache" for t in threading.enumerate())  # warmed already
-    handle.release(s)
+    with handle.searcher() as s:
+        opened = len(reads)  # each shard's stored fields opened at once (search.handle._searcher)
+        result = search(s, "发展", parse("发展"), per_page=10, facets=True, cache=handle.cache)
+        assert result.total > 100 and len(result.hits) == 10
+        assert len(reads) - opened == 10
+        gen = s.generation
+        assert all(_mapped(a) for a in gen.docs.values())
+
+
+def _mapped(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view of a memory-mapped file."""
+    base = array
+    while base is not None:
+        if isinstance(base, (np.memmap, mmap.mmap)):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+@pytest.mark.parametrize("fieldname", ["chars", "chars1", "content", "keywords"])
+def test_the_builds_postings_are_whooshs(handle, fieldname):
+    """Every term's postings, as a query reads them (the build's stored postings for the
+    terms a shard holds often, Whoosh's own for the rest), are Whoosh's postings: the same
+    documents and weights; and a bigram's or a character's first position is where the
+    text has it first."""
+    with handle.searcher() as s:
+        gen = s.generation
+        field = "chars" if fieldname == "chars1" else fieldname
+        terms = sorted({t.decode("utf-8") for t, _ in s.reader().iter_field(field)})
+        if fieldname == "chars1":
+            terms = sorted({t[0] for t in terms})
+        stored = 0
+        for term in random.Random(7).sample(terms, min(400, len(terms))) + terms[:20]:
+            ids, weights, first = gen.postings(s, fieldname, term)
+            expected: dict[int, float] = {}
+            for t in s.reader().expand_prefix("chars", term) if fieldname == "chars1" else [term]:
+                m = s.reader().postings(field, t)
+                while m.is_active():
+                    expected[m.id()] = expected.get(m.id(), 0) + m.weight()
+                    m.next()
+            assert dict(zip(ids.tolist(), weights.tolist(), strict=True)) == expected, term
+            if first is not None:
+                stored += int((first < 254).sum())
+                for d, at in zip(ids.tolist(), first.tolist(), strict=True):
+                    text = gen.text(d)
+                    where = len(text) - 1 if term.endswith(END) else text.find(term)
+                    if at < 254:
+                        assert at == where, (term, d)
+                    elif at == 255:
+                        assert where >= 254, (term, d)
+        assert fieldname in ("content", "keywords") or stored
+
+
+def test_the_builds_columns_and_texts_are_the_stored_fields(handle):
+    """Per document, the year, place, report, lengths and folded text the build keeps are
+    what Whoosh's stored fields and field lengths say."""
+    from indexer.shard import compact, lead_of
+
+    with handle.searcher() as s:
+        gen = s.generation
+        cols = Scorer(s).columns()
+        for d, fields in enumerate(s.all_stored_fields()):
+            assert cols.years[d] == (fields.get("year") or 0)
+            assert cols.region_names[cols.regions[d]] == fields["place"]
+            assert cols.report_ids[cols.reports[d]] == fields["report_id"]
+            assert gen.column("len.chars")[d] == (s.reader().doc_field_length(d, "chars") or 0)
+            assert gen.column("len.content")[d] == (s.reader().doc_field_length(d, "content") or 0)
+            if fields["kind"] != "report":
+                assert gen.text(d) == compact(fields["text"])
+                assert gen.text(d, "leads") == compact(lead_of(fields))
 
 
 def test_the_spelling_corrector_is_bounded_in_word_length_and_time(handle):

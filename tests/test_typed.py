@@ -54,7 +54,7 @@ def ranked(index, q: str) -> list[str]:
     """The names of the test paragraphs that hold every word, in the order the search
     lists them."""
     names = {text: name for name, text in TOPICS.items()}
-    with IndexHandle(index, warm=False).searcher() as s:
+    with IndexHandle(index).searcher() as s:
         hits = search(s, q, parse(q), per_page=50).hits
         return [names[s.document(uid=f"{h.report_id}#{h.paragraph_id}")["text"]] for h in hits if not h.lacks]
 
@@ -112,7 +112,7 @@ def test_a_paragraph_whose_opening_names_the_topic_outranks_one_that_lists_it(to
 
 
 def test_paragraphs_lacking_one_word_follow_when_few_hold_them_all(topic_index):
-    with IndexHandle(topic_index, warm=False).searcher() as s:
+    with IndexHandle(topic_index).searcher() as s:
         result = search(s, "住房保障目标", parse("住房保障目标"))
     assert result.words == ["住房", "保障", "目标"] and result.matched == 0
     assert result.total == 3 and {h.lacks for h in result.hits} == {"目标"}

@@ -1,0 +1,108 @@
+"""Named numpy arrays in one file, read back as views of one memory map.
+
+What the build computes beside Whoosh (a shard's texts, columns and postings, a
+generation's vocabulary) is written here once and read by every server process through the
+page cache: a worker maps the file instead of reading it into its own memory, so many
+workers share one copy, and a restarted server finds it still cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+ALIGN = 64  # every array starts at a multiple of this: aligned views for any dtype
+_HEADER = struct.Struct("<8sQ")  # magic, length of the JSON table that follows
+MAGIC = b"GRSPACK1"
+
+
+def write_pack(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` (contiguous, any fixed-size dtype) into ``path``, atomically."""
+    table: dict[str, list] = {}
+    offset = 0
+    for name, array in arrays.items():
+        table[name] = [array.dtype.str, list(array.shape), offset]
+        offset += -(-array.nbytes // ALIGN) * ALIGN
+    head = json.dumps(table, ensure_ascii=False).encode("utf-8")
+    start = -(-(_HEADER.size + len(head)) // ALIGN) * ALIGN
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with tmp.open("wb") as fh:
+        fh.write(_HEADER.pack(MAGIC, len(head)) + head)
+        fh.write(b"\0" * (start - fh.tell()))
+        for array in arrays.values():
+            data = np.ascontiguousarray(array).tobytes()
+            fh.write(data)
+            fh.write(b"\0" * (-len(data) % ALIGN))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class PackError(ValueError):
+    """A pack file that is not one (cut, overwritten, or of another version)."""
+
+
+def read_pack(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of ``path``, as read-only views of one memory map (nothing is copied)."""
+    size = path.stat().st_size
+    if size < _HEADER.size:
+        raise PackError(f"{path.name} is cut short")
+    mapped = np.memmap(path, dtype=np.uint8, mode="r")
+    magic, length = _HEADER.unpack(bytes(mapped[: _HEADER.size]))
+    if magic != MAGIC or _HEADER.size + length > size:
+        raise PackError(f"{path.name} is not a pack file of this version")
+    try:
+        table = json.loads(bytes(mapped[_HEADER.size : _HEADER.size + length]))
+    except ValueError as exc:
+        raise PackError(f"{path.name} has a damaged table: {exc}") from None
+    start = -(-(_HEADER.size + length) // ALIGN) * ALIGN
+    out = {}
+    for name, (dtype, shape, offset) in table.items():
+        dt = np.dtype(dtype)
+        count = int(np.prod(shape, dtype=np.int64))
+        begin = start + offset
+        if begin + count * dt.itemsize > size:
+            raise PackError(f"{path.name} is cut short ({name})")
+        out[name] = np.frombuffer(mapped, dtype=dt, count=count, offset=begin).reshape(shape)
+    return out
+
+
+def strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` as one UTF-8 blob and the offsets of each (``len(values) + 1`` of them)."""
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    if encoded:
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+class Strings:
+    """A sequence of strings kept as a UTF-8 blob and offsets (see :func:`strings`):
+    item ``i`` is decoded when asked for."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
+        self.blob = blob
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+
+    def head(self, i: int, nbytes: int) -> str:
+        """The start of item ``i``: at most ``nbytes`` bytes, cut at a character boundary."""
+        begin, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        return bytes(self.blob[begin : min(end, begin + nbytes)]).decode("utf-8", "ignore")
+
+    def bytes_of(self, i: int) -> bytes:
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]])
+
+    def tolist(self) -> list[str]:
+        data = bytes(self.blob)
+        offsets = self.offsets.tolist()
+        return [data[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:], strict=False)]

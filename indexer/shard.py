@@ -1,0 +1,292 @@
+"""One shard of an index generation: a Whoosh index of some reports, written whole by one
+process, and what the build computes beside it for the query engine.
+
+A shard's documents are analysed once: the words, bigrams and keywords go to Whoosh (as its
+formats would write them, :class:`indexer.analysis.Analyzed`), and the same analysis fills
+``data.pack`` (:mod:`indexer.pack`), which searches memory-map:
+
+- per document: kind, year, place, report, fragment kind, the lengths Whoosh scores with,
+  the folded text and its lead (white space left out), the lead's length;
+- per field (``chars``, ``content``, ``keywords``): the postings of the terms held by at
+  least ``IMPACT_MIN_DOCS`` of the shard's documents (document, weight; for bigrams also
+  where they first start), looked up by a hash of the term. A term held by fewer is read
+  from Whoosh's own postings, a few dozen at most per shard;
+- the shard's words (``content``) with the number of its documents that hold each.
+
+The shard is immutable once written, like a Whoosh segment: a later build that deletes
+some of its reports marks them deleted in Whoosh (its table of contents) and in the
+generation's ``live`` mask, and a generation reuses the files of every shard it keeps.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from operator import add
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_tokens
+from .pack import Strings, read_pack, strings, write_pack
+from .schema import HEADING, REPORT, IndexCodec, make_schema
+
+WHOOSH = "whoosh"  # the shard's Whoosh index, a folder of its own
+DATA = "data.pack"
+INFO = "shard.json"
+IMPACT_MIN_DOCS = 48  # a term in fewer of a shard's documents is read from Whoosh
+FIELDS = ("chars", "chars1", "content", "keywords")  # chars1: one character, as the bigrams it starts
+KINDS = {REPORT: 0, "paragraph": 1, HEADING: 2}
+NOWHERE = 255  # the first position of a bigram that starts past PREFIX_CHARS
+UNKNOWN = 254  # the first position of a bigram read from Whoosh's postings (not kept there)
+PREFIX_CHARS = 254  # how far into a text bigrams' first positions are kept
+LIMIT_MB = 1024  # Whoosh's posting pool in a shard writer; a shard's text keeps well under it
+
+
+def term_key(term: str) -> int:
+    """A term's key in the postings table of a shard (a 32-bit CRC; a term is checked
+    against the stored text of the term found, so keys may collide)."""
+    return zlib.crc32(term.encode("utf-8"))
+
+
+@dataclass
+class _Postings:
+    """One field's postings as they are produced, document by document."""
+
+    terms: dict[str, int] = field(default_factory=dict)
+    tids: array = field(default_factory=lambda: array("I"))
+    docs: array = field(default_factory=lambda: array("I"))
+    weights: array = field(default_factory=lambda: array("H"))
+    first: array = field(default_factory=lambda: array("B"))  # chars: where each starts first
+
+    def add(self, doc: int, counts: dict[str, int], first: dict[str, int] | None = None) -> None:
+        terms = self.terms
+        for term, n in counts.items():
+            tid = terms.get(term)
+            if tid is None:
+                tid = terms[term] = len(terms)
+            self.tids.append(tid)
+            self.docs.append(doc)
+            self.weights.append(min(n, 65535))
+            if first is not None:
+                self.first.append(first.get(term, NOWHERE))
+
+    def arrays(self, name: str) -> dict[str, np.ndarray]:
+        """The postings of the terms held by ``IMPACT_MIN_DOCS`` documents, by term key."""
+        tids = np.frombuffer(self.tids, dtype=np.uint32)
+        df = np.bincount(tids, minlength=len(self.terms)) if len(tids) else np.zeros(0, np.int64)
+        names = list(self.terms)
+        kept = np.flatnonzero(df >= IMPACT_MIN_DOCS)
+        keys = np.array([term_key(names[t]) for t in kept], dtype=np.uint32)
+        by_key = np.argsort(keys, kind="stable")
+        kept, keys = kept[by_key], keys[by_key]
+        rank = np.full(len(names), -1, np.int64)
+        rank[kept] = np.arange(len(kept))
+        chosen = np.flatnonzero(rank[tids] >= 0) if len(tids) else np.zeros(0, np.int64)
+        order = chosen[np.argsort(rank[tids[chosen]], kind="stable")]  # by term, then document
+        starts = np.zeros(len(kept) + 1, np.int64)
+        np.cumsum(df[kept], out=starts[1:])
+        blob, offsets = strings([names[t] for t in kept])
+        out: dict[str, np.ndarray] = {
+            f"{name}.keys": keys,
+            f"{name}.starts": starts,
+            f"{name}.terms": blob,
+            f"{name}.term_offsets": offsets,
+            f"{name}.docs": np.frombuffer(self.docs, dtype=np.uint32)[order],
+            f"{name}.weights": np.frombuffer(self.weights, dtype=np.uint16)[order],
+        }
+        if self.first:
+            out[f"{name}.first"] = np.frombuffer(self.first, dtype=np.uint8)[order]
+        return out
+
+    def vocabulary(self) -> dict[str, np.ndarray]:
+        """Every term with the number of documents holding it, sorted (the words of a shard)."""
+        names = sorted(self.terms)
+        df = np.bincount(np.frombuffer(self.tids, dtype=np.uint32), minlength=len(self.terms))
+        blob, offsets = strings(names)
+        counts = np.array([df[self.terms[w]] for w in names], dtype=np.int32)
+        return {"vocab.words": blob, "vocab.offsets": offsets, "vocab.counts": counts}
+
+
+def _firsts(items: list[str]) -> dict[str, int]:
+    """Where each of ``items`` first stands among the first ``PREFIX_CHARS``."""
+    first: dict[str, int] = {}
+    for at, item in enumerate(items[:PREFIX_CHARS]):
+        first.setdefault(item, at)
+    return first
+
+
+def _bigrams(stripped: str) -> tuple[Counter[str], dict[str, int]]:
+    """The bigrams the chars field indexes (:func:`indexer.analysis.char_tokens`: each
+    character with the next, the last with ``END``), counted, and where each first starts
+    in the first ``PREFIX_CHARS`` characters."""
+    if not stripped:
+        return Counter(), {}
+    grams = list(map(add, stripped, stripped[1:] + END))
+    return Counter(grams), _firsts(grams)
+
+
+def lead_of(doc: dict) -> str:
+    """A block's lead as search ranks it: a heading's own text, else the heading that leads
+    the paragraph, else its first sentence."""
+    text = doc.get("text", "")
+    if doc["kind"] == HEADING:
+        return text
+    return doc.get("lead") or first_sentence(text)
+
+
+def compact(text: str) -> str:
+    """``text`` folded, white space left out: what the chars field and the texts hold."""
+    return "".join(fold(text).split())
+
+
+class ShardWriter:
+    """Writes one shard: :meth:`add` each document in order, then :meth:`finish`."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        (path / WHOOSH).mkdir(parents=True)
+        self.ix = whoosh_index.create_in(str(path / WHOOSH), make_schema())
+        # Separate segment files, not Whoosh's compound file: a reader of a compound
+        # segment copies its postings into memory (150 MB per searcher on the shared set).
+        self.writer = self.ix.writer(limitmb=LIMIT_MB, codec=IndexCodec(), compound=False)
+        self.postings = {name: _Postings() for name in FIELDS}
+        self.columns: dict[str, array] = {
+            "kind": array("b"),
+            "year": array("h"),
+            "fragment": array("b"),
+            "place": array("i"),
+            "report": array("i"),
+            "lead_len": array("h"),
+            "len.chars": array("I"),  # Whoosh's lengths are whole numbers
+            "len.content": array("I"),
+        }
+        self.places: dict[str, int] = {}
+        self.reports: dict[str, int] = {}
+        self.texts: list[str] = []
+        self.leads: list[str] = []
+        self.text_bytes = 0
+
+    def add(self, doc: dict) -> None:
+        """Analyse ``doc`` (a dict of Whoosh fields, as :func:`indexer.build.report_documents`
+        makes them), write it to Whoosh and keep what the query engine needs."""
+        number = len(self.texts)
+        cols = self.columns
+        cols["kind"].append(KINDS[doc["kind"]])
+        cols["year"].append(doc.get("year") or 0)
+        cols["fragment"].append(doc.pop("fragment", 0))
+        cols["place"].append(self.places.setdefault(doc["place"], len(self.places)))
+        cols["report"].append(self.reports.setdefault(doc["report_id"], len(self.reports)))
+        if doc["kind"] == REPORT:
+            self.texts.append("")
+            self.leads.append("")
+            cols["lead_len"].append(0)
+            cols["len.chars"].append(0)
+            cols["len.content"].append(0)
+            self.writer.add_document(**doc)
+            return
+        text = doc["text"]
+        self.text_bytes += len(text.encode("utf-8"))
+        folded = fold(text)
+        stripped = "".join(folded.split())
+        lead = compact(lead_of(doc))
+        self.texts.append(stripped)
+        self.leads.append(lead)
+        # the lead's length where it opens the text (the bigrams' first positions then say
+        # whether a word is in it), else -1: the lead is checked in its own text
+        regular = stripped.startswith(lead) and len(lead) < PREFIX_CHARS
+        cols["lead_len"].append(len(lead) if regular else -1)
+        grams, first = _bigrams(stripped)
+        words = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=True))
+        ranks = keyword_ranks(text)
+        cols["len.chars"].append(byte_to_length(length_to_byte(sum(grams.values()))))
+        cols["len.content"].append(byte_to_length(length_to_byte(sum(words.values()))))
+        self.postings["chars"].add(number, grams, first)
+        # each character starts one bigram: how often, and where first, it starts one
+        self.postings["chars1"].add(number, Counter(stripped), _firsts(list(stripped)))
+        self.postings["content"].add(number, words)
+        self.postings["keywords"].add(number, ranks)
+        doc["chars"] = Analyzed.frequencies(grams)
+        doc["content"] = Analyzed.frequencies(words)
+        doc["keywords"] = Analyzed.ranks(ranks)
+        self.writer.add_document(**doc)
+
+    def finish(self) -> dict:
+        """Commit the Whoosh index (one segment) and write the shard's data; its summary."""
+        self.writer.commit(merge=False)
+        arrays: dict[str, np.ndarray] = {
+            name: np.frombuffer(values, dtype=values.typecode) for name, values in self.columns.items()
+        }
+        for name, texts in (("texts", self.texts), ("leads", self.leads)):
+            arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts)
+        for name, postings in self.postings.items():
+            arrays.update(postings.arrays(name))
+        arrays.update(self.postings["content"].vocabulary())
+        write_pack(self.path / DATA, arrays)
+        info = {
+            "docs": len(self.texts),
+            "text_bytes": self.text_bytes,
+            "places": list(self.places),
+            "reports": list(self.reports),
+        }
+        (self.path / INFO).write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        return info
+
+
+def write_shard(path: Path, documents: Iterable[dict]) -> dict:
+    """Write a shard of ``documents`` into the new folder ``path``; its summary."""
+    writer = ShardWriter(path)
+    try:
+        for doc in documents:
+            writer.add(doc)
+    except BaseException:
+        writer.writer.cancel()
+        raise
+    return writer.finish()
+
+
+class Shard:
+    """A written shard, read: its Whoosh index and its data, memory-mapped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.info = json.loads((path / INFO).read_text(encoding="utf-8"))
+        self.data = read_pack(path / DATA)
+        self.texts = Strings(self.data["texts.blob"], self.data["texts.offsets"])
+        self.leads = Strings(self.data["leads.blob"], self.data["leads.offsets"])
+        self._terms = {
+            name: Strings(self.data[f"{name}.terms"], self.data[f"{name}.term_offsets"]) for name in FIELDS
+        }
+
+    @property
+    def docs(self) -> int:
+        return int(self.info["docs"])
+
+    def open_index(self) -> whoosh_index.Index:
+        return whoosh_index.open_dir(str(self.path / WHOOSH))
+
+    def impact(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """The stored postings of ``term`` (documents of this shard, weights, and for bigrams
+        where each first starts), or None when the shard keeps none for it (a rare term:
+        read Whoosh's postings)."""
+        keys = self.data[f"{fieldname}.keys"]
+        key = term_key(term)
+        at = int(np.searchsorted(keys, key))
+        terms = self._terms[fieldname]
+        while at < len(keys) and keys[at] == key:
+            if terms[at] == term:
+                begin, end = self.data[f"{fieldname}.starts"][at : at + 2]
+                first = self.data.get(f"{fieldname}.first")
+                return (
+                    self.data[f"{fieldname}.docs"][begin:end],
+                    self.data[f"{fieldname}.weights"][begin:end],
+                    None if first is None else first[begin:end],
+                )
+            at += 1
+        return None
