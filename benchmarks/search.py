@@ -8,11 +8,15 @@ putting the query as typed first. Latency: mixed queries cut from the reports (w
 characters, the other script, numbers, Latin, filters), each run once, half in-process and
 half through /api/search over loopback HTTP.
 
-Judged ranking: nDCG@10 over ``judgments.tsv``, queries typed as people type them (no
-spaces), with the paragraphs a reader would cite graded by hand; and the share of those
-queries that find nothing.
+Judged ranking, for each judged set apart: ``judgments.tsv`` (topics typed as people type
+them, no spaces) and the wording set (``queries-wording.tsv``, graded in
+``judgments-wording.tsv``: queries whose best paragraphs may use other wording), with the
+paragraphs a reader would cite graded by hand: nDCG@10 and precision@10 over the graded
+queries, the queries that find nothing, and the share of the top 10 not graded;
+``--per-query`` adds each query's nDCG@10 and names those below 0.5.
 
 Usage: python benchmarks/search.py [--index DIR] [--samples N] [--queries N] [--judged-only]
+       [--per-query]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import random
 import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,6 +37,7 @@ import jieba
 import jieba.analyse
 import opencc
 from common import percentile, shared_index
+from judged import Key, judgments, top, wording_judgments
 from werkzeug.serving import make_server
 
 from indexer.analysis import fold, is_traditional, segmenter, word_tokens
@@ -247,46 +253,80 @@ def counting_bound(blocks, items) -> float:
     return total / len(items)
 
 
-JUDGMENTS = Path(__file__).with_name("judgments.tsv")
+@dataclass
+class Judged:
+    """One judged query's top 10 against its grades."""
+
+    query: str
+    found: int  # paragraphs the query finds
+    ndcg: float | None  # None until the query is graded
+    relevant: int  # of the top k, paragraphs graded 1 or 2
+    unjudged: int  # of the top k, paragraphs not graded
+    shown: int
 
 
-def paragraph_key(year, text: str) -> tuple[str, str]:
-    """How ``judgments.tsv`` names a paragraph: its report's year and its first 24
-    characters (the region column is for the reader: how a place is named may change)."""
-    return (str(year or ""), re.sub(r"\s", "", text)[:24])
+def judge(searcher, query: str, grades: dict[Key, int], typed: str, k: int = 10) -> Judged:
+    """nDCG@k of ``typed`` (an unjudged paragraph counts as 0, as does one graded 0), and
+    the counts precision and the unjudged share are drawn from."""
+    found, listed = top(searcher, typed, SCORES, k)
+    gains = [grades.get(item.key) for item in listed]
+    ideal = sorted(grades.values(), reverse=True)[:k]
+    dcg = sum((2 ** (g or 0) - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+    best = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return Judged(
+        query,
+        found,
+        (dcg / best if best else 0.0) if grades else None,
+        sum((g or 0) >= 1 for g in gains),
+        sum(g is None for g in gains),
+        len(gains),
+    )
 
 
-def judgments() -> dict[str, dict[tuple[str, str], int]]:
-    """Query -> graded paragraphs (0 holds the words only, 1 in passing, 2 about it)."""
-    graded: dict[str, dict[tuple[str, str], int]] = {}
-    lines = [line for line in JUDGMENTS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-    for line in lines[1:]:
-        q, year, _region, starts, grade = line.split("\t")
-        graded.setdefault(q, {})[(year, starts)] = int(grade)
-    return graded
+def summary(results: list[Judged], k: int = 10) -> str:
+    """Mean nDCG@k and precision@k over the graded queries (the top k's share graded 1 or 2,
+    unjudged counting as not relevant, a short list's missing places too), the queries with
+    no result, and the share of the top k that is unjudged."""
+    graded = [r for r in results if r.ndcg is not None]
+    empty = [r.query for r in results if not r.found]
+    scores = (
+        f"nDCG@{k} {sum(r.ndcg or 0 for r in graded) / len(graded):.3f}, precision@{k} "
+        f"{sum(r.relevant for r in graded) / (k * len(graded)):.3f}"
+        if graded
+        else "nDCG and precision: none graded yet"
+    )
+    names = f" ({', '.join(empty)})" if empty else ""
+    unjudged = sum(r.unjudged for r in results) / max(1, sum(r.shown for r in results))
+    return (
+        f"{scores}, no results {len(empty) / len(results):.0%}{names}, unjudged in the top {k} {unjudged:.0%}"
+    )
 
 
-def ndcg(searcher, graded: dict[str, dict], as_typed=lambda q: q, k: int = 10) -> tuple[float, float, float]:
-    """Mean nDCG@k over the judged queries (an unjudged paragraph counts as 0), the share of
-    queries with no result, and the share of the top k that is unjudged."""
-    total = empty = unjudged = shown = 0.0
-    for q, grades in graded.items():
-        typed = as_typed(q)
-        result = search(searcher, typed, parse(typed), per_page=k, cache=SCORES)
-        empty += result.total == 0
-        gains = []
-        for hit in result.hits:
-            text = searcher.document(uid=f"{hit.report_id}#{hit.paragraph_id}")["text"]
-            grade = grades.get(paragraph_key(hit.year, text))
-            unjudged += grade is None
-            gains.append(grade or 0)
-        shown += len(gains)
-        ideal = sorted(grades.values(), reverse=True)[:k]
-        dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
-        best = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-        total += dcg / best if best else 0.0
-    n = len(graded)
-    return total / n, empty / n, unjudged / max(shown, 1)
+def per_query(results: list[Judged], k: int = 10) -> None:
+    """Each query's nDCG@k and precision@k (- until graded) and what it finds, then the
+    graded queries below 0.5."""
+    for r in results:
+        scores = (
+            f"{r.ndcg:.3f}  precision {r.relevant / k:.1f}" if r.ndcg is not None else "  -    precision  - "
+        )
+        print(f"  {scores}  unjudged {r.unjudged}/{r.shown}  found {r.found:5d}  {r.query}")
+    if any(r.ndcg is not None for r in results):
+        low = [r.query for r in results if r.ndcg is not None and r.ndcg < 0.5]
+        print(f"  below 0.5: {', '.join(low) if low else 'none'}")
+
+
+def judged_sets(searcher, show: bool) -> None:
+    """Each judged set, as typed and as one literal string; with ``show``, per query."""
+    for name, graded in (("first set", judgments()), ("wording set", wording_judgments())):
+        for label, as_typed in (
+            ("as typed", lambda q: q),
+            ('as one literal string ("…", as before #11)', lambda q: f'"{q}"'),
+        ):
+            results = [judge(searcher, q, grades, as_typed(q)) for q, grades in graded.items()]
+            done = sum(r.ndcg is not None for r in results)
+            print(f"judged queries, {name} ({len(results)}, {done} graded), {label}: {summary(results)}")
+            if show and label == "as typed":
+                per_query(results)
 
 
 def mixed_queries(blocks, n: int, rng: random.Random) -> list[str]:
@@ -390,20 +430,14 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--queries", type=int, default=600, help="mixed queries, each run once")
     ap.add_argument("--judged-only", action="store_true", help="only the judged queries' nDCG@10")
+    ap.add_argument(
+        "--per-query", action="store_true", help="each judged query's nDCG@10, and those below 0.5"
+    )
     args = ap.parse_args()
     index = shared_index(args.index)
     handle = IndexHandle(index, warm=False)
     searcher = handle.acquire()
-    graded = judgments()
-    for label, as_typed in (
-        ("as typed", lambda q: q),
-        ('as one literal string ("…", as before #11)', lambda q: f'"{q}"'),
-    ):
-        score, empty, unjudged = ndcg(searcher, graded, as_typed)
-        print(
-            f"judged queries ({len(graded)}), {label}: nDCG@10 {score:.3f}, no results {empty:.0%}, "
-            f"unjudged in the top 10 {unjudged:.0%}"
-        )
+    judged_sets(searcher, args.per_query)
     if args.judged_only:
         return
     blocks = all_blocks(searcher)

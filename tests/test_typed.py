@@ -4,8 +4,12 @@ paragraphs that lack one word follow under a divider."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from indexer.analysis import is_traditional
 from indexer.build import build
 from search import create_app
 from search.engine import search
@@ -133,21 +137,44 @@ def test_the_api_and_the_page_say_how_the_query_was_read(topic_index):
     assert {r["lacks"] for r in lacking["results"]} == {"目标"}
 
 
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+def _rows(name: str) -> list[list[str]]:
+    """A benchmarks/ TSV's rows after its comment lines and its header."""
+    lines = [
+        line
+        for line in (BENCHMARKS / name).read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    ]
+    return [line.split("\t") for line in lines[1:]]
+
+
 def test_the_judged_query_set_is_typed_as_people_type():
     """benchmarks/judgments.tsv: at least 40 queries without spaces, each with paragraphs
     graded 0–2 (benchmarks/search.py prints their nDCG@10)."""
-    from pathlib import Path
-
-    rows = [
-        line.split("\t")
-        for line in (Path(__file__).parent.parent / "benchmarks" / "judgments.tsv")
-        .read_text(encoding="utf-8")
-        .splitlines()
-        if not line.startswith("#")
-    ][1:]
+    rows = _rows("judgments.tsv")
     queries = {q for q, *_ in rows}
     assert len(queries) >= 40 and not any(" " in q for q in queries)
     assert all(len(r) == 5 and r[4] in "012" for r in rows)
+
+
+def test_the_wording_set_is_new_and_pooled_blind():
+    """benchmarks/queries-wording.tsv (#28): at least 30 queries typed without spaces, none of
+    the first set's, at least 6 in Traditional, each with other wordings pooled; its pool
+    names each paragraph once per query as the judgments do, with no column saying which
+    search found it; its grades, when there are any, are 0–2 for pooled paragraphs."""
+    first = {q for q, *_ in _rows("judgments.tsv")}
+    wording = {q: variants.split("|") for q, variants, _why in _rows("queries-wording.tsv")}
+    assert len(wording) >= 30 and not any(" " in q for q in wording) and not first & set(wording)
+    assert sum(is_traditional(q) for q in wording) >= 6 and all(len(v) >= 2 for v in wording.values())
+    pool = _rows("pool-wording.tsv")
+    assert all(len(r) == 6 for r in pool)
+    keys = [(q, year, starts) for q, year, _region, starts, _section, _text in pool]
+    assert len(keys) == len(set(keys)) and {q for q, *_ in keys} == set(wording)
+    assert all(re.sub(r"\s", "", text)[:24] == starts for *_, starts, _section, text in pool)
+    graded = _rows("judgments-wording.tsv")
+    assert all(len(r) == 5 and r[4] in "012" and (r[0], r[1], r[3]) in set(keys) for r in graded)
 
 
 SYNONYM_REPORT = (

@@ -1,0 +1,96 @@
+"""Pool the wording set's candidate paragraphs for a grader who reads them blind.
+
+For each query of ``queries-wording.tsv``: the first 10 paragraphs (the paragraph list, not
+grouped by report) that the engine checked out lists for the query as typed and for each of
+its other searches (each variant wording on its own, and the variants together with OR), so
+that the paragraphs a better system should find are graded too. They are added to
+``pool-wording.tsv`` (what is there stays: run it again after a ranking changes to pool that
+ranking's top 10), one row per paragraph as the judgments name it (year and first 24
+characters), shuffled within each query and with nothing saying which search found it.
+
+Usage: python benchmarks/pool.py [--index DIR] [--ungraded FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+from common import shared_index
+from judged import WORDING_JUDGMENTS, WORDING_POOL, Key, judgments, rows, top, wording_queries
+
+from search.handle import IndexHandle
+from search.scoring import ScoreCache
+
+HEADER = (
+    "# Candidate paragraphs of the wording queries (queries-wording.tsv), to be graded blind into\n"
+    "# judgments-wording.tsv: 2 the paragraph is about the need (one to cite), 1 it treats it in\n"
+    "# passing or in part, 0 it only holds the words. A paragraph is named by its report's year\n"
+    "# and its first 24 characters (white space removed). Pooled by benchmarks/pool.py from the\n"
+    "# top 10 of the engine for each query and its variant wordings; shuffled within a query.\n"
+    "query\tyear\tregion\tstarts\tsection\ttext\n"
+)
+
+
+def pooled(path: Path) -> dict[str, dict[Key, list[str]]]:
+    """The pool written so far: query -> paragraph -> its row."""
+    out: dict[str, dict[Key, list[str]]] = {}
+    for row in rows(path) if path.exists() else []:
+        out.setdefault(row[0], {})[(row[1], row[3])] = row
+    return out
+
+
+def flat(text: str) -> str:
+    """``text`` on one line of one cell."""
+    return " ".join(text.split())
+
+
+def grow(pool: dict[Key, list[str]], searcher, query: str, searches: list[str], cache: ScoreCache) -> int:
+    """Add to ``pool`` the paragraphs of each search's top 10 it lacks; how many were added."""
+    added = 0
+    for typed in searches:
+        for item in top(searcher, typed, cache)[1]:
+            if item.key not in pool:
+                year, starts = item.key
+                pool[item.key] = [query, year, item.region, starts, flat(item.section), flat(item.text)]
+                added += 1
+    return added
+
+
+def write(path: Path, pool: dict[str, dict[Key, list[str]]]) -> None:
+    """The pool, each query's rows in an order drawn from the query (the same every run)."""
+    lines = [HEADER]
+    for query, paragraphs in pool.items():
+        listed = sorted(paragraphs.values())
+        random.Random(query).shuffle(listed)
+        lines += ["\t".join(row) + "\n" for row in listed]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", type=Path)
+    ap.add_argument("--ungraded", type=Path, help="also write the pooled paragraphs not yet graded here")
+    args = ap.parse_args()
+    handle = IndexHandle(shared_index(args.index), warm=False)
+    searcher = handle.acquire()
+    cache = ScoreCache()
+    old = pooled(WORDING_POOL)
+    graded = judgments(WORDING_JUDGMENTS)
+    pool: dict[str, dict[Key, list[str]]] = {}
+    for query, variants in wording_queries().items():
+        pool[query] = dict(old.get(query, {}))
+        added = grow(pool[query], searcher, query, [query, *variants], cache)
+        ungraded = len(set(pool[query]) - set(graded.get(query, {})))
+        print(f"{query}: {len(pool[query])} pooled ({added} new, {ungraded} not graded)")
+    handle.release(searcher)
+    write(WORDING_POOL, pool)
+    print(f"{sum(map(len, pool.values()))} paragraphs for {len(pool)} queries in {WORDING_POOL.name}")
+    if args.ungraded:
+        todo = {q: {k: r for k, r in p.items() if k not in graded.get(q, {})} for q, p in pool.items()}
+        write(args.ungraded, todo)
+
+
+if __name__ == "__main__":
+    main()
