@@ -115,6 +115,7 @@ def report_summary(report: Report) -> dict:
         "region": report.region,
         "place": report.place,
         "year": report.year,
+        "date": report.date,
         "paragraphs": len(report.paragraphs),
         "chars": len(text),
         "traditional": is_traditional(text),
@@ -376,6 +377,20 @@ def _aliases(aliases: dict[str, str], kept: dict[str, dict]) -> dict[str, str]:
     return out
 
 
+def note_first_indexed(record: dict, earlier: dict, moved: dict[str, str], now: str) -> None:
+    """Note in each summary of ``record`` when its report was first indexed (``indexed``):
+    as ``earlier``, the record of the build before, says (under the id the report had
+    before its file moved, too), else ``now``. A feed dates a report by it: one added to
+    the library is news, however long ago it was given."""
+    before = earlier.get("summaries", {})
+    for rid, summary in record["summaries"].items():
+        was = before.get(rid) or before.get(moved.get(rid, ""))
+        when = now
+        if was is not None:  # a record from before this note: its build is the latest it can be
+            when = was.get("indexed") or earlier.get("built_at") or now
+        record["summaries"][rid] = {**summary, "indexed": when}
+
+
 def _chunks(changes: Changes) -> Iterator[tuple[list[str], list[str]]]:
     """The reports to write in runs of about ``CHUNK_MB`` of text, each with the reports
     whose documents it deletes first: its own (an old version, or what a build stopped
@@ -464,6 +479,16 @@ def _open_existing(index_dir: Path, log: Log) -> tuple[Index | None, dict]:
     return ix, record
 
 
+def _last_record(index_dir: Path) -> dict:
+    """The build record of the served index, whatever its version (a rebuild carries its
+    dates over), or ``{}``."""
+    try:
+        with open_current(index_dir).searcher() as s:
+            return read_meta(s)
+    except Exception:  # none, damaged, or unreadable by this version: nothing to carry over
+        return {}
+
+
 def build(
     corpus: Path,
     index_dir: Path,
@@ -501,8 +526,13 @@ def build(
         for rid, keep in sorted(changes.dupes.items()):
             log(f"{rid}: same region and year as {keep}; indexing only {keep}")
         record = changes.record
+        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        # a damaged index is not opened again (Whoosh leaves a failed open's files open): the
+        # dates of its reports start over
+        earlier = old_record or ({} if damaged else _last_record(index_dir))
+        note_first_indexed(record, earlier, changes.moved, now)
         if changes.any or summary.rebuilt or {k: old_record.get(k) for k in record} != record:
-            record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            record["built_at"] = now
             if changes.any:
                 log(
                     f"writing {len(changes.to_write)} reports, removing {len(changes.to_delete)} from the index"

@@ -80,6 +80,13 @@ class IndexHandle:
             index_state(searcher), "vocabulary", lambda: Vocabulary.read(searcher, pause)
         )
 
+    def state(self, searcher: Searcher) -> tuple:
+        """What names the index state ``searcher`` (one of this handle's) reads: its
+        generation's folder and its segments with their deletions. Every build that changes
+        the index changes it; conditional requests derive their ETags from it alone."""
+        ix = self._owner.get(id(searcher))
+        return (ix.storage.folder if ix is not None else None, index_state(searcher))
+
     def acquire(self) -> Searcher:
         """A searcher showing the latest committed state; give it back with :meth:`release`."""
         with self._lock:
