@@ -170,6 +170,7 @@ def test_any_query_feed_is_well_formed_atom(client, q):
         parsed = feedparser.parse(response.data)
         assert not parsed.bozo, (q, parsed.get("bozo_exception"))
         assert all(e.id and e.updated and e.link and e.title for e in parsed.entries)
+        assert len({e.id for e in parsed.entries}) == len(parsed.entries)  # an id names one entry
 
 
 def test_markup_in_a_report_reaches_the_feed_escaped_once(client):
@@ -259,37 +260,15 @@ def test_the_api_page_documents_every_route_with_the_sites_own_assets(client):
 
 @pytest.mark.slow
 def test_the_example_script_writes_the_series_and_paragraphs_of_a_query(app, client, tmp_path):
+    def example(*args: str) -> subprocess.CompletedProcess:
+        script = str(ROOT / "examples" / "query_csv.py")
+        command = [sys.executable, script, "河涌", "--server", server.url, *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
     with LiveServer(app) as server:
-        run = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "examples" / "query_csv.py"),
-                "河涌",
-                "--server",
-                server.url,
-                "--out",
-                str(tmp_path / "河涌"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        run = example("--out", str(tmp_path / "河涌"))
         assert run.returncode == 0, run.stderr
-        bad = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "examples" / "query_csv.py"),
-                "河涌",
-                "--server",
-                server.url,
-                "--year",
-                "20x7",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
+        bad = example("--year", "20x7")
     assert bad.returncode != 0 and "year" in bad.stderr  # the API's message, not a traceback
     answer = client.get("/api/search", query_string={"q": "河涌"}).get_json()
     with (tmp_path / "河涌-years.csv").open(encoding="utf-8-sig") as f:
