@@ -114,6 +114,7 @@ def report_summary(report: Report) -> dict:
         "region": report.region,
         "place": report.place,
         "year": report.year,
+        "date": report.date,
         "paragraphs": len(report.paragraphs),
         "chars": len(text),
         "traditional": is_traditional(text),
@@ -375,6 +376,20 @@ def _aliases(aliases: dict[str, str], kept: dict[str, dict]) -> dict[str, str]:
     return out
 
 
+def note_first_indexed(record: dict, earlier: dict, moved: dict[str, str], now: str) -> None:
+    """Note in each summary of ``record`` when its report was first indexed (``indexed``):
+    as ``earlier``, the record of the build before, says (under the id the report had
+    before its file moved, too), else ``now``. A feed dates a report by it: one added to
+    the library is news, however long ago it was given."""
+    before = earlier.get("summaries", {})
+    for rid, summary in record["summaries"].items():
+        was = before.get(rid) or before.get(moved.get(rid, ""))
+        when = now
+        if was is not None:  # a record from before this note: its build is the latest it can be
+            when = was.get("indexed") or earlier.get("built_at") or now
+        record["summaries"][rid] = {**summary, "indexed": when}
+
+
 def _carry_links(old: Generation, reports: dict[str, Report], moved: dict[str, str]) -> None:
     """For each report that replaces an indexed version (under its id, or the id it had
     before its file moved), where the links to the old version's paragraphs land now
@@ -564,6 +579,16 @@ def _open_existing(index_dir: Path, log: Log) -> tuple[Generation | None, dict]:
     return gen, record
 
 
+def _last_record(index_dir: Path) -> dict:
+    """The build record of the served generation, whatever its version (a rebuild carries
+    its dates over), or ``{}``."""
+    path = current_path(index_dir)
+    try:
+        return json.loads((path / RECORD).read_text(encoding="utf-8")) if path else {}
+    except (OSError, ValueError):  # none, damaged, or of another version: nothing to carry over
+        return {}
+
+
 def build(
     corpus: Path,
     index_dir: Path,
@@ -601,8 +626,11 @@ def build(
         for rid, keep in sorted(changes.dupes.items()):
             log(f"{rid}: same region and year as {keep}; indexing only {keep}")
         record = changes.record
+        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        earlier = old_record or _last_record(index_dir)
+        note_first_indexed(record, earlier, changes.moved, now)
         if changes.any or summary.rebuilt or {k: old_record.get(k) for k in record} != record:
-            record["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            record["built_at"] = now
             if changes.any:
                 log(
                     f"writing {len(changes.to_write)} reports, removing {len(changes.to_delete)} from the index"

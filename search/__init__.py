@@ -53,10 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_path = Path(os.getcwd()) / index_path
     app.extensions["search_index"] = IndexHandle(index_path)
 
-    from . import errors, headers, views
+    from . import errors, headers, views, webapi
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
+    webapi.register(app)
     app.teardown_appcontext(views.release_searcher)
     errors.register(app)
     headers.register(app)

@@ -19,7 +19,7 @@ from indexer.structure import Report
 
 from .query import Filters, ParsedQuery, Plan, also_searched, needles, plan
 from .scoring import TIME_LIMIT, Columns, ScoreCache, Scorer, Scores, held
-from .snippets import match_spans, row_snippet_html, snippet_html
+from .snippets import stored_snippet
 
 __all__ = [
     "TIME_LIMIT",
@@ -248,11 +248,7 @@ def search(
             year=fields.get("year"),
             paragraph_id=fields["block_id"],
             section_path=fields["section"],
-            snippet_html=(
-                row_snippet_html(fields["cells"], fields.get("header") or [], marks)
-                if fields.get("cells")
-                else snippet_html(fields["text"], match_spans(fields["text"], marks))
-            ),
+            snippet_html=stored_snippet(fields, marks),
             score=float((misses if lacking else found).at(np.array([docnum]))[0]),
             kind=fields["kind"],
             lacks=lacking,

@@ -6,6 +6,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from whoosh.collectors import TimeLimit
 
 from indexer.store import IndexDamaged, IndexMissing
 
@@ -69,7 +70,8 @@ def register(app: Flask) -> None:
         return render_error(ServiceUnavailable("搜索索引尚未建立。请运行 `python -m indexer build`。"))
 
     @app.errorhandler(SearchTimeout)
-    def timed_out(exc: SearchTimeout) -> ResponseReturnValue:
+    @app.errorhandler(TimeLimit)  # a deadline passed outside engine.search (completion, a feed)
+    def timed_out(exc: Exception) -> ResponseReturnValue:
         response = render_error(ServiceUnavailable(BUSY))
         return response[0], 503, {"Retry-After": "5"}
 

@@ -68,6 +68,12 @@ class IndexHandle:
             index_state(searcher), "vocabulary", lambda: Vocabulary.of(searcher.generation)
         )
 
+    def state(self, searcher: GenerationSearcher) -> str:
+        """What names the index state ``searcher`` reads: its generation (every build that
+        changes the index writes a new one). Conditional requests derive their ETags from
+        it alone."""
+        return index_state(searcher)
+
     def acquire(self) -> GenerationSearcher:
         """A searcher of the served generation; give it back with :meth:`release`."""
         for attempt in range(3):

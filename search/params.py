@@ -14,6 +14,8 @@ MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 GROUPS = ("report", "paragraph")  # results one card per report, or one per paragraph
 MEASURES = ("paragraphs", "reports", "share")  # what the series per year counts
+EXPORTS = ("hits", "years", "places")  # what /api/export lists
+FORMATS = ("csv", "json")
 
 
 def _int_arg(args: MultiDict, name: str, default: int, lo: int, hi: int) -> int:

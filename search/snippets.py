@@ -119,3 +119,11 @@ def row_snippet_html(cells: list[str], header: list[str], needles: list[str]) ->
         label = header[i] if i < len(header) else ""
         parts.append((Markup('<span class="col">%s</span> ') % label if label else Markup("")) + shown)
     return Markup(" · ").join(parts)
+
+
+def stored_snippet(fields: dict, needles: list[str]) -> Markup:
+    """The snippet of an indexed block from its stored fields: a table's row by its cells,
+    any other block by its text."""
+    if fields.get("cells"):
+        return row_snippet_html(fields["cells"], fields.get("header") or [], needles)
+    return snippet_html(fields["text"], match_spans(fields["text"], needles))

@@ -37,7 +37,7 @@ from indexer.structure import EDITED, Block
 from . import engine
 from .engine import SearchResult
 from .handle import IndexHandle
-from .params import GROUPS, MEASURES, choice_arg, page_args, query_args, sort_arg
+from .params import EXPORTS, FORMATS, GROUPS, MEASURES, choice_arg, page_args, query_args, sort_arg
 from .query import ParsedQuery, holding, needles
 from .scoring import Scorer
 from .snippets import mark_html, match_spans
@@ -379,13 +379,21 @@ def _moved_or_404(report_id: str, endpoint: str) -> ResponseReturnValue:
     if now is None:
         abort(404, f"没有这份报告：{report_id}。")
     query = urlencode(request.args.to_dict(flat=False), doseq=True)
-    return redirect(url_for(endpoint, report_id=now) + (f"?{query}" if query else ""), 308)
+    target = url_for(endpoint, report_id=now) + (f"?{query}" if query else "")
+    if endpoint.startswith("api."):  # the API answers in JSON, its redirects too
+        return jsonify({"id": now, "url": target, "status": 308}), 308, {"Location": target}
+    return redirect(target, 308)
+
+
+def public_origin() -> str:
+    """The scheme and host of absolute links (``PUBLIC_URL``); their paths come from url_for."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    return f"{public.scheme}://{public.netloc}"
 
 
 @pages.get("/opensearch.xml")
 def opensearch() -> Response:
-    public = urlsplit(current_app.config["PUBLIC_URL"])  # its scheme and host; paths come from url_for
-    xml = render_template("opensearch.xml", origin=f"{public.scheme}://{public.netloc}")
+    xml = render_template("opensearch.xml", origin=public_origin())
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
@@ -421,10 +429,6 @@ def complete() -> Response:
         shown = TO_SCRIPT["t"].convert(word) if traditional else word
         out.append({"word": shown, "query": f"{head} {shown}".strip(), "paragraphs": paragraphs})
     return jsonify({"query": text, "completions": out})
-
-
-EXPORTS = ("hits", "years", "places")
-FORMATS = ("csv", "json")
 
 
 @api.get("/export")

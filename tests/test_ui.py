@@ -190,6 +190,7 @@ def test_phone_width_has_no_horizontal_scroll(live, browser):
         "/reports/",
         "/overview?q=发展",
         "/compare?q=发展&q=改革",
+        "/docs/api",
         "/nope",
     ],
 )
