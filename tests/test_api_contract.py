@@ -207,9 +207,7 @@ def test_errors_and_every_kind_of_answer_validate(client, contract, url, code):
 def test_a_503_validates_without_an_index_and_when_a_search_runs_out_of_time(
     client, contract, spec, tmp_path, monkeypatch
 ):
-    missing = create_app(
-        {"TESTING": True, "INDEX_DIR": str(tmp_path / "none"), "WARM_UP": False}
-    ).test_client()
+    missing = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
     for path in spec["paths"]:
         if path == "/api/openapi.json":
             continue
@@ -241,7 +239,7 @@ def moved_client(tmp_path_factory):
     (corpus / "测试区").mkdir()
     (corpus / "测试区" / "2019.txt").write_text(text, encoding="utf-8")
     build(corpus, root / "index")
-    return create_app({"TESTING": True, "INDEX_DIR": str(root / "index"), "WARM_UP": False}).test_client()
+    return create_app({"TESTING": True, "INDEX_DIR": str(root / "index")}).test_client()
 
 
 def test_a_308_for_a_moved_report_is_json_and_validates(moved_client, contract):

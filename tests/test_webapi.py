@@ -38,9 +38,7 @@ class Library:
     def __init__(self, root: Path):
         self.corpus, self.index = root / "corpus", root / "index"
         self.corpus.mkdir()
-        self.app = create_app(
-            {"TESTING": True, "INDEX_DIR": str(self.index), "WARM_UP": False, "PUBLIC_URL": PUBLIC}
-        )
+        self.app = create_app({"TESTING": True, "INDEX_DIR": str(self.index), "PUBLIC_URL": PUBLIC})
         self.client = self.app.test_client()
 
     def add(self, name: str, text: str) -> None:
@@ -57,10 +55,9 @@ class Library:
 
 
 def _summaries(index: Path) -> list[dict]:
-    from indexer.store import open_current, read_meta
+    from indexer.store import open_current
 
-    with open_current(index).searcher() as s:
-        return [{"id": rid, **summary} for rid, summary in read_meta(s)["summaries"].items()]
+    return [{"id": rid, **summary} for rid, summary in open_current(index).record["summaries"].items()]
 
 
 @pytest.fixture()
