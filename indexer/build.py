@@ -21,7 +21,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from .analysis import fold, is_traditional, segmenter
-from .generation import RECORD, SHARDS, VOCAB, Generation, link_tree, write_generation
+from .generation import RECORD, SHARDS, VOCAB, Derivation, Generation, link_tree, write_generation
 from .places import NATIONAL, NATIONAL_NAMES, place_label
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, NOTE, REPORT, SCHEMA_VERSION
@@ -49,6 +49,10 @@ SHARD_MB = 16  # text per shard: a writer's postings (about 1 GB) stay in memory
 SMALL_SHARD_MB = 2  # shards below this (an incremental build's) are merged ...
 MAX_SMALL = 4  # ... once there are this many of them
 MIN_LIVE = 0.5  # a shard whose live documents fall below this share is written again
+
+# What each build derives from the reports beside the index, one step each (see
+# indexer.generation.Derivation): every step writes its files into the new generation.
+DERIVED: tuple[Callable[[Derivation], None], ...] = ()
 
 
 @dataclass
@@ -401,17 +405,6 @@ def _carry_links(old: Generation, reports: dict[str, Report], moved: dict[str, s
                 carry_links(Report.from_dict(json.loads(doc["data"])), report)
 
 
-def _stored_reports(old: Generation, ids: list[str]) -> dict[str, Report]:
-    """Reports of the served generation, as its report documents keep them."""
-    out = {}
-    with old.searcher() as s:
-        for rid in ids:
-            doc = s.document(uid=rid, kind=REPORT)
-            if doc is not None:
-                out[rid] = Report.from_dict(json.loads(doc["data"]))
-    return out
-
-
 @dataclass
 class _Kept:
     """What a build does with the served generation's shards: those it keeps (by name, with
@@ -548,7 +541,7 @@ def write_changes(old: Generation | None, path: Path, changes: Changes, log: Log
             _carry_links(old, to_write, changes.moved)
     kept = _keep(old, set(changes.to_delete), bool(to_write))
     if old is not None:
-        to_write.update(_stored_reports(old, [r for r in kept.rewrite if r not in to_write]))
+        to_write.update(old.reports(r for r in kept.rewrite if r not in to_write))
         _link_kept(old, path, kept)
     added = _write_shards(path, to_write, log)
     write_generation(path, kept.shards + added, kept.deleted, kept.removed)
@@ -559,6 +552,11 @@ def write_changes(old: Generation | None, path: Path, changes: Changes, log: Log
         [old.path / SHARDS / name / DATA for name in kept.dropped] if old is not None else [],
     )
     (path / RECORD).write_text(json.dumps(changes.record, ensure_ascii=False), encoding="utf-8")
+    step = Derivation(path, old, changes.to_write, set(changes.to_delete), changes.record)
+    for derive in DERIVED:
+        started = time.monotonic()
+        derive(step)
+        log(f"{derive.__module__}: {time.monotonic() - started:.1f} s")
 
 
 def _open_existing(index_dir: Path, log: Log) -> tuple[Generation | None, dict]:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -33,8 +34,9 @@ from whoosh.reading import IndexReader, MultiReader
 from whoosh.searching import Searcher
 
 from .pack import Strings, read_pack
-from .schema import SCHEMA_VERSION
+from .schema import REPORT, SCHEMA_VERSION
 from .shard import FIELDS, UNKNOWN, Shard
+from .structure import Report
 
 GENERATION = "generation.json"
 RECORD = "record.json"
@@ -77,6 +79,17 @@ class Generation:
     @property
     def doc_count_all(self) -> int:
         return int(self.offsets[-1])
+
+    def reports(self, ids: Iterable[str]) -> dict[str, Report]:
+        """Reports of this generation by id, as their report documents keep them (an id it
+        does not hold is left out)."""
+        out = {}
+        with self.searcher() as s:
+            for rid in ids:
+                doc = s.document(uid=rid, kind=REPORT)
+                if doc is not None:
+                    out[rid] = Report.from_dict(json.loads(doc["data"]))
+        return out
 
     def searcher(self, **kwargs: object) -> GenerationSearcher:
         """A Whoosh searcher over every shard (documents numbered shard after shard)."""
@@ -264,3 +277,33 @@ def link_tree(source: Path, target: Path) -> None:
             if name.upper().endswith("LOCK"):
                 continue
             os.link(Path(root) / name, target / rel / name)
+
+
+@dataclass
+class Derivation:
+    """What a build step that derives data from the reports gets (indexer.build.DERIVED):
+    the new generation being written (``path``: the step writes its files there, which the
+    manifest then covers), the served generation it follows (``old``: None for a rebuild;
+    its files are the step's previous results, to update rather than compute again), the
+    reports new or changed in this build (``written``, by id: every report for a rebuild),
+    those gone (``removed``: deleted, or replaced by a version in ``written``), and the new
+    build record (``record["summaries"]``: place, year and title of every report).
+
+    Key what you keep by report id and paragraph anchor, never by document number: a build
+    renumbers documents when it merges shards."""
+
+    path: Path
+    old: Generation | None
+    written: dict[str, Report]
+    removed: set[str]
+    record: dict
+
+    def reports(self, ids: Iterable[str]) -> dict[str, Report]:
+        """The new generation's reports ``ids``: those written now, and the others as the
+        served generation keeps them."""
+        wanted = list(ids)
+        out = {r: self.written[r] for r in wanted if r in self.written}
+        rest = [r for r in wanted if r not in out and r in self.record["summaries"]]
+        if rest and self.old is not None:
+            out.update(self.old.reports(rest))
+        return out
