@@ -5,11 +5,18 @@ one, the second half of the other) under a new place and year, so the text has t
 vocabulary and length and no two reports repeat each other. For each N it builds them with
 ``python -m indexer build`` in a child process (wall and CPU time, MB/s, CPU-s per MB, peak
 memory, the largest temporary disk use beside the index, index size over text size), then
-serves them with gunicorn as ``make serve`` does (``--preload``, 2 workers x 4 threads, loopback only) and
-runs a pass of mixed queries on the server fresh from its start, then the same pass again:
-p50/p95/p99/max latency and failed queries of each pass, and the workers' resident memory.
+serves them with gunicorn as ``make serve`` does (``--preload``, 2 workers x 4 threads,
+loopback only): how soon it answers its first search and how long that search took, a pass
+of mixed queries on the server fresh from its start, then the same pass again (p50/p95/p99/
+max latency and failed queries of each), the workers' memory (proportional set size: their
+own, and the share of mapped index files the page cache holds for them), and the time from
+adding one report to the collection to finding it on the running server. At the first size
+it also builds the same reports with the tutorial pipeline (jieba's ChineseAnalyzer into one
+Whoosh TEXT field, one writer), as the reference the build speed is judged by on a shared,
+noisy machine.
 
-Usage: python benchmarks/scale.py [--sizes 200 1000] [--queries 400] [--clients 1] [--keep DIR]
+Usage: python benchmarks/scale.py [--sizes 200 1000 3000 10000] [--queries 400] [--clients 1]
+       [--keep DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -191,12 +198,96 @@ def run_pass(port: int, queries: list[str], clients: int = 1) -> tuple[list[floa
     return times, failures
 
 
-def workers_rss_mb(server: subprocess.Popen) -> float:
-    """Resident memory of the server's worker processes, in MB."""
+def workers_memory_mb(server: subprocess.Popen) -> dict[str, float]:
+    """The server's workers' memory, summed, in MB: resident, proportional (``pss``), and
+    of that their own (anonymous) pages and the mapped files' (the page cache)."""
+    pids = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True, text=True
+    ).stdout.split()
+    total = {"rss": 0.0, "pss": 0.0, "pss_anon": 0.0, "pss_file": 0.0}
+    names = {"Rss:": "rss", "Pss:": "pss", "Pss_Anon:": "pss_anon", "Pss_File:": "pss_file"}
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, *rest = line.split()
+            if key in names:
+                total[names[key]] += int(rest[0]) / 1024
+    return total
+
+
+def tutorial_build(corpus: Path, target: Path) -> float:
+    """Seconds the tutorial pipeline takes to index ``corpus`` (jieba's ChineseAnalyzer into
+    one Whoosh TEXT field, one writer): the reference for our build speed."""
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from jieba.analyse import ChineseAnalyzer\n"
+        "from whoosh.fields import ID, TEXT, Schema\n"
+        "from whoosh.index import create_in\n"
+        "corpus, target = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "target.mkdir(parents=True)\n"
+        "started = time.perf_counter()\n"
+        "schema = Schema(path=ID(stored=True), content=TEXT(stored=True, analyzer=ChineseAnalyzer()))\n"
+        "ix = create_in(str(target), schema)\n"
+        "w = ix.writer()\n"
+        "for f in sorted(corpus.rglob('*.txt')):\n"
+        "    w.add_document(path=str(f), content=f.read_text(encoding='utf-8'))\n"
+        "w.commit()\n"
+        "print(time.perf_counter() - started)\n"
+    )
     out = subprocess.run(
-        ["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True
-    ).stdout
-    return sum(int(x) for x in out.split()) / 1024
+        [sys.executable, "-c", code, str(corpus), str(target)], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.split()[-1])
+
+
+def first_answer(port: int, started: float, query: str) -> tuple[float, float]:
+    """Seconds from ``started`` until the server answers a search, and that search's ms."""
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            sent = time.perf_counter()
+            conn.request("GET", "/?" + urlencode({"q": query}))
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                done = time.perf_counter()
+                return done - started, (done - sent) * 1000
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.1)
+
+
+def add_one(corpus: Path, index: Path, port: int, reports, rng: random.Random) -> tuple[float, float]:
+    """Add one synthesized report (with a phrase of its own) to a served collection and
+    build: the build's seconds, and the seconds until the server finds the phrase."""
+    folder = corpus / "新增市"
+    folder.mkdir(exist_ok=True)
+    phrase = f"独有标记{rng.randrange(10**6):06d}号"
+    (_, a), (_, b) = rng.sample(reports, 2)
+    text = "\n".join(
+        ["2027年新增市政府工作报告", "——2027年1月10日在新增市人民代表大会上", phrase, *a[:20], *b[-20:]]
+    )
+    started = time.perf_counter()
+    (folder / "2027.txt").write_text(text + "\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index)],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    built = time.perf_counter() - started
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", "/api/search?" + urlencode({"q": phrase}))
+        response = conn.getresponse()
+        body = response.read()
+        if response.status == 200 and b'"total": 0' not in body and b'"total":0' not in body:
+            return built, time.perf_counter() - started
+        time.sleep(0.1)
 
 
 def mixed(reports, n: int, rng: random.Random) -> list[str]:
@@ -246,6 +337,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--clients", type=int, default=1, help="concurrent connections of a pass")
     ap.add_argument("--keep", type=Path, help="keep the corpora and indexes here")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: serve what a kept run built")
     args = ap.parse_args()
     rng = random.Random(2026)
     reports = real_reports()
@@ -255,27 +347,48 @@ def main() -> None:
     try:
         for n in args.sizes:
             corpus, index, tmp = work / f"corpus-{n}", work / f"index-{n}", work / f"tmp-{n}"
-            for path in (corpus, index, tmp):
-                shutil.rmtree(path, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            text_mb = synthesize(corpus, n, reports, rng)
-            b = build(corpus, index, tmp)
-            per_mb[n] = b["cpu"] / text_mb
-            print(f"{n} reports, {text_mb:.1f} MB of text: {b['line']}")
-            print(
-                f"    build: {b['wall']:.0f} s wall, {b['cpu']:.0f} CPU-s, {text_mb / b['wall']:.2f} MB/s, "
-                f"{per_mb[n]:.1f} CPU-s per MB, peak memory {b['peak_rss']:.0f} MB, "
-                f"peak disk while building {b['peak_disk']:.0f} MB"
-            )
-            print(f"    index: {b['index']:.0f} MB = {b['index'] / text_mb:.1f} x the text")
+            if args.reuse and (index / "current").exists():
+                text_mb = folder_mb(corpus)
+                print(f"{n} reports, {text_mb:.1f} MB of text: served as a kept run built them")
+            else:
+                for path in (corpus, index, tmp):
+                    shutil.rmtree(path, ignore_errors=True)
+                tmp.mkdir(parents=True)
+                text_mb = synthesize(corpus, n, reports, rng)
+                b = build(corpus, index, tmp)
+                per_mb[n] = b["cpu"] / text_mb
+                print(f"{n} reports, {text_mb:.1f} MB of text: {b['line']}")
+                print(
+                    f"    build: {b['wall']:.0f} s wall, {b['cpu']:.0f} CPU-s, {text_mb / b['wall']:.2f} MB/s, "
+                    f"{per_mb[n]:.1f} CPU-s per MB, peak memory {b['peak_rss']:.0f} MB, "
+                    f"peak disk while building {b['peak_disk']:.0f} MB"
+                )
+                if n == args.sizes[0]:
+                    tutorial = tutorial_build(corpus, tmp / "tutorial")
+                    print(
+                        f"    tutorial pipeline on the same reports: {tutorial:.0f} s, {text_mb / tutorial:.2f} MB/s; "
+                        f"ours is {tutorial / b['wall']:.2f} x its MB/s"
+                    )
+                    shutil.rmtree(tmp / "tutorial", ignore_errors=True)
+                print(f"    index: {b['index']:.0f} MB = {b['index'] / text_mb:.1f} x the text")
             port = free_port()
             started = time.perf_counter()
             server = serve(index, port)
-            print(f"    server answering after {time.perf_counter() - started:.1f} s")
+            ready, first = first_answer(port, started, queries[0])
+            print(f"    first search answered {ready:.1f} s after the server started; it took {first:.0f} ms")
             try:
                 report_pass("first pass, fresh server", *run_pass(port, queries, args.clients))
                 report_pass("second pass", *run_pass(port, queries, args.clients))
-                print(f"    workers' resident memory: {workers_rss_mb(server):.0f} MB")
+                mem = workers_memory_mb(server)
+                print(
+                    f"    workers' memory: resident {mem['rss']:.0f} MB, proportional {mem['pss']:.0f} MB "
+                    f"= their own {mem['pss_anon']:.0f} MB + mapped index files {mem['pss_file']:.0f} MB "
+                    "(the page cache, shared)"
+                )
+                built, found = add_one(corpus, index, port, reports, rng)
+                print(
+                    f"    one report added: built in {built:.1f} s, found by the server {found:.1f} s after it was dropped"
+                )
             finally:
                 os.killpg(server.pid, signal.SIGTERM)
                 server.wait(timeout=30)

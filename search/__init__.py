@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         TRUSTED_HOSTS=["127.0.0.1", "localhost", "::1"],
         PUBLIC_URL="http://127.0.0.1:8000",  # scheme and host of absolute links (OpenSearch); paths from url_for
         SEND_FILE_MAX_AGE_DEFAULT=31536000,  # static files: their URLs carry their version
+        RESPONSE_CACHE_MB=64,  # answers kept per process until the next build (search.cache); 0: none
     )
     app.config.from_prefixed_env("SEARCH")
     if test_config:
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["search_index"] = IndexHandle(index_path)
 
     from . import errors, headers, views, webapi
+    from .cache import ResponseCache
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
@@ -61,4 +63,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(views.release_searcher)
     errors.register(app)
     headers.register(app)
+    kept = int(float(app.config["RESPONSE_CACHE_MB"]) * 2**20)
+    app.wsgi_app = ResponseCache(app.wsgi_app, index_path, kept)  # type: ignore[method-assign]
     return app

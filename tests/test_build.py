@@ -365,10 +365,11 @@ def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["toc", "trm", "pst", "col", "pack", "json"])  # every kind a build writes
 def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp_path, kind):
-    """Cut in half, a file of the served index is found at the next request (sizes are
-    checked on every search) and answered with a 503 that says so; overwritten with other
-    bytes of the same size, it is found by the next build (checksums). Either way the next
-    build rebuilds the index without being asked."""
+    """Cut in half, a file of the served index is found at the next search (sizes are
+    checked on every search; an answer computed before, kept until the next build, is still
+    given) and answered with a 503 that says so; overwritten with other bytes of the same
+    size, it is found by the next build (checksums). Either way the next build rebuilds the
+    index without being asked."""
     index = tmp_path / "index"
     build(corpus, index)
     client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
@@ -380,9 +381,9 @@ def test_a_damaged_index_file_is_a_503_and_the_next_build_repairs_it(corpus, tmp
     victim = max(files, key=lambda f: f.stat().st_size)
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2])
-    response = client.get("/api/search", query_string={"q": "河涌"})
+    response = client.get("/api/search", query_string={"q": "河涌 整治"})
     assert response.status_code == 503 and "已损坏" in response.get_json()["error"]
-    assert client.get("/", query_string={"q": "河涌"}).status_code == 503
+    assert client.get("/", query_string={"q": "河涌 整治"}).status_code == 503
     assert build(corpus, index).rebuilt and total(client, "河涌") == before
     victim = max(
         (f for f in current_path(index).rglob("*") if f.suffix == f".{kind}" and f.name != "MANIFEST.json"),
