@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
@@ -22,16 +22,14 @@ from typing import Any
 import jieba
 import opencc
 from whoosh.analysis import Token, Tokenizer
-from whoosh.formats import Existence, Frequency, Positions
+from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
 
 __all__ = [
     "END",
     "Analyzed",
     "BigramAnalyzer",
-    "CharAnalyzer",
     "FoldedFrequency",
-    "FoldedPositions",
     "JiebaAnalyzer",
     "KeywordRanks",
     "first_sentence",
@@ -224,15 +222,13 @@ def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
 END = "\ufffe"  # a noncharacter: after a text's last character, so that every character starts a bigram
 
 
-def char_tokens(folded: str, unigrams: bool = True) -> Iterator[tuple[str, int, int, int]]:
-    """Yield ``(gram, position, start, end)``: each non-space character and each bigram.
-
-    The unigram and the bigram starting at a character share its position (a running
-    count of non-space characters), so any typed string is found as a phrase of its
-    bigrams exactly where it occurs; white space inside the text is skipped, so
-    ``政 府`` is found by ``政府``. Without ``unigrams`` the last character is paired with
-    :data:`END`: one character is then found by the bigrams it starts (a prefix of the
-    field's terms), and single characters, two in five of the grams, need no postings.
+def char_tokens(folded: str) -> Iterator[tuple[str, int, int, int]]:
+    """Yield ``(bigram, position, start, end)``: each non-space character with the next one,
+    and the last with :data:`END`, at the position of its first character (a running count
+    of non-space characters). Any typed string is found as the bigrams it is made of, white
+    space inside the text skipped (``政 府`` is found by ``政府``); one character is found by
+    the bigrams it starts (a prefix of the field's terms), so single characters need no
+    postings of their own.
     """
     prev = None  # (char, start) of the previous non-space character
     pos = -1
@@ -242,10 +238,8 @@ def char_tokens(folded: str, unigrams: bool = True) -> Iterator[tuple[str, int, 
         if prev is not None:
             yield prev[0] + ch, pos, prev[1], i + 1
         pos += 1
-        if unigrams:
-            yield ch, pos, i, i + 1
         prev = (ch, i)
-    if prev is not None and not unigrams:
+    if prev is not None:
         yield prev[0] + END, pos, prev[1], prev[1] + 1
 
 
@@ -314,18 +308,11 @@ class JiebaTokenizer(_FoldingTokenizer):
         return word_tokens(folded, search_mode=(mode != "query"))
 
 
-class CharTokenizer(_FoldingTokenizer):
-    """Single characters and overlapping bigrams of the folded text, original offsets."""
+class BigramTokenizer(_FoldingTokenizer):
+    """Overlapping bigrams of the folded text (:func:`char_tokens`)."""
 
     def _grams(self, folded: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
         return char_tokens(folded)
-
-
-class BigramTokenizer(_FoldingTokenizer):
-    """Overlapping bigrams of the folded text (:func:`char_tokens` without unigrams)."""
-
-    def _grams(self, folded: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
-        return char_tokens(folded, unigrams=False)
 
 
 class Analyzed(tuple):
@@ -345,15 +332,11 @@ class Analyzed(tuple):
         return cls((word, 1, float(rank), b"") for word, rank in ranks.items())
 
 
-class _FoldedFormat:
-    """A Whoosh format fed straight from a folding tokenizer's grams when indexing: the
-    same postings as through Whoosh's Token objects, without making and updating a Token
-    for each of the millions of grams of a build."""
-
-    field_boost: float
-
-    def _encoded(self, positions: list[int]) -> bytes:
-        raise NotImplementedError
+class FoldedFrequency(Frequency):
+    """Whoosh's frequency format fed straight from a folding tokenizer's grams (or from the
+    build's own analysis, :class:`Analyzed`): the same postings as through Whoosh's Token
+    objects, without making and updating a Token for each of the millions of grams of a
+    build; no positions (a search checks a string in the text)."""
 
     def word_values(
         self, value: str, analyzer: Any, **kwargs: Any
@@ -363,28 +346,11 @@ class _FoldedFormat:
                 yield term, n, weight * self.field_boost, encoded
             return
         if not isinstance(analyzer, _FoldingTokenizer):
-            yield from super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
+            yield from super().word_values(value, analyzer, **kwargs)
             return
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        for gram, pos, _, _ in analyzer._grams(fold(value), kwargs.get("mode", "")):
-            positions[gram].append(pos)
-        for gram, found in positions.items():
-            yield gram, len(found), len(found) * self.field_boost, self._encoded(found)
-
-
-class FoldedPositions(_FoldedFormat, Positions):
-    """Whoosh's positions format, fed by a folding tokenizer (region filters)."""
-
-    def _encoded(self, positions: list[int]) -> bytes:
-        return self.encode(positions)
-
-
-class FoldedFrequency(_FoldedFormat, Frequency):
-    """Whoosh's frequency format fed by a folding tokenizer, for fields never matched as a
-    phrase by Whoosh (words, the chars field): no positions to write, sort and merge."""
-
-    def _encoded(self, positions: list[int]) -> bytes:
-        return pack_uint(len(positions))
+        counts = Counter(gram for gram, _, _, _ in analyzer._grams(fold(value), kwargs.get("mode", "")))
+        for gram, n in counts.items():
+            yield gram, n, n * self.field_boost, pack_uint(n)
 
 
 class KeywordRanks(Existence):
@@ -412,11 +378,6 @@ def keyword_ranks(text: str) -> dict[str, int]:
 def JiebaAnalyzer() -> JiebaTokenizer:
     """The analyzer of the word field."""
     return JiebaTokenizer()
-
-
-def CharAnalyzer() -> CharTokenizer:
-    """The analyzer of fields searched by character (regions)."""
-    return CharTokenizer()
 
 
 def BigramAnalyzer() -> BigramTokenizer:

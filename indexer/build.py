@@ -25,7 +25,7 @@ from .generation import RECORD, SHARDS, VOCAB, Derivation, Generation, link_tree
 from .places import NATIONAL, NATIONAL_NAMES, place_label
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, NOTE, REPORT, SCHEMA_VERSION
-from .shard import DATA, write_shard
+from .shard import DATA, MAX_DOCS, write_shard
 from .store import (
     IndexMissing,
     build_lock,
@@ -132,7 +132,6 @@ def report_documents(report: Report) -> Iterator[dict]:
         "title": report.title,
         "region": report.region,
         "place": place_label(report.place),
-        "region_key": place_label(report.place),
     }
     if report.year is not None:
         base["year"] = report.year
@@ -156,7 +155,6 @@ def report_documents(report: Report) -> Iterator[dict]:
             "section": block.section_path,
             "text": block.text,
             "content": block.text,
-            "chars": block.text,
             "keywords": block.text,
         }
         # A paragraph's first sentence says what it is about (加强住房保障工作。): search
@@ -271,21 +269,31 @@ def scan(
     for rid, summary in known.items():
         by_source.setdefault(summary["source"], set()).add(rid)
     out = Scan()
-    for path in progress(files) if progress else files:
+    changed: dict[Path, list[int]] = {}  # files to read, and their size and time before reading
+    for path in files:
+        same = by_source.get(str(path), set())
         try:
-            digest = file_digest(path)
+            stat = _stat(path)
+            # a file whose size and time are as the last build saw them is not read again
+            # (as git does); else its checksum says whether it changed
+            unchanged = same and all(known[r].get("stat") == stat for r in same)
+            if not unchanged and same:
+                digest = file_digest(path)
+                unchanged = all(known[r]["digest"] == digest for r in same)
         except OSError as exc:  # gone or unreadable since the folder was listed
             out.refused.append({"file": path.relative_to(corpus).as_posix(), "reason": str(exc)})
             continue
-        same = by_source.get(str(path), set())
-        if same and all(known[r]["digest"] == digest for r in same):
+        if unchanged:
             for rid in same:
-                out.wanted[rid] = known[rid]
+                out.wanted[rid] = {**known[rid], "stat": stat}
                 out.owner[rid] = path
-            continue
+        else:
+            changed[path] = stat
+    for path, reports, refused in _read_all(corpus, list(changed), progress):
         out.bytes_read += path.stat().st_size
         log(f"reading {path}")
-        for report in _read(path, corpus, out.refused):
+        out.refused += refused
+        for report in reports:
             if report.id in out.owner:
                 other = out.owner[report.id].relative_to(corpus).as_posix()
                 out.refused.append(
@@ -296,9 +304,40 @@ def scan(
                 )
                 continue
             out.owner[report.id] = path
-            out.wanted[report.id] = report_summary(report)
+            out.wanted[report.id] = {**report_summary(report), "stat": changed[path]}
             out.fresh[report.id] = report
     return out
+
+
+def _stat(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _read_one(path: Path, corpus: Path) -> tuple[list[Report], list[dict]]:
+    refused: list[dict] = []
+    return _read(path, corpus, refused), refused
+
+
+def _read_all(
+    corpus: Path, paths: list[Path], progress: Progress | None
+) -> Iterator[tuple[Path, list[Report], list[dict]]]:
+    """Each of ``paths`` read (its reports, and why it was refused if it was), in order:
+    many files on every core (reading a report, finding its headings and place, is a sixth
+    of the work of indexing it)."""
+    shown = progress(paths) if progress else paths
+    if len(paths) < PARALLEL_FROM:
+        for path in shown:
+            yield path, *_read_one(path, corpus)
+        return
+    procs = min(os.cpu_count() or 1, 4)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        procs, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+    ) as pool:
+        done = pool.map(_read_one, paths, [corpus] * len(paths), chunksize=4)
+        for path, (reports, refused) in zip(shown, done, strict=True):
+            yield path, reports, refused
 
 
 def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSummary) -> Changes:
@@ -478,17 +517,23 @@ def _link_kept(old: Generation, path: Path, kept: _Kept) -> None:
 
 
 def _portions(reports: dict[str, Report], parts: int) -> list[list[Report]]:
-    """The reports in ``parts`` runs of about equal text, in the order of their ids."""
+    """The reports in ``parts`` runs of about equal text (more where a run would hold more
+    documents than a shard can), in the order of their ids."""
     ordered = [reports[r] for r in sorted(reports)]
     sizes = [report_summary(r)["chars"] for r in ordered]
     share = sum(sizes) / parts
     out: list[list[Report]] = [[]]
     filled = 0.0
+    docs = 0
     for report, size in zip(ordered, sizes, strict=True):
-        if out[-1] and filled + size / 2 > share * len(out) and len(out) < parts:
+        count = len(report.blocks) + 1
+        full = filled + size / 2 > share * len(out) and len(out) < parts
+        if out[-1] and (full or docs + count > MAX_DOCS):
             out.append([])
+            docs = 0
         out[-1].append(report)
         filled += size
+        docs += count
     return out
 
 

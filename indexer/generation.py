@@ -35,7 +35,7 @@ from whoosh.searching import Searcher
 
 from .pack import Strings, read_pack
 from .schema import REPORT, SCHEMA_VERSION
-from .shard import FIELDS, UNKNOWN, Shard
+from .shard import FIELDS, SUBSTRINGS, Shard
 from .structure import Report
 
 GENERATION = "generation.json"
@@ -79,6 +79,18 @@ class Generation:
     @property
     def doc_count_all(self) -> int:
         return int(self.offsets[-1])
+
+    def document_frequency(self, fieldname: str, term: str) -> int:
+        """How many documents hold a bigram or character, deleted ones too (as Whoosh
+        counts a term's documents, for its inverse document frequency)."""
+        found = (shard.impact(fieldname, term) for shard in self.shards)
+        return sum(len(f[0]) for f in found if f is not None)
+
+    @cached_property
+    def chars_length(self) -> int:
+        """The bigrams of every text (deleted documents' too, as Whoosh sums a field's
+        lengths)."""
+        return sum(int(s.info["chars_length"]) for s in self.shards)
 
     def reports(self, ids: Iterable[str]) -> dict[str, Report]:
         """Reports of this generation by id, as their report documents keep them (an id it
@@ -145,12 +157,12 @@ class Generation:
         """A term's live documents (generation numbers, sorted), its weight in each (the
         term frequency, or a keyword's rank), and for bigrams (``chars``) and characters
         (``chars1``) where each first starts (indexer.shard: ``NOWHERE`` past the first
-        characters, ``UNKNOWN`` where Whoosh's postings were read): the shards' stored
-        postings where they keep them, Whoosh's own postings of ``searcher`` elsewhere.
-        ``check`` is called between shards (the request's deadline)."""
+        characters): the shards' stored postings where they keep them, Whoosh's own
+        postings of ``searcher`` for a rare word. ``check`` is called between shards (the
+        request's deadline)."""
         assert fieldname in FIELDS
         readers = searcher.reader().readers if len(self.shards) > 1 else [searcher.reader()]
-        positions = fieldname in ("chars", "chars1")
+        positions = fieldname in SUBSTRINGS
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         firsts: list[np.ndarray] = []
@@ -159,11 +171,11 @@ class Generation:
             stored = shard.impact(fieldname, term)
             if stored is not None:
                 docs, w, first = stored
+            elif positions:  # a shard keeps every bigram and character its texts hold
+                continue
             else:
-                docs, w = (_whoosh_prefix if fieldname == "chars1" else _whoosh_postings)(
-                    reader, fieldname, term
-                )
-                first = np.full(len(docs), UNKNOWN, np.uint8)
+                docs, w = _whoosh_postings(reader, fieldname, term)
+                first = None
             if len(docs):
                 ids.append(docs.astype(np.int32) + offset)
                 weights.append(w)
@@ -193,16 +205,6 @@ def _whoosh_postings(reader: IndexReader, fieldname: str, term: str) -> tuple[np
         weights.append(m.weight())
         m.next()
     return np.array(docs, np.int32), np.array(weights)
-
-
-def _whoosh_prefix(reader: IndexReader, fieldname: str, char: str) -> tuple[np.ndarray, np.ndarray]:
-    """A rare character's postings in one shard: the bigrams it starts, their frequencies
-    summed (each occurrence of the character starts one)."""
-    found = [_whoosh_postings(reader, "chars", t) for t in reader.expand_prefix("chars", char)]
-    if not found:
-        return np.empty(0, np.int32), np.empty(0)
-    ids, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
-    return ids.astype(np.int32), np.bincount(where, weights=np.concatenate([f[1] for f in found]))
 
 
 # --- writing a generation's global files ---------------------------------------------------

@@ -10,15 +10,12 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 
 from .analysis import (
-    BigramAnalyzer,
-    CharAnalyzer,
     FoldedFrequency,
-    FoldedPositions,
     JiebaAnalyzer,
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 21
+SCHEMA_VERSION = 23
 """Bump whenever the schema, an analyzer or how a report is cut into blocks changes: older
 indexes are then rebuilt."""
 
@@ -50,12 +47,11 @@ class IndexCodec(W3Codec):
     length_stats = False
 
 
-def _text(analyzer: Tokenizer, phrase: bool = True) -> TEXT:
-    """A text field fed by one of the folding tokenizers: with positions where Whoosh
-    matches phrases (region filters), term frequencies only elsewhere (a search checks a
-    string against the text: search.scoring.Scorer._phrase)."""
-    field = TEXT(analyzer=analyzer, phrase=phrase)
-    field.format = (FoldedPositions if phrase else FoldedFrequency)(field_boost=field.format.field_boost)
+def _text(analyzer: Tokenizer) -> TEXT:
+    """A text field fed by one of the folding tokenizers, keeping term frequencies only: a
+    search checks a string against the text (search.scoring.Scorer._phrase), not positions."""
+    field = TEXT(analyzer=analyzer, phrase=False)
+    field.format = FoldedFrequency(field_boost=field.format.field_boost)
     return field
 
 
@@ -73,14 +69,12 @@ def make_schema() -> Schema:
         title=STORED(),
         region=STORED(),  # the report's own place (荔湾区)
         place=STORED(),  # its path (广东省 › 广州市 › 荔湾区): the region facet
-        region_key=_text(CharAnalyzer()),  # the path, for region:广州 filters at any level
         year=STORED(),
         section=STORED(),  # the section path, a list of headings
         text=STORED(),
-        content=_text(JiebaAnalyzer(), phrase=False),  # scored as whole words, never a phrase
+        content=_text(JiebaAnalyzer()),  # scored as whole words, never a phrase
         # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
         keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
-        chars=_text(BigramAnalyzer(), phrase=False),  # a string: its bigrams, checked in the text
         lead=STORED(),
         cells=STORED(),  # a table's row: its cells, and its table's column headers
         header=STORED(),  # a heading that leads the paragraph (else its first sentence is its lead)

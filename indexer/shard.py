@@ -1,17 +1,25 @@
 """One shard of an index generation: a Whoosh index of some reports, written whole by one
 process, and what the build computes beside it for the query engine.
 
-A shard's documents are analysed once: the words, bigrams and keywords go to Whoosh (as its
-formats would write them, :class:`indexer.analysis.Analyzed`), and the same analysis fills
+A shard's documents are analysed once: the words and keywords go to Whoosh (as its formats
+would write them, :class:`indexer.analysis.Analyzed`), and the same analysis fills
 ``data.pack`` (:mod:`indexer.pack`), which searches memory-map:
 
-- per document: kind, year, place, report, fragment kind, the lengths Whoosh scores with,
-  the folded text and its lead (white space left out), the lead's length;
-- per field (``chars``, ``content``, ``keywords``): the postings of the terms held by at
-  least ``IMPACT_MIN_DOCS`` of the shard's documents (document, weight; for bigrams also
-  where they first start), looked up by a hash of the term. A term held by fewer is read
-  from Whoosh's own postings, a few dozen at most per shard;
+- per document: kind, year, place, report, fragment kind, the lengths scores are computed
+  with (Whoosh's, quantized as Whoosh keeps them), the folded text and its lead (white space
+  left out), the lead's length;
+- the substring net (DESIGN: "any cheaper structure that gives the same result"): every
+  bigram of the folded texts (``chars``) and every character (``chars1``, each as the
+  bigrams it starts), with the documents that hold it, how often, and where it first
+  starts. A string is found by the documents holding all its bigrams, checked in their
+  text. These postings are not in Whoosh: they are most of a collection's postings, and
+  Whoosh writes each with a pickle and keeps each term's with some 90 bytes of overhead;
+- for the words and keywords (``content``, ``keywords``), the postings of the terms held by
+  at least ``IMPACT_MIN_DOCS`` of the shard's documents; a rarer term is read from
+  Whoosh's own postings, a few dozen at most per shard;
 - the shard's words (``content``) with the number of its documents that hold each.
+
+Terms are looked up by a hash of their text.
 
 The shard is immutable once written, like a Whoosh segment: a later build that deletes
 some of its reports marks them deleted in Whoosh (its table of contents) and in the
@@ -40,11 +48,13 @@ from .schema import HEADING, REPORT, IndexCodec, make_schema
 WHOOSH = "whoosh"  # the shard's Whoosh index, a folder of its own
 DATA = "data.pack"
 INFO = "shard.json"
-IMPACT_MIN_DOCS = 48  # a term in fewer of a shard's documents is read from Whoosh
+IMPACT_MIN_DOCS = 96  # a word in fewer of a shard's documents is read from Whoosh
+MAX_DOCS = 65535  # documents of a shard: numbered in two bytes
+BIG_WEIGHT = 255  # a weight this high or higher is kept at full size, apart
 FIELDS = ("chars", "chars1", "content", "keywords")  # chars1: one character, as the bigrams it starts
+SUBSTRINGS = ("chars", "chars1")  # kept whole here, not in Whoosh
 KINDS = {REPORT: 0, "paragraph": 1, HEADING: 2}
 NOWHERE = 255  # the first position of a bigram that starts past PREFIX_CHARS
-UNKNOWN = 254  # the first position of a bigram read from Whoosh's postings (not kept there)
 PREFIX_CHARS = 254  # how far into a text bigrams' first positions are kept
 LIMIT_MB = 1024  # Whoosh's posting pool in a shard writer; a shard's text keeps well under it
 
@@ -61,8 +71,8 @@ class _Postings:
 
     terms: dict[str, int] = field(default_factory=dict)
     tids: array = field(default_factory=lambda: array("I"))
-    docs: array = field(default_factory=lambda: array("I"))
-    weights: array = field(default_factory=lambda: array("H"))
+    docs: array = field(default_factory=lambda: array("H"))  # a shard holds under 65,536 documents
+    weights: array = field(default_factory=lambda: array("I"))
     first: array = field(default_factory=lambda: array("B"))  # chars: where each starts first
 
     def add(self, doc: int, counts: dict[str, int], first: dict[str, int] | None = None) -> None:
@@ -73,16 +83,18 @@ class _Postings:
                 tid = terms[term] = len(terms)
             self.tids.append(tid)
             self.docs.append(doc)
-            self.weights.append(min(n, 65535))
+            self.weights.append(n)
             if first is not None:
                 self.first.append(first.get(term, NOWHERE))
 
-    def arrays(self, name: str) -> dict[str, np.ndarray]:
-        """The postings of the terms held by ``IMPACT_MIN_DOCS`` documents, by term key."""
+    def arrays(self, name: str, min_docs: int = 1) -> dict[str, np.ndarray]:
+        """The postings of the terms held by ``min_docs`` documents, by term key: documents
+        (2 bytes), weights (1 byte; the few above 254 in a table of their own) and, for
+        bigrams and characters, first positions (1 byte)."""
         tids = np.frombuffer(self.tids, dtype=np.uint32)
         df = np.bincount(tids, minlength=len(self.terms)) if len(tids) else np.zeros(0, np.int64)
         names = list(self.terms)
-        kept = np.flatnonzero(df >= IMPACT_MIN_DOCS)
+        kept = np.flatnonzero(df >= min_docs)
         keys = np.array([term_key(names[t]) for t in kept], dtype=np.uint32)
         by_key = np.argsort(keys, kind="stable")
         kept, keys = kept[by_key], keys[by_key]
@@ -92,14 +104,18 @@ class _Postings:
         order = chosen[np.argsort(rank[tids[chosen]], kind="stable")]  # by term, then document
         starts = np.zeros(len(kept) + 1, np.int64)
         np.cumsum(df[kept], out=starts[1:])
+        weights = np.frombuffer(self.weights, dtype=np.uint32)[order]
+        big = np.flatnonzero(weights >= BIG_WEIGHT)
         blob, offsets = strings([names[t] for t in kept])
         out: dict[str, np.ndarray] = {
             f"{name}.keys": keys,
             f"{name}.starts": starts,
             f"{name}.terms": blob,
             f"{name}.term_offsets": offsets,
-            f"{name}.docs": np.frombuffer(self.docs, dtype=np.uint32)[order],
-            f"{name}.weights": np.frombuffer(self.weights, dtype=np.uint16)[order],
+            f"{name}.docs": np.frombuffer(self.docs, dtype=np.uint16)[order],
+            f"{name}.weights": np.minimum(weights, BIG_WEIGHT).astype(np.uint8),
+            f"{name}.big_at": big.astype(np.int64),
+            f"{name}.big_weights": weights[big],
         }
         if self.first:
             out[f"{name}.first"] = np.frombuffer(self.first, dtype=np.uint8)[order]
@@ -172,11 +188,14 @@ class ShardWriter:
         self.texts: list[str] = []
         self.leads: list[str] = []
         self.text_bytes = 0
+        self.chars_length = 0  # the bigrams of every text: for the average length BM25 scores with
 
     def add(self, doc: dict) -> None:
         """Analyse ``doc`` (a dict of Whoosh fields, as :func:`indexer.build.report_documents`
         makes them), write it to Whoosh and keep what the query engine needs."""
         number = len(self.texts)
+        if number >= MAX_DOCS:
+            raise ValueError(f"a shard holds at most {MAX_DOCS:,} documents")
         cols = self.columns
         cols["kind"].append(KINDS[doc["kind"]])
         cols["year"].append(doc.get("year") or 0)
@@ -205,14 +224,14 @@ class ShardWriter:
         grams, first = _bigrams(stripped)
         words = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=True))
         ranks = keyword_ranks(text)
-        cols["len.chars"].append(byte_to_length(length_to_byte(sum(grams.values()))))
+        self.chars_length += len(stripped)  # a bigram per character
+        cols["len.chars"].append(byte_to_length(length_to_byte(len(stripped))))
         cols["len.content"].append(byte_to_length(length_to_byte(sum(words.values()))))
         self.postings["chars"].add(number, grams, first)
         # each character starts one bigram: how often, and where first, it starts one
         self.postings["chars1"].add(number, Counter(stripped), _firsts(list(stripped)))
         self.postings["content"].add(number, words)
         self.postings["keywords"].add(number, ranks)
-        doc["chars"] = Analyzed.frequencies(grams)
         doc["content"] = Analyzed.frequencies(words)
         doc["keywords"] = Analyzed.ranks(ranks)
         self.writer.add_document(**doc)
@@ -226,12 +245,13 @@ class ShardWriter:
         for name, texts in (("texts", self.texts), ("leads", self.leads)):
             arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts)
         for name, postings in self.postings.items():
-            arrays.update(postings.arrays(name))
+            arrays.update(postings.arrays(name, 1 if name in SUBSTRINGS else IMPACT_MIN_DOCS))
         arrays.update(self.postings["content"].vocabulary())
         write_pack(self.path / DATA, arrays)
         info = {
             "docs": len(self.texts),
             "text_bytes": self.text_bytes,
+            "chars_length": self.chars_length,
             "places": list(self.places),
             "reports": list(self.reports),
         }
@@ -273,20 +293,27 @@ class Shard:
 
     def impact(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
         """The stored postings of ``term`` (documents of this shard, weights, and for bigrams
-        where each first starts), or None when the shard keeps none for it (a rare term:
-        read Whoosh's postings)."""
+        and characters where each first starts), or None when the shard keeps none for it (a
+        bigram or character none of its texts holds; a rare word: read Whoosh's postings)."""
         keys = self.data[f"{fieldname}.keys"]
         key = term_key(term)
         at = int(np.searchsorted(keys, key))
         terms = self._terms[fieldname]
         while at < len(keys) and keys[at] == key:
             if terms[at] == term:
-                begin, end = self.data[f"{fieldname}.starts"][at : at + 2]
-                first = self.data.get(f"{fieldname}.first")
-                return (
-                    self.data[f"{fieldname}.docs"][begin:end],
-                    self.data[f"{fieldname}.weights"][begin:end],
-                    None if first is None else first[begin:end],
-                )
+                return self._slice(fieldname, *self.data[f"{fieldname}.starts"][at : at + 2].tolist())
             at += 1
         return None
+
+    def _slice(
+        self, fieldname: str, begin: int, end: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        data = self.data
+        weights = data[f"{fieldname}.weights"][begin:end]
+        big = data[f"{fieldname}.big_at"]
+        lo, hi = np.searchsorted(big, begin), np.searchsorted(big, end)
+        if hi > lo:  # weights too large for a byte
+            weights = weights.astype(np.uint32)
+            weights[big[lo:hi] - begin] = data[f"{fieldname}.big_weights"][lo:hi]
+        first = data.get(f"{fieldname}.first")
+        return data[f"{fieldname}.docs"][begin:end], weights, None if first is None else first[begin:end]

@@ -29,7 +29,7 @@ from whoosh.searching import Searcher
 
 from indexer.analysis import fold, query_chars
 from indexer.generation import Generation
-from indexer.shard import KINDS, NOWHERE, UNKNOWN
+from indexer.shard import KINDS, NOWHERE
 
 from .query import Filters, Plan
 
@@ -404,18 +404,32 @@ class Scorer:
             idf,
             found.weights,
             self._lengths(fieldname)[found.ids].astype(np.float64),
-            self.searcher.avg_field_length(fieldname) or 1,
+            self._average_length(fieldname) or 1,
             WEIGHTING.B,
             WEIGHTING.K1,
         )
         return Scores(found.ids, values)
+
+    def _average_length(self, fieldname: str) -> float:
+        """A field's average length, as Whoosh computes it (its lengths summed, deleted
+        documents' too, over the live documents); the bigrams' from the build's count."""
+        if fieldname == "chars":
+            return self.generation.chars_length / (self.searcher.doc_count() or 1)
+        return self.searcher.avg_field_length(fieldname)
+
+    def _idf(self, fieldname: str, text: str) -> float:
+        """A term's inverse document frequency, as Whoosh computes it (Searcher.idf)."""
+        if fieldname != "chars":
+            return self.searcher.idf(fieldname, text)
+        frequency = self.generation.document_frequency(fieldname, text)
+        return math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1
 
     def _term(self, fieldname: str, text: str) -> Scores:
         """Whoosh's BM25F for one term."""
         found = self.postings(fieldname, text)
         if not len(found):
             return EMPTY
-        return self._bm25(fieldname, self.searcher.idf(fieldname, text), found)
+        return self._bm25(fieldname, self._idf(fieldname, text), found)
 
     def _prefix(self, q: wq.Prefix) -> Scores:
         """One character, as the bigrams it starts (:func:`indexer.analysis.char_tokens`),
@@ -543,14 +557,13 @@ class Scorer:
             grams = query_chars(form)
             field = "chars1" if len(form) == 1 else "chars"
             firsts = [self.postings(field, g).first_at(ids) for g in grams]
-            unknown = reduce(np.logical_or, [f == UNKNOWN for f in firsts])
-            exact = ~unknown if len(form) <= 2 else np.zeros(len(ids), bool)
+            exact = np.full(len(ids), len(form) <= 2)
             if early:
-                maybe = (firsts[0] <= EARLY - 1) | unknown
+                maybe = firsts[0] <= EARLY - 1
             else:
                 irregular = lead_len < 0
                 reach = lead_len - (1 if len(form) == 1 else 2)
-                maybe = reduce(np.logical_and, [f <= reach for f in firsts]) | unknown | irregular
+                maybe = reduce(np.logical_and, [f <= reach for f in firsts]) | irregular
                 exact &= ~irregular
             out |= maybe & exact
             check = np.flatnonzero(maybe & ~exact & ~out)

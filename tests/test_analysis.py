@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
-from whoosh.formats import Positions
+from whoosh.formats import Frequency
 from whoosh.query import Phrase, Term
 
-from indexer.analysis import KEYWORDS, CharAnalyzer, FoldedPositions, JiebaAnalyzer, fold, query_chars
+from indexer.analysis import END, KEYWORDS, BigramAnalyzer, FoldedFrequency, JiebaAnalyzer, fold, query_chars
 
 from .conftest import SEED
 
@@ -34,25 +34,27 @@ def test_jieba_tokens_point_into_the_original():
     assert positions == sorted(positions)  # a running count, sub-words share their word's
 
 
-def test_char_tokens_cover_every_character_and_bigram():
+def test_char_tokens_cover_every_character_with_its_bigram():
     tokens = [
-        (t.text, t.pos, t.startchar, t.endchar) for t in CharAnalyzer()("河 涌整", positions=True, chars=True)
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in BigramAnalyzer()("河 涌整", positions=True, chars=True)
     ]
-    assert tokens == [("河", 0, 0, 1), ("河涌", 0, 0, 3), ("涌", 1, 2, 3), ("涌整", 1, 2, 4), ("整", 2, 3, 4)]
+    assert tokens == [("河涌", 0, 0, 3), ("涌整", 1, 2, 4), ("整" + END, 2, 3, 4)]
 
 
 @given(st.text(alphabet=st.sampled_from(list("河涌發展经济ＡＢab12 .%，。")), max_size=40))
 @settings(max_examples=200, deadline=None)
 def test_every_token_slices_the_original_to_its_text(text):
-    for analyzer in (JiebaAnalyzer(), CharAnalyzer()):
+    for analyzer in (JiebaAnalyzer(), BigramAnalyzer()):
         for t in analyzer(text, positions=True, chars=True):
             original = text[t.startchar : t.endchar]
-            assert fold(original).replace(" ", "") == t.text
+            assert fold(original).replace(" ", "") == t.text.removesuffix(END)
 
 
 def test_simplified_query_finds_traditional_text():
     schema = Schema(
-        content=TEXT(analyzer=JiebaAnalyzer(), phrase=True), chars=TEXT(analyzer=CharAnalyzer(), phrase=True)
+        content=TEXT(analyzer=JiebaAnalyzer(), phrase=True),
+        chars=TEXT(analyzer=BigramAnalyzer(), phrase=True),
     )
     ix = RamStorage().create_index(schema)
     with ix.writer() as w:
@@ -66,13 +68,27 @@ def test_simplified_query_finds_traditional_text():
 
 @given(st.text(alphabet=st.sampled_from(list("河涌發展经济发展白鹅潭ＡＢab12 .%，。")), max_size=60))
 @settings(max_examples=200, deadline=None)
-def test_folded_positions_write_what_whooshs_positions_format_writes(text):
-    """The shortcut past Whoosh's Token objects changes the cost of indexing, not a byte."""
-    for analyzer in (JiebaAnalyzer(), CharAnalyzer()):
+def test_the_builds_postings_are_what_whooshs_formats_write(text):
+    """The shortcuts past Whoosh's Token objects (the folded format, and the build's own
+    analysis of a text, indexer.shard) change the cost of indexing, not a byte."""
+    from collections import Counter
+
+    from indexer.analysis import Analyzed, KeywordRanks, keyword_ranks, word_tokens
+    from indexer.shard import _bigrams
+
+    for analyzer in (JiebaAnalyzer(), BigramAnalyzer()):
         for boost in (1.0, 2.0):
-            ours = sorted(FoldedPositions(field_boost=boost).word_values(text, analyzer, mode="index"))
-            whooshs = sorted(Positions(field_boost=boost).word_values(text, analyzer, mode="index"))
+            ours = sorted(FoldedFrequency(field_boost=boost).word_values(text, analyzer, mode="index"))
+            whooshs = sorted(Frequency(field_boost=boost).word_values(text, analyzer, mode="index"))
             assert ours == whooshs
+    whooshs = sorted(Frequency().word_values(text, BigramAnalyzer(), mode="index"))
+    build = Analyzed.frequencies(_bigrams("".join(fold(text).split()))[0])
+    assert sorted(FoldedFrequency().word_values(build, None)) == whooshs
+    whooshs = sorted(Frequency().word_values(text, JiebaAnalyzer(), mode="index"))
+    build = Analyzed.frequencies(Counter(w for w, _, _, _ in word_tokens(fold(text))))
+    assert sorted(FoldedFrequency().word_values(build, None)) == whooshs
+    build = Analyzed.ranks(keyword_ranks(text))
+    assert sorted(KeywordRanks().word_values(build, None)) == sorted(KeywordRanks().word_values(text, None))
 
 
 def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():

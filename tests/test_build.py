@@ -347,7 +347,9 @@ def test_writer_processes_die_with_a_killed_build_and_the_next_build_clears_its_
         ).stdout.split()
 
     deadline = time.monotonic() + 120
-    while not writers() and proc.poll() is None and time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:  # until shards are being written
+        if writers() and list(index.glob("gen-*/shards/*")):
+            break
         time.sleep(0.05)
     children = writers()
     assert children, "the build finished before its writers could be seen"
