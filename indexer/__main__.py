@@ -86,13 +86,22 @@ class _ProgressFiles:
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def outline(file: Path) -> None:
-    """Print the parsed report in FILE as JSON: title, region, year, headings, paragraphs."""
+    """Print the parsed report in FILE as JSON: title, region, year, headings, paragraphs; for
+    a table of reports (CSV, spreadsheet), each report and the rows skipped."""
     try:
         reports = read_reports(file, corpus_dir() if _inside(file, corpus_dir()) else None)
     except ReadError as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
-    data = [r.outline() for r in reports]
-    click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+    if len(reports) == 1 and not reports.skipped:
+        data: dict = reports[0].outline()
+    else:
+        data = {
+            "file": file.name,
+            "text_column": reports[0].text_column,
+            "reports": [r.outline() for r in reports],
+            "skipped": reports.skipped,
+        }
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from .blocks import build_blocks
 from .headings import LIST_ITEM
 from .links import EDITED, anchor_for, carry_links, set_anchors, similarity
 from .metadata import parse_date, parse_year, report_title
-from .model import SECTION_SEP, Block, Report
+from .model import SECTION_SEP, Block, Report, Reports
 from .reports import RECORD, file_digest, read_reports, recorded_origin, report_from_source, report_id_for
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "SECTION_SEP",
     "Block",
     "Report",
+    "Reports",
     "anchor_for",
     "build_blocks",
     "carry_links",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..analysis import SENTENCE_END, TRADITIONAL, fold
-from ..places import NATIONAL
+from ..places import NATIONAL, is_known
 from ..reading import Line
 
 # --- numbers and dates -------------------------------------------------------------------
@@ -241,15 +241,58 @@ def read_front(lines: list[Line]) -> tuple[Front, list[Line]]:
                 front.office, front.speaker = said
         body.append(line)
     front.year, front.region = date_year or title_year, date_region or title_region
+    front.region = front.region or _region_on_behalf(lines[:OPENING_LINES])
     return front, body
+
+
+OPENING_LINES = 15  # where a report says on whose behalf it is given (我代表…人民政府)
+# 现在，我代表罗湖区人民政府（大鹏新区管理委员会，坪山区政府筹备组），向大会报告政府工作
+_ON_BEHALF = re.compile(
+    r"我代表([\u4e00-\u9fff]{2,12}?)(?:第?[一二三四五六七八九十]+届)?(?:人民政府|政府筹备组|管理委员会|管委会|党工委)"
+)
+
+
+def _region_on_behalf(lines: list[Line]) -> str | None:
+    """The government a report is given on behalf of, when its opening lines name it."""
+    for line in lines:
+        m = _ON_BEHALF.search(fold(line.text))
+        name = _shortest_name(line.text[m.start(1) : m.end(1)]) if m else ""
+        if is_known(name) or re.fullmatch(r".{2,}新区", fold(name)):  # not 新区管委会 alone
+            return name
+    return None
+
+
+_NUMBER = "一二三四五六七八九十"
+_SESSION_PARTS = re.compile(rf"第?([{_NUMBER}\d]+)届.*?第?([{_NUMBER}\d]+)次")
+
+
+def session_short(session: str | None) -> str | None:
+    """``第八届人民代表大会第一次会议`` (or ``八届人大一次会议``) -> ``八届一次``."""
+    m = _SESSION_PARTS.search(fold(session or ""))
+    return f"{m.group(1)}届{m.group(2)}次" if m else None
+
+
+# shenzhen-luohu-2021b.txt, 罗湖区/2021-2.txt: the second report of a year
+_SECOND = re.compile(r"(?<!\d)(?:19|20)\d\d(?:-([2-9])|([b-i]))$")
+
+
+def second_of_year(stem: str) -> int | None:
+    """Which report of its year a file name marks (2 for ``2021b`` or ``2021-2``), or None."""
+    m = _SECOND.search(stem.lower())
+    if m is None:
+        return None
+    return int(m.group(1)) if m.group(1) else ord(m.group(2)) - ord("a") + 1
 
 
 def is_title_line(folded: str) -> bool:
     return bool(_TITLE.search(folded)) and len(folded) <= 40 and not SENTENCE_END.search(folded)
 
 
-def report_title(year: int | None, place: list[str], traditional: bool = False) -> str:
-    """``<year>年<place>政府工作报告`` (national: 国务院), in the report's script."""
+def report_title(
+    year: int | None, place: list[str], traditional: bool = False, which: str | None = None
+) -> str:
+    """``<year>年<place>政府工作报告`` (national: 国务院), in the report's script; ``which``
+    (a second report of the year: its session, 八届一次) in brackets after it."""
     who = "国务院" if place == [NATIONAL] else place[-1] if place else ""
-    title = f"{f'{year}年' if year else ''}{who}政府工作报告"
+    title = f"{f'{year}年' if year else ''}{who}政府工作报告" + (f"（{which}）" if which else "")
     return TRADITIONAL.convert(title) if traditional else title

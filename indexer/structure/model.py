@@ -46,6 +46,10 @@ class Report:
     # links to earlier versions' paragraphs that are no longer here: anchor or #pN ->
     # [the closest paragraph's anchor, its similarity, the old text's opening] (carry_links)
     moved: dict[str, list] = field(default_factory=dict)
+    row: int | None = None  # a table's report: its row (under the header), and the text column
+    text_column: str | None = None
+    # a table's columns that the report's own text contradicts: [{field, column, text}]
+    corrections: list[dict] = field(default_factory=list)
 
     @property
     def author(self) -> str:
@@ -89,6 +93,8 @@ class Report:
             "origin": self.origin,
             "citation": self.citation(),
             "moved": self.moved,
+            **({"row": self.row, "text_column": self.text_column} if self.row else {}),
+            **({"corrections": self.corrections} if self.corrections else {}),
             "headings": [
                 {
                     "id": b.id,
@@ -118,3 +124,11 @@ class Report:
     def from_dict(cls, data: dict) -> Report:
         blocks = [Block(**b) for b in data.pop("blocks")]
         return cls(**data, blocks=blocks)
+
+
+class Reports(list[Report]):
+    """The reports of one file, and the rows of a table skipped (``{row, reason}``)."""
+
+    def __init__(self, reports: list[Report] | None = None, skipped: list[dict] | None = None) -> None:
+        super().__init__(reports or [])
+        self.skipped = skipped or []
