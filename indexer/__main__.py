@@ -1,20 +1,24 @@
-"""``python -m indexer build|outline|library``: the indexer's command line."""
+"""``python -m indexer build|watch|outline|library``: the indexer's command line."""
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
 
+from . import watch as watching
 from .build import build as run_build
 from .library import assemble
 from .reading import ReadError
 from .schema import corpus_dir, index_dir
 from .store import BuildLocked
 from .structure import read_reports
+from .watch import SETTLE
 
 
 @click.group()
@@ -81,6 +85,54 @@ class _ProgressFiles:
             self.files, label="Indexing", file=sys.stderr, item_show_func=lambda p: str(p) if p else ""
         ) as bar:
             yield from bar
+
+
+@cli.command()
+@click.option(
+    "--corpus",
+    "corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
+)
+@click.option(
+    "--index",
+    "index",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
+)
+@click.option(
+    "--settle",
+    type=float,
+    default=SETTLE,
+    show_default=True,
+    help="Seconds a changed file must keep its size before it is read.",
+)
+@click.option(
+    "--wait",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds a build waits for another running build before it fails (and is retried).",
+)
+@click.option("--exit-with-parent", is_flag=True, help="Stop when the process that started this one stops.")
+def watch(
+    corpus: Path | None, index: Path | None, settle: float, wait: float, exit_with_parent: bool
+) -> None:
+    """Watch the corpus folder and index what is added, changed, moved or removed, a few
+    seconds after writes settle, while the site keeps serving."""
+    corpus, index = corpus_dir(corpus), index_dir(index)
+    if not corpus.is_dir():
+        raise click.ClickException(f"corpus folder {corpus} does not exist")
+    if exit_with_parent:
+        watching.exit_with_parent()
+    stop = threading.Event()
+    watching.stop_on_signals(stop)
+
+    def log(msg: str) -> None:
+        if not msg.startswith("reading "):
+            click.echo(f"{time.strftime('%H:%M:%S')} watch: {msg}", err=True)
+
+    watching.Watcher(corpus, index, settle=settle, wait=wait, log=log, stop=stop).run()
 
 
 @cli.command()

@@ -88,7 +88,9 @@ def _run_in(text: str, sure: bool) -> str | None:
         time = _TIME_WORD.match(after)
         if (
             len(clause) < 6  # the heading's last phrase is whole
-            or re.match(r"^[把将使对向在为与和以]", clause)  # not a phrase waiting for its verb (把…切实转到, 以…为契机)
+            or re.match(
+                r"^[把将使对向在为与和以]", clause
+            )  # not a phrase waiting for its verb (把…切实转到, 以…为契机)
             or re.search(r"[在了]", clause)  # nor a clause of a narrative (已经…了) or a frame (在…上)
             or (len(re.split(r"[，、]", after)[0]) < 6 and not time)  # the text's clause is whole
             or words[0][1].startswith("r")  # headings do not start with a pronoun (我国人民…)

@@ -40,7 +40,7 @@ _DATE = re.compile(
 )
 
 
-def _number(raw: str) -> int:
+def cn_number(raw: str) -> int:
     """12, 十二, 二十三, 一九九三 (digit by digit when there is no 十)."""
     if raw.isdigit():
         return int(raw)
@@ -54,7 +54,7 @@ def parse_date(text: str) -> str | None:
     """The first date in ``text`` (2019年3月5日, 一九五四年九月二十三日) as ISO 8601."""
     for m in _DATE.finditer(fold(text)):
         try:
-            year, month, day = (_number(g) for g in m.groups())
+            year, month, day = (cn_number(g) for g in m.groups())
         except KeyError:
             continue
         if 1949 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31:
@@ -296,3 +296,15 @@ def report_title(
     who = "国务院" if place == [NATIONAL] else place[-1] if place else ""
     title = f"{f'{year}年' if year else ''}{who}政府工作报告" + (f"（{which}）" if which else "")
     return TRADITIONAL.convert(title) if traditional else title
+
+
+_ORDINAL = "〇一二三四五六七八九"
+
+
+def titled(year: int | None, place: list[str], traditional: bool, stem: str, session: str | None) -> str:
+    """A report's title (:func:`report_title`); a file named as the second report of its
+    year (``stem``: 2021b, 2021-2) adds its session (八届一次), else 第二份."""
+    which = second_of_year(stem)
+    return report_title(
+        year, place, traditional, (session_short(session) or f"第{_ORDINAL[which]}份") if which else None
+    )

@@ -20,11 +20,9 @@ from .metadata import (
     read_front,
     region_from,
     region_from_path,
-    report_title,
-    second_of_year,
-    session_short,
     speaker_of,
     split_run_together,
+    titled,
 )
 from .model import Report, Reports
 
@@ -67,15 +65,9 @@ def report_from_source(
     place = _place(region or issuer, path, opening)
     said = speaker_of(meta.get("speaker", "")) if meta.get("speaker") else None
     session = front.session or (recorded or {}).get("session") or None
-    which = second_of_year(path.stem) if source.row is None else None
     return Report(
         report_id,
-        report_title(
-            year,
-            place,
-            is_traditional("".join(paragraphs)),
-            (session_short(session) or f"第{_ORDINAL[which]}份") if which else None,
-        ),
+        titled(year, place, is_traditional("".join(paragraphs)), "" if source.row else path.stem, session),
         place[-1],
         year,
         str(path),
@@ -91,9 +83,6 @@ def report_from_source(
         text_column=source.text_column if source.row else None,
         corrections=_corrections(columns, place if front.region else None, year if front.year else None),
     )
-
-
-_ORDINAL = "〇一二三四五六七八九"
 
 
 def _place(region: str | None, path: Path, opening: str) -> list[str]:
