@@ -98,7 +98,9 @@ class Watcher:
         log: Log = print,
         stop: threading.Event | None = None,
     ) -> None:
-        self.corpus = corpus.resolve()
+        # as given, as `python -m indexer build` names it: the build record keeps each file by
+        # its path, so a build by another spelling of the folder would read every file again
+        self.corpus = corpus
         self.index_dir = index_dir
         self.settle = settle
         self.wait = wait
@@ -120,7 +122,7 @@ class Watcher:
         pending = not self.build_now(0)
         for changes in watch(
             self.corpus,
-            watch_filter=_visible(self.corpus),
+            watch_filter=_visible(self.corpus.resolve()),
             debounce=DEBOUNCE_MS,
             step=STEP_MS,
             stop_event=self.stop,

@@ -146,3 +146,26 @@ def test_a_spreadsheet_that_cannot_be_read_is_refused_saying_why(tmp_path, conte
         path.write_bytes(content)
     with pytest.raises(ReadError, match=reason):
         read_reports(path)
+
+
+@pytest.mark.slow
+def test_a_spreadsheet_in_the_corpus_is_searchable_row_by_row_and_status_names_the_corrections(tmp_path):
+    import shutil
+
+    from indexer.build import build
+    from search import create_app
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(shared(BAODING), corpus / "baoding.xlsx")
+    summary = build(corpus, index)
+    assert len(summary.added) == 74 and not summary.refused
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    status = client.get("/api/status").get_json()
+    assert {"report": "baoding/85", "field": "place", "column": "唐县", "text": "高唐县"} in status[
+        "corrections"
+    ]
+    assert len([c for c in status["corrections"] if c["text"] == "高唐县"]) == 5
+    hits = client.get("/api/search", query_string={"q": "高唐", "region": "聊城"}).get_json()["results"]
+    assert hits and {h["report_id"] for h in hits} <= {f"baoding/{n}" for n in range(85, 90)}
+    assert hits[0]["url"].startswith("/reports/baoding/8")
