@@ -6,8 +6,9 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -20,6 +21,24 @@ from .store import BuildLocked
 from .structure import read_reports
 from .watch import SETTLE
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def folders(command: F) -> F:
+    """The ``--corpus`` and ``--index`` options of a command."""
+    command = click.option(
+        "--index",
+        "index",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
+    )(command)
+    return click.option(
+        "--corpus",
+        "corpus",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
+    )(command)
+
 
 @click.group()
 def cli() -> None:
@@ -27,18 +46,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--corpus",
-    "corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
-)
-@click.option(
-    "--index",
-    "index",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
-)
+@folders
 @click.option("--rebuild", is_flag=True, help="Build a complete new index aside and switch to it.")
 @click.option(
     "--wait",
@@ -88,18 +96,7 @@ class _ProgressFiles:
 
 
 @cli.command()
-@click.option(
-    "--corpus",
-    "corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
-)
-@click.option(
-    "--index",
-    "index",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
-)
+@folders
 @click.option(
     "--settle",
     type=float,
