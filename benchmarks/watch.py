@@ -86,12 +86,7 @@ def main() -> None:
     (corpus / "hand").mkdir()
     (corpus / "hand" / "2099.txt").write_text(report(text, 999, "手工参照园"), encoding="utf-8")
     started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    indexer(work, "build")
     by_hand = time.monotonic() - started
 
     port = free_port()

@@ -62,6 +62,11 @@ def test_both_are_listed_and_counted_and_the_copy_is_not(client):
     assert series["reports"][at] == 1 and series["available"][at] == 1  # a place's year counted once
 
 
-def test_the_overview_shows_the_place_and_year(client):
-    page = client.get("/overview", query_string={"q": "湾区枢纽"}).get_data(as_text=True)
+def test_the_overview_shows_the_place_and_year_with_both_reports_paragraphs(client):
+    query = {"q": "湾区枢纽", "open": ["广东省", "深圳市"]}
+    page = client.get("/overview", query_string=query).get_data(as_text=True)
     assert "罗湖区" in page and "2021" in page
+    both = client.get("/api/search", query_string={"q": "湾区枢纽"}).get_json()["total"]
+    alone = client.get("/api/search", query_string={"q": "湾区枢纽 -三人小组"}).get_json()["total"]
+    assert both > 0 and f">{both}<" in page.replace(" ", "")  # the cell counts both reports' paragraphs
+    assert alone <= both
