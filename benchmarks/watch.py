@@ -34,9 +34,14 @@ from indexer.watch import read_state
 SOURCE = "罗湖区/2021.txt"  # the text each dropped report is made from, under a new place and year
 
 
+NAMES = "甲乙丙丁戊己庚辛壬癸"
+
+
 def report(text: str, n: int, word: str) -> str:
-    """A report of its own (a new place: not a copy of ``text``'s), holding ``word``."""
-    return f"2030年测{chr(0x4E00 + 300 + n)}县政府工作报告\n各位代表：\n我们建设{word}。\n{text}"
+    """A report of its own (a place of its own, 测甲乙丙县: not a copy of ``text``'s), holding
+    ``word``."""
+    place = NAMES[n // 100 % 10] + NAMES[n // 10 % 10] + NAMES[n % 10]
+    return f"2030年测{place}县政府工作报告\n各位代表：\n我们建设{word}。\n{text}"
 
 
 def indexer(work: Path, *args: str) -> None:
