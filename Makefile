@@ -23,11 +23,14 @@ rebuild: $(STAMP)
 	$(PY) -m indexer build --rebuild
 
 # The site answers to the loopback names and HOST; set SEARCH_TRUSTED_HOSTS (comma-separated)
-# and SEARCH_PUBLIC_URL for the names it is reached by elsewhere.
+# and SEARCH_PUBLIC_URL for the names it is reached by elsewhere. The watcher indexes what
+# arrives in corpus/; gunicorn takes the shell's place (exec), and the watcher, asked to
+# stop with the process that started it, stops with gunicorn, however gunicorn stops.
 serve: index
+	$(PY) -m indexer watch --exit-with-parent & \
 	SEARCH_TRUSTED_HOSTS="$${SEARCH_TRUSTED_HOSTS:-127.0.0.1,localhost,::1,$(HOST)}" \
 	SEARCH_PUBLIC_URL="$${SEARCH_PUBLIC_URL:-http://$(HOST):$(PORT)}" \
-	$(VENV)/bin/gunicorn --preload --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
+	exec $(VENV)/bin/gunicorn --preload --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
 # Browser tests drive Debian's Chromium (with CJK fonts, for readable screenshots) and scan
 # pages with axe-core from the npm registry; install them when we may and they are missing.

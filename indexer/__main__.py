@@ -1,20 +1,43 @@
-"""``python -m indexer build|outline|library``: the indexer's command line."""
+"""``python -m indexer build|watch|outline|library``: the indexer's command line."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
+from . import watch as watching
 from .build import build as run_build
 from .library import assemble
 from .reading import ReadError
 from .schema import corpus_dir, index_dir
 from .store import BuildLocked
 from .structure import read_reports
+from .watch import SETTLE
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def folders(command: F) -> F:
+    """The ``--corpus`` and ``--index`` options of a command."""
+    command = click.option(
+        "--index",
+        "index",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
+    )(command)
+    return click.option(
+        "--corpus",
+        "corpus",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
+    )(command)
 
 
 @click.group()
@@ -23,18 +46,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--corpus",
-    "corpus",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of report files [default: $SEARCH_CORPUS_DIR or corpus/].",
-)
-@click.option(
-    "--index",
-    "index",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Index folder [default: $SEARCH_INDEX_DIR or instance/index].",
-)
+@folders
 @click.option("--rebuild", is_flag=True, help="Build a complete new index aside and switch to it.")
 @click.option(
     "--wait",
@@ -84,15 +96,61 @@ class _ProgressFiles:
 
 
 @cli.command()
+@folders
+@click.option(
+    "--settle",
+    type=float,
+    default=SETTLE,
+    show_default=True,
+    help="Seconds a changed file must keep its size before it is read.",
+)
+@click.option(
+    "--wait",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds a build waits for another running build before it fails (and is retried).",
+)
+@click.option("--exit-with-parent", is_flag=True, help="Stop when the process that started this one stops.")
+def watch(
+    corpus: Path | None, index: Path | None, settle: float, wait: float, exit_with_parent: bool
+) -> None:
+    """Watch the corpus folder and index what is added, changed, moved or removed, a few
+    seconds after writes settle, while the site keeps serving."""
+    corpus, index = corpus_dir(corpus), index_dir(index)
+    if not corpus.is_dir():
+        raise click.ClickException(f"corpus folder {corpus} does not exist")
+    if exit_with_parent:
+        watching.exit_with_parent()
+    stop = threading.Event()
+    watching.stop_on_signals(stop)
+
+    def log(msg: str) -> None:
+        if not msg.startswith("reading "):
+            click.echo(f"{time.strftime('%H:%M:%S')} watch: {msg}", err=True)
+
+    watching.Watcher(corpus, index, settle=settle, wait=wait, log=log, stop=stop).run()
+
+
+@cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def outline(file: Path) -> None:
-    """Print the parsed report in FILE as JSON: title, region, year, headings, paragraphs."""
+    """Print the parsed report in FILE as JSON: title, region, year, headings, paragraphs; for
+    a table of reports (CSV, spreadsheet), each report and the rows skipped."""
     try:
         reports = read_reports(file, corpus_dir() if _inside(file, corpus_dir()) else None)
     except ReadError as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
-    data = [r.outline() for r in reports]
-    click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+    if len(reports) == 1 and not reports.skipped:
+        data: dict = reports[0].outline()
+    else:
+        data = {
+            "file": file.name,
+            "text_column": reports[0].text_column,
+            "reports": [r.outline() for r in reports],
+            "skipped": reports.skipped,
+        }
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @cli.command()

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from .analysis import fold, is_traditional, segmenter
+from .analysis import is_traditional, segmenter
+from .duplicates import SAME_TEXT, choose_canonical, region_key, text_sketch
+from .duplicates import same_text as same_text_share
 from .generation import RECORD, SHARDS, VOCAB, Derivation, Generation, link_tree, write_generation
-from .places import NATIONAL, NATIONAL_NAMES, place_label
+from .places import place_label
 from .reading import ReadError
 from .schema import BODY, FRAGMENT, HEADING, NOTE, REPORT, SCHEMA_VERSION
 from .shard import DATA, MAX_DOCS, write_shard
@@ -122,6 +124,8 @@ def report_summary(report: Report) -> dict:
         "paragraphs": len(report.paragraphs),
         "chars": len(text),
         "traditional": is_traditional(text),
+        "sketch": text_sketch(text),  # copies of one report share it (indexer.duplicates)
+        **({"corrections": report.corrections} if report.corrections else {}),
     }
 
 
@@ -180,43 +184,6 @@ def fragment_kind(kind: str, text: str) -> int:
     if kind == HEADING or len("".join(text.split())) < FRAGMENT_CHARS:
         return FRAGMENT
     return NOTE if _NOTE.match(text) else BODY
-
-
-def region_key(region: str) -> str:
-    """The region as compared for duplicates: 国务院 and 全国 are one, scripts fold together."""
-    key = fold(region).replace("人民政府", "")
-    return NATIONAL if key in NATIONAL_NAMES else key
-
-
-# The formats by how faithfully they carry the author's paragraphs: a Word document has them
-# as written; text and Markdown as typed; CSV cells and web pages come with chrome; a PDF's
-# lines are broken at the page width.
-FORMAT_RANK = (".docx", ".md", ".markdown", ".txt", ".csv", ".html", ".htm", ".pdf")
-
-
-def canonical_key(summary: dict, longest: int) -> tuple:
-    """How to choose among copies of one report (the largest key is kept): a Simplified
-    original over a Traditional conversion; of the copies holding about as much text as
-    the longest (nine tenths), the one in the most faithful format; then more text."""
-    suffix = Path(summary["source"]).suffix.lower()
-    rank = FORMAT_RANK.index(suffix) if suffix in FORMAT_RANK else len(FORMAT_RANK)
-    return not summary.get("traditional"), summary["chars"] >= 0.9 * longest, -rank, summary["chars"]
-
-
-def _choose_canonical(reports: dict[str, dict]) -> dict[str, str]:
-    """Map each duplicate report id to the one kept (same region and year; see
-    :func:`canonical_key`)."""
-    groups: dict[tuple, list[str]] = {}
-    for rid, s in reports.items():
-        if s.get("year") is not None:
-            groups.setdefault((region_key(s["region"]), s["year"]), []).append(rid)
-    dupes = {}
-    for ids in groups.values():
-        if len(ids) > 1:
-            longest = max(reports[r]["chars"] for r in ids)
-            keep = max(sorted(ids), key=lambda r: canonical_key(reports[r], longest))
-            dupes.update({r: keep for r in ids if r != keep})
-    return dupes
 
 
 @dataclass
@@ -344,7 +311,7 @@ def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSumm
     """What to write and delete so the index holds the corpus (one copy of each report),
     noted in ``summary``; reads a skipped duplicate whose original has gone."""
     indexed: dict[str, dict] = old_record.get("summaries", {})
-    dupes = _choose_canonical(found.wanted)
+    dupes = choose_canonical(found.wanted)
     summary.duplicates = [{"report": r, "same_as": keep} for r, keep in sorted(dupes.items())]
     for rid in sorted(found.wanted):  # a skipped duplicate whose original has gone: read it now
         if rid not in dupes and rid not in indexed and rid not in found.fresh:
@@ -386,23 +353,26 @@ def plan_changes(found: Scan, old_record: dict, corpus: Path, summary: BuildSumm
 
 def _moves(indexed: dict[str, dict], kept: dict[str, dict], summary: BuildSummary) -> dict[str, str]:
     """Reports whose file moved or was renamed within the corpus: a report gone and one
-    added that is the same report (the same text, or the same place and year). New id ->
-    old id."""
+    added that is the same report (the same text; or, edited, the only report of its place
+    and year gone and added). New id -> old id."""
     gone = [r for r in summary.removed if r not in kept]
     moved: dict[str, str] = {}
     for rid in summary.added:
         new = kept[rid]
+        same_year = [old for old in gone if new.get("year") and _place_year(indexed[old]) == _place_year(new)]
         for old in gone:
             was = indexed[old]
-            same_text = was.get("digest") == new.get("digest")
-            same_report = new.get("year") and (region_key(was["region"]), was["year"]) == (
-                region_key(new["region"]),
-                new["year"],
+            same_text = was.get("digest") == new.get("digest") or (
+                "sketch" in was and same_text_share(was["sketch"], new.get("sketch", "")) >= SAME_TEXT
             )
-            if old not in moved.values() and (same_text or same_report):
+            if old not in moved.values() and (same_text or same_year == [old]):
                 moved[rid] = old
                 break
     return moved
+
+
+def _place_year(summary: dict) -> tuple:
+    return region_key(summary["region"]), summary["year"]
 
 
 def _aliases(aliases: dict[str, str], kept: dict[str, dict]) -> dict[str, str]:
@@ -667,7 +637,7 @@ def build(
         summary.rebuilt = old is None
         changes = plan_changes(scan(corpus, files, old_record, log, progress), old_record, corpus, summary)
         for rid, keep in sorted(changes.dupes.items()):
-            log(f"{rid}: same region and year as {keep}; indexing only {keep}")
+            log(f"{rid}: the same report as {keep}; indexing only {keep}")
         record = changes.record
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         earlier = old_record or _last_record(index_dir)

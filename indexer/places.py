@@ -76,6 +76,57 @@ def place_path(name: str, context: str = "") -> list[str]:
     return list(best)
 
 
+def is_known(name: str) -> bool:
+    """Whether the divisions hold a place of that name (or short name)."""
+    by_name, by_stem = _places()
+    folded = fold(name).strip()
+    return folded in by_name or stem(folded) in by_stem or folded in by_stem
+
+
+@cache
+def _by_pinyin() -> dict[str, list[tuple[str, ...]]]:
+    """Every place's path by the pinyin of its stem (深圳市 -> shenzhen), for file names."""
+    from pypinyin import lazy_pinyin  # imported here: only Latin file names need it
+
+    by_pinyin: dict[str, list[tuple[str, ...]]] = {}
+    for paths in _places()[0].values():
+        for path in paths:
+            by_pinyin.setdefault("".join(lazy_pinyin(stem(path[-1]))), []).append(path)
+    return by_pinyin
+
+
+_NEW_AREA = {"newarea", "xinqu"}  # 光明新区: a district's former name, the district it became
+
+
+def pinyin_place(name: str) -> list[str]:
+    """The place a Latin file name names, larger places first (``shenzhen-luohu`` -> 广东省 ›
+    深圳市 › 罗湖区), as far as its words resolve, each within the one before
+    (``shenzhen-dapeng-newarea`` -> 广东省 › 深圳市: 大鹏新区 is not a division)."""
+    path: tuple[str, ...] = ()
+    for word in re.split(r"[-_ ]+", name.lower()):
+        if word in _NEW_AREA:
+            continue
+        inside = [p for p in _by_pinyin().get(word, []) if p[: len(path)] == path and len(p) > len(path)]
+        if not inside:
+            break
+        path = min(inside, key=len)
+    return list(path)
+
+
+def named_parent(context: str) -> list[str]:
+    """The city (else province) a report's opening names most often, at least twice: where a
+    place the divisions do not hold (大鹏新区) sits."""
+    folded = fold(context)
+    counts = {
+        path: folded.count(stem(path[-1]))
+        for paths in _places()[0].values()
+        for path in paths
+        if len(path) <= 2 and len(stem(path[-1])) >= 2
+    }
+    best = max(counts, key=lambda p: (counts[p], len(p)), default=None)
+    return list(best) if best and counts[best] >= 2 else []
+
+
 def place_label(path: list[str]) -> str:
     return PLACE_SEP.join(path)
 

@@ -373,6 +373,13 @@ class _Ordered:
         return replace(self, found=mine, misses=self.misses.keep(keep), lacks=self.lacks[keep])
 
 
+def _once_a_year(cols: Columns, reports: np.ndarray) -> np.ndarray:
+    """The years of ``reports``, a place's two reports of one year (a new congress's year)
+    counted once: the series counts places reporting, not files."""
+    pairs = np.unique(cols.report_places[reports].astype(np.int64) * 10_000 + cols.report_years[reports])
+    return pairs % 10_000
+
+
 def _first_reports(stream: Iterator[int], cols: Columns, needed: int) -> list[int]:
     """The first ``needed`` reports to appear in ``stream`` (report numbers of ``cols``)."""
     seen: dict[int, None] = {}
@@ -404,8 +411,7 @@ def _count(
     years = cols.years[listed]
     # reports per year: of those holding a match, of those the filters let through
     holding = np.unique(cols.reports[listed])
-    available = np.flatnonzero(scorer.allowed_reports(filters))
-    axis = cols.report_years[available]
+    axis = _once_a_year(cols, np.flatnonzero(scorer.allowed_reports(filters)))
     axis = axis[axis > 0]
     if filters.years:
         lo, hi = min(a for a, _ in filters.years), max(b for _, b in filters.years)
@@ -425,7 +431,7 @@ def _count(
     result.series = Series(
         years=span.tolist(),
         paragraphs=per_year(years),
-        reports=per_year(cols.report_years[holding]),
+        reports=per_year(_once_a_year(cols, holding)),
         available=per_year(axis),
     )
     cells = np.bincount(cols.regions[listed] * size + offsets(years))

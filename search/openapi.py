@@ -275,7 +275,11 @@ SCHEMAS: dict[str, dict] = {
             "url": _said(STRING, "The reader's absolute URL."),
             "headings": _array(_ref("Heading")),
             "paragraphs": _array(_ref("Paragraph")),
+            "row": _said(INTEGER, "A table's report: its row, counting the rows under the header."),
+            "text_column": _said(STRING, "A table's report: the column its text was read from."),
+            "corrections": _array(_ref("Correction")),
         },
+        optional=("row", "text_column", "corrections"),
     ),
     "Status": _object(
         "What the index holds and the record of its last build.",
@@ -292,6 +296,58 @@ SCHEMAS: dict[str, dict] = {
             "duplicates": _array(
                 _object("A report left out as a copy of another.", {"report": STRING, "same_as": STRING})
             ),
+            "corrections": _array(
+                {"allOf": [_ref("Correction"), _object("Of which report.", {"report": REPORT_ID})]}
+            ),
+            "watch": _said(
+                {"oneOf": [_ref("Watch"), {"type": "null"}]},
+                "What `python -m indexer watch` (run by `make serve`) did; null when no watcher ran.",
+            ),
+        },
+    ),
+    "Correction": _object(
+        "Where a report's own text says otherwise than its table's column (the text wins).",
+        {
+            "field": {"enum": ["place", "year"]},
+            "column": _said(STRING, "What the column says."),
+            "text": _said({"type": ["string", "integer"]}, "What the report's text says."),
+        },
+    ),
+    "Watch": _object(
+        "The watcher of the corpus folder and its last automatic build.",
+        {
+            "started_at": STRING,
+            "pid": INTEGER,
+            "builds": COUNT,
+            "last_build": {
+                "oneOf": [
+                    _object(
+                        "The last automatic build.",
+                        {
+                            "at": _said(STRING, "When it started (ISO 8601)."),
+                            "changed_files": COUNT,
+                            "added": STRINGS,
+                            "updated": STRINGS,
+                            "removed": STRINGS,
+                            "refused": _array(
+                                _object(
+                                    "A file the build could not read.", {"file": STRING, "reason": STRING}
+                                )
+                            ),
+                            "seconds": {"type": "number"},
+                        },
+                    ),
+                    {"type": "null"},
+                ]
+            },
+            "last_error": {
+                "oneOf": [
+                    _object(
+                        "A build that failed (the index served stayed).", {"at": STRING, "error": STRING}
+                    ),
+                    {"type": "null"},
+                ]
+            },
         },
     ),
     "ExportHit": _object(

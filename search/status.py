@@ -23,8 +23,9 @@ def list_reports(meta: dict) -> list[dict]:
     return out
 
 
-def status(meta: dict) -> dict:
-    """Counts (reports, paragraphs, regions, years) and the record of the last build."""
+def status(meta: dict, watch: dict | None = None) -> dict:
+    """Counts (reports, paragraphs, regions, years), the record of the last build, where a
+    report's text corrected its table's columns, and what the watcher (``watch``) did."""
     summaries = meta.get("summaries", {}).values()
     years = sorted({s["year"] for s in summaries if s.get("year")})
     return {
@@ -36,4 +37,10 @@ def status(meta: dict) -> dict:
         "built_at": meta.get("built_at"),
         "refused": meta.get("refused", []),
         "duplicates": meta.get("duplicates", []),
+        "corrections": [
+            {"report": rid, **c}
+            for rid, s in sorted(meta.get("summaries", {}).items())
+            for c in s.get("corrections", [])
+        ],
+        "watch": watch,
     }

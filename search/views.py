@@ -33,6 +33,7 @@ from whoosh.searching import Searcher
 from indexer.analysis import fold
 from indexer.places import PLACE_SEP, PlaceNode, place_tree
 from indexer.structure import EDITED, Block
+from indexer.watch import read_state
 
 from . import engine
 from .engine import SearchResult
@@ -526,4 +527,4 @@ def api_report(report_id: str) -> ResponseReturnValue:
 
 @api.get("/status")
 def api_status() -> Response:
-    return jsonify(status(_meta()))
+    return jsonify(status(_meta(), read_state(_handle().index_dir)))
