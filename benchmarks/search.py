@@ -41,7 +41,7 @@ from judged import Key, judgments, top, wording_judgments
 from werkzeug.serving import make_server
 
 from indexer.analysis import fold, is_traditional, segmenter, word_tokens
-from indexer.build import fragment_kind
+from indexer.documents import fragment_kind
 from indexer.schema import BODY, HEADING, PARAGRAPH
 from search import create_app
 from search.engine import search

@@ -7,7 +7,6 @@ import json
 import math
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import time
@@ -21,12 +20,12 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from .analysis import is_traditional, segmenter
+from .documents import read_report, report_documents
 from .duplicates import SAME_TEXT, choose_canonical, region_key, text_sketch
 from .duplicates import same_text as same_text_share
 from .generation import RECORD, SHARDS, VOCAB, Derivation, Generation, link_tree, write_generation
-from .places import place_label
 from .reading import ReadError
-from .schema import BODY, FRAGMENT, HEADING, NOTE, REPORT, SCHEMA_VERSION
+from .schema import SCHEMA_VERSION
 from .shard import DATA, MAX_DOCS, write_shard
 from .store import (
     IndexMissing,
@@ -127,63 +126,6 @@ def report_summary(report: Report) -> dict:
         "sketch": text_sketch(text),  # copies of one report share it (indexer.duplicates)
         **({"corrections": report.corrections} if report.corrections else {}),
     }
-
-
-def report_documents(report: Report) -> Iterator[dict]:
-    """The Whoosh documents of one report: the report itself and each searchable block."""
-    base: dict[str, object] = {
-        "report_id": report.id,
-        "title": report.title,
-        "region": report.region,
-        "place": place_label(report.place),
-    }
-    if report.year is not None:
-        base["year"] = report.year
-    yield {
-        **base,
-        "uid": report.id,
-        "kind": REPORT,
-        "digest": report.digest,
-        "data": json.dumps(report.to_dict(), ensure_ascii=False),
-    }
-    for order, block in enumerate(report.blocks):
-        if block.kind == HEADING and block.inline:
-            continue  # its words are the lead of the next paragraph, indexed there
-        doc = {
-            **base,
-            "uid": f"{report.id}#{block.id}",
-            "kind": block.kind,
-            "block_id": block.id,
-            "anchor": block.anchor,
-            "order": order,
-            "section": block.section_path,
-            "text": block.text,
-            "content": block.text,
-            "keywords": block.text,
-        }
-        # A paragraph's first sentence says what it is about (加强住房保障工作。): search
-        # ranks paragraphs whose lead holds the words higher (search.scoring.Scorer.leads).
-        # Kept only where it is not the first sentence of the text: a heading that leads it.
-        if block.kind != HEADING and block.lead:
-            doc["lead"] = block.lead
-        if block.table:
-            doc["cells"], doc["header"] = block.cells, block.header
-        doc["fragment"] = fragment_kind(block.kind, block.text)
-        yield doc
-
-
-FRAGMENT_CHARS = 20  # a paragraph shorter than this (a table's status line) is a fragment
-# a numbered note explaining a term (名词解释: "12.“放管服”改革：指……", "[17]人才“双十条”：即……")
-_NOTE = re.compile(r"^\s*[\[【(（]?\d{1,3}[\]】)）]?[.．、]?\s*[^（(：:]{1,40}[：:]")
-
-
-def fragment_kind(kind: str, text: str) -> int:
-    """``FRAGMENT`` for a block that only points at a subject (a heading, a table's status
-    line such as ``7　住房保障　已完成。``), ``NOTE`` for a note explaining a term, else
-    ``BODY``: search ranks the body above the others when they say the same thing."""
-    if kind == HEADING or len("".join(text.split())) < FRAGMENT_CHARS:
-        return FRAGMENT
-    return NOTE if _NOTE.match(text) else BODY
 
 
 @dataclass
@@ -409,9 +351,9 @@ def _carry_links(old: Generation, reports: dict[str, Report], moved: dict[str, s
     (indexer.structure.carry_links)."""
     with old.searcher() as s:
         for rid, report in reports.items():
-            doc = s.document(uid=moved.get(rid, rid), kind=REPORT)
-            if doc is not None:
-                carry_links(Report.from_dict(json.loads(doc["data"])), report)
+            before = read_report(s, moved.get(rid, rid))
+            if before is not None:
+                carry_links(before, report)
 
 
 @dataclass

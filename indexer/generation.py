@@ -33,8 +33,9 @@ import numpy as np
 from whoosh.reading import IndexReader, MultiReader
 from whoosh.searching import Searcher
 
+from .documents import read_report
 from .pack import Strings, read_pack
-from .schema import REPORT, SCHEMA_VERSION
+from .schema import SCHEMA_VERSION
 from .shard import FIELDS, SUBSTRINGS, Shard
 from .structure import Report
 
@@ -95,13 +96,9 @@ class Generation:
     def reports(self, ids: Iterable[str]) -> dict[str, Report]:
         """Reports of this generation by id, as their report documents keep them (an id it
         does not hold is left out)."""
-        out = {}
         with self.searcher() as s:
-            for rid in ids:
-                doc = s.document(uid=rid, kind=REPORT)
-                if doc is not None:
-                    out[rid] = Report.from_dict(json.loads(doc["data"]))
-        return out
+            found = {rid: read_report(s, rid) for rid in ids}
+        return {rid: report for rid, report in found.items() if report is not None}
 
     def searcher(self, **kwargs: object) -> GenerationSearcher:
         """A Whoosh searcher over every shard (documents numbered shard after shard)."""
@@ -144,7 +141,7 @@ class Generation:
                 found = [any(f in strings[d] for f in forms) for d in local]
             else:
                 reach = within + max(len(f) for f in forms) - 1
-                heads = [strings.head(d, reach * 4) for d in local]
+                heads = [strings.head(d, reach) for d in local]
                 found = [any(h.find(f, 0, within + len(f) - 1) >= 0 for f in forms) for h in heads]
             out[at] = found
         return out

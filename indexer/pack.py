@@ -71,38 +71,42 @@ def read_pack(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``values`` as one UTF-8 blob and the offsets of each (``len(values) + 1`` of them)."""
-    encoded = [v.encode("utf-8") for v in values]
+def strings(values: list[str], encoding: str = "utf-8") -> tuple[np.ndarray, np.ndarray]:
+    """``values`` as one blob and the offsets of each (``len(values) + 1`` of them; 4 bytes
+    each where the blob is under 4 GB)."""
+    encoded = [v.encode(encoding) for v in values]
     offsets = np.zeros(len(encoded) + 1, np.int64)
     if encoded:
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    if offsets[-1] < 2**32:
+        offsets = offsets.astype(np.uint32)
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
 class Strings:
-    """A sequence of strings kept as a UTF-8 blob and offsets (see :func:`strings`):
-    item ``i`` is decoded when asked for."""
+    """A sequence of strings kept as a blob and offsets (see :func:`strings`): item ``i`` is
+    decoded when asked for."""
 
-    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray, encoding: str = "utf-8"):
         self.blob = blob
         self.offsets = offsets
+        self.encoding = encoding
+        self._unit = 2 if encoding == "utf-16-le" else 1
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def __getitem__(self, i: int) -> str:
-        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+        return bytes(self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode(self.encoding)
 
-    def head(self, i: int, nbytes: int) -> str:
-        """The start of item ``i``: at most ``nbytes`` bytes, cut at a character boundary."""
+    def head(self, i: int, chars: int) -> str:
+        """The start of item ``i``: its first ``chars`` characters at most (fewer where some
+        take more than a unit of the encoding)."""
         begin, end = int(self.offsets[i]), int(self.offsets[i + 1])
-        return bytes(self.blob[begin : min(end, begin + nbytes)]).decode("utf-8", "ignore")
-
-    def bytes_of(self, i: int) -> bytes:
-        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]])
+        data = bytes(self.blob[begin : min(end, begin + chars * self._unit)])
+        return data.decode(self.encoding, "ignore")[:chars]
 
     def tolist(self) -> list[str]:
         data = bytes(self.blob)
         offsets = self.offsets.tolist()
-        return [data[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:], strict=False)]
+        return [data[a:b].decode(self.encoding) for a, b in zip(offsets, offsets[1:], strict=False)]

@@ -25,7 +25,7 @@ DEFAULT_INDEX_DIR = "instance/index"
 # Document kinds: one per paragraph and per heading (searched), one per report (its full
 # text for the reader and its digest for incremental builds).
 PARAGRAPH, HEADING, REPORT = "paragraph", "heading", "report"
-# What a searchable block is, for ranking (its ``fragment`` column; see build.fragment_kind).
+# What a searchable block is, for ranking (its ``fragment`` column; see documents.fragment_kind).
 BODY, FRAGMENT, NOTE = 0, 1, 2
 
 

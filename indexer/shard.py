@@ -56,6 +56,7 @@ SUBSTRINGS = ("chars", "chars1")  # kept whole here, not in Whoosh
 KINDS = {REPORT: 0, "paragraph": 1, HEADING: 2}
 NOWHERE = 255  # the first position of a bigram that starts past PREFIX_CHARS
 PREFIX_CHARS = 254  # how far into a text bigrams' first positions are kept
+TEXT_ENCODING = "utf-16-le"  # two bytes a Chinese character, against three in UTF-8
 LIMIT_MB = 1024  # Whoosh's posting pool in a shard writer; a shard's text keeps well under it
 
 
@@ -104,6 +105,7 @@ class _Postings:
         order = chosen[np.argsort(rank[tids[chosen]], kind="stable")]  # by term, then document
         starts = np.zeros(len(kept) + 1, np.int64)
         np.cumsum(df[kept], out=starts[1:])
+        starts = starts.astype(np.uint32)  # a shard's postings number far fewer than 2**32
         weights = np.frombuffer(self.weights, dtype=np.uint32)[order]
         big = np.flatnonzero(weights >= BIG_WEIGHT)
         blob, offsets = strings([names[t] for t in kept])
@@ -191,7 +193,7 @@ class ShardWriter:
         self.chars_length = 0  # the bigrams of every text: for the average length BM25 scores with
 
     def add(self, doc: dict) -> None:
-        """Analyse ``doc`` (a dict of Whoosh fields, as :func:`indexer.build.report_documents`
+        """Analyse ``doc`` (a dict of Whoosh fields, as :func:`indexer.documents.report_documents`
         makes them), write it to Whoosh and keep what the query engine needs."""
         number = len(self.texts)
         if number >= MAX_DOCS:
@@ -243,7 +245,7 @@ class ShardWriter:
             name: np.frombuffer(values, dtype=values.typecode) for name, values in self.columns.items()
         }
         for name, texts in (("texts", self.texts), ("leads", self.leads)):
-            arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts)
+            arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts, TEXT_ENCODING)
         for name, postings in self.postings.items():
             arrays.update(postings.arrays(name, 1 if name in SUBSTRINGS else IMPACT_MIN_DOCS))
         arrays.update(self.postings["content"].vocabulary())
@@ -278,8 +280,8 @@ class Shard:
         self.path = path
         self.info = json.loads((path / INFO).read_text(encoding="utf-8"))
         self.data = read_pack(path / DATA)
-        self.texts = Strings(self.data["texts.blob"], self.data["texts.offsets"])
-        self.leads = Strings(self.data["leads.blob"], self.data["leads.offsets"])
+        self.texts = Strings(self.data["texts.blob"], self.data["texts.offsets"], TEXT_ENCODING)
+        self.leads = Strings(self.data["leads.blob"], self.data["leads.offsets"], TEXT_ENCODING)
         self._terms = {
             name: Strings(self.data[f"{name}.terms"], self.data[f"{name}.term_offsets"]) for name in FIELDS
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -13,8 +12,9 @@ from markupsafe import Markup
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
+from indexer.documents import read_report
 from indexer.places import PLACE_SEP
-from indexer.schema import BODY, NOTE, REPORT
+from indexer.schema import BODY, NOTE
 from indexer.structure import Report
 
 from .query import Filters, ParsedQuery, Plan, also_searched, needles, plan
@@ -500,7 +500,4 @@ def _miss_order(misses: Scores, lacks: np.ndarray, cols: Columns, sort: str) -> 
 
 
 def load_report(searcher: Searcher, report_id: str) -> Report | None:
-    doc = searcher.document(uid=report_id, kind=REPORT)
-    if doc is None:
-        return None
-    return Report.from_dict(json.loads(doc["data"]))
+    return read_report(searcher, report_id)

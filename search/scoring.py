@@ -174,7 +174,7 @@ EMPTY = Scores(np.empty(0, np.int32), np.empty(0))
 class Columns:
     """Per document, by document number: its year (0 when unknown), its place (an index
     into ``region_names``, each a path such as 广东省 › 广州市 › 荔湾区), its report (an index
-    into ``report_ids``), what it is (:func:`indexer.build.fragment_kind`)."""
+    into ``report_ids``), what it is (:func:`indexer.documents.fragment_kind`)."""
 
     years: np.ndarray
     regions: np.ndarray
