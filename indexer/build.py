@@ -109,6 +109,11 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _chars(report: Report) -> int:
+    """The length of a report's text, as its summary counts it."""
+    return sum(len(p.text) for p in report.paragraphs)
+
+
 def report_summary(report: Report) -> dict:
     """What the build record keeps of a report."""
     text = "".join(p.text for p in report.paragraphs)
@@ -202,7 +207,7 @@ def scan(
         out.bytes_read += path.stat().st_size
         log(f"reading {path}")
         out.refused += refused
-        for report in reports:
+        for report, summary in reports:
             if report.id in out.owner:
                 other = out.owner[report.id].relative_to(corpus).as_posix()
                 out.refused.append(
@@ -213,7 +218,7 @@ def scan(
                 )
                 continue
             out.owner[report.id] = path
-            out.wanted[report.id] = {**report_summary(report), "stat": changed[path]}
+            out.wanted[report.id] = {**summary, "stat": changed[path]}
             out.fresh[report.id] = report
     return out
 
@@ -223,17 +228,17 @@ def _stat(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _read_one(path: Path, corpus: Path) -> tuple[list[Report], list[dict]]:
+def _read_one(path: Path, corpus: Path) -> tuple[list[tuple[Report, dict]], list[dict]]:
     refused: list[dict] = []
-    return _read(path, corpus, refused), refused
+    return [(r, report_summary(r)) for r in _read(path, corpus, refused)], refused
 
 
 def _read_all(
     corpus: Path, paths: list[Path], progress: Progress | None
-) -> Iterator[tuple[Path, list[Report], list[dict]]]:
-    """Each of ``paths`` read (its reports, and why it was refused if it was), in order:
-    many files on every core (reading a report, finding its headings and place, is a sixth
-    of the work of indexing it)."""
+) -> Iterator[tuple[Path, list[tuple[Report, dict]], list[dict]]]:
+    """Each of ``paths`` read (its reports with their summaries, and why it was refused if
+    it was), in order: many files on every core (reading a report, finding its headings and
+    place, sketching its text, is a sixth of the work of indexing it)."""
     shown = progress(paths) if progress else paths
     if len(paths) < PARALLEL_FROM:
         for path in shown:
@@ -432,7 +437,7 @@ def _portions(reports: dict[str, Report], parts: int) -> list[list[Report]]:
     """The reports in ``parts`` runs of about equal text (more where a run would hold more
     documents than a shard can), in the order of their ids."""
     ordered = [reports[r] for r in sorted(reports)]
-    sizes = [report_summary(r)["chars"] for r in ordered]
+    sizes = [_chars(r) for r in ordered]
     share = sum(sizes) / parts
     out: list[list[Report]] = [[]]
     filled = 0.0
@@ -461,7 +466,7 @@ def _write_shards(path: Path, reports: dict[str, Report], log: Log) -> list[str]
     if not reports:
         return []
     procs = min(os.cpu_count() or 1, 4) if len(reports) >= PARALLEL_FROM else 1
-    text = sum(report_summary(r)["chars"] * 3 for r in reports.values())
+    text = sum(_chars(r) * 3 for r in reports.values())
     parts = max(math.ceil(text / (SHARD_MB * 1e6)), procs)
     portions = _portions(reports, min(parts, len(reports)))
     stamp = f"{time.time_ns() // 1000:x}"

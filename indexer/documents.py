@@ -57,7 +57,6 @@ def report_documents(report: Report) -> Iterator[dict]:
             "section": block.section_path,
             "text": block.text,
             "content": block.text,
-            "keywords": block.text,
         }
         # A paragraph's first sentence says what it is about (加强住房保障工作。): search
         # ranks paragraphs whose lead holds the words higher (search.scoring.Scorer.leads).

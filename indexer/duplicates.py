@@ -33,7 +33,13 @@ def text_sketch(text: str) -> str:
     h ^= h >> np.uint64(31)  # mixed, so the smallest are a fair sample
     h *= np.uint64(0x9E3779B97F4A7C15)
     h ^= h >> np.uint64(29)
-    return "".join(f"{int(x):08x}" for x in np.unique(h >> np.uint64(32))[:SKETCH])
+    h >>= np.uint64(32)
+    k = SKETCH * 8
+    while True:  # the smallest distinct values, without sorting them all
+        smallest = np.unique(np.partition(h, k)[:k] if k < len(h) else h)
+        if len(smallest) >= SKETCH or k >= len(h):
+            return "".join(f"{int(x):08x}" for x in smallest[:SKETCH])
+        k *= 8
 
 
 def same_text(sketch_a: str, sketch_b: str) -> float:

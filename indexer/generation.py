@@ -36,7 +36,7 @@ from whoosh.searching import Searcher
 from .documents import read_report
 from .pack import Strings, read_pack
 from .schema import SCHEMA_VERSION
-from .shard import FIELDS, SUBSTRINGS, Shard
+from .shard import FIELDS, SUBSTRINGS, WHOLE, Shard
 from .structure import Report
 
 GENERATION = "generation.json"
@@ -168,7 +168,7 @@ class Generation:
             stored = shard.impact(fieldname, term)
             if stored is not None:
                 docs, w, first = stored
-            elif positions:  # a shard keeps every bigram and character its texts hold
+            elif fieldname in WHOLE:  # a shard keeps every such term its documents hold
                 continue
             else:
                 docs, w = _whoosh_postings(reader, fieldname, term)

@@ -7,15 +7,14 @@ from pathlib import Path
 
 from whoosh.analysis import Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 
 from .analysis import (
     FoldedFrequency,
     JiebaAnalyzer,
-    KeywordRanks,
 )
 
-SCHEMA_VERSION = 24
+SCHEMA_VERSION = 25
 """Bump whenever the schema, an analyzer or how a report is cut into blocks changes: older
 indexes are then rebuilt."""
 
@@ -73,8 +72,6 @@ def make_schema() -> Schema:
         section=STORED(),  # the section path, a list of headings
         text=STORED(),
         content=_text(JiebaAnalyzer()),  # scored as whole words, never a phrase
-        # the block's keywords, weighted by rank: what the block is about (search.scoring.about)
-        keywords=FieldType(KeywordRanks(), JiebaAnalyzer()),
         lead=STORED(),
         cells=STORED(),  # a table's row: its cells, and its table's column headers
         header=STORED(),  # a heading that leads the paragraph (else its first sentence is its lead)

@@ -1,9 +1,9 @@
 """One shard of an index generation: a Whoosh index of some reports, written whole by one
 process, and what the build computes beside it for the query engine.
 
-A shard's documents are analysed once: the words and keywords go to Whoosh (as its formats
-would write them, :class:`indexer.analysis.Analyzed`), and the same analysis fills
-``data.pack`` (:mod:`indexer.pack`), which searches memory-map:
+A shard's documents are analysed once: the words go to Whoosh (as its format would write
+them, :class:`indexer.analysis.Analyzed`), and the same analysis fills ``data.pack``
+(:mod:`indexer.pack`), which searches memory-map:
 
 - per document: kind, year, place, report, fragment kind, the lengths scores are computed
   with (Whoosh's, quantized as Whoosh keeps them), the folded text and its lead (white space
@@ -14,9 +14,12 @@ would write them, :class:`indexer.analysis.Analyzed`), and the same analysis fil
   starts. A string is found by the documents holding all its bigrams, checked in their
   text. These postings are not in Whoosh: they are most of a collection's postings, and
   Whoosh writes each with a pickle and keeps each term's with some 90 bytes of overhead;
-- for the words and keywords (``content``, ``keywords``), the postings of the terms held by
-  at least ``IMPACT_MIN_DOCS`` of the shard's documents; a rarer term is read from
-  Whoosh's own postings, a few dozen at most per shard;
+- every paragraph's keywords (``keywords``: a keyword's weight is its rank), whole: they are
+  a precomputed ranking signal, read per query word, never searched for on their own, and
+  kept in Whoosh they cost a third of its postings writing (benchmarks/scale.py);
+- for the words (``content``), the postings of the terms held by at least
+  ``IMPACT_MIN_DOCS`` of the shard's documents; a rarer word is read from Whoosh's own
+  postings, a few dozen at most per shard;
 - the shard's words (``content``) with the number of its documents that hold each.
 
 Terms are looked up by a hash of their text.
@@ -34,6 +37,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import add
 from pathlib import Path
 
@@ -52,7 +56,8 @@ IMPACT_MIN_DOCS = 96  # a word in fewer of a shard's documents is read from Whoo
 MAX_DOCS = 65535  # documents of a shard: numbered in two bytes
 BIG_WEIGHT = 255  # a weight this high or higher is kept at full size, apart
 FIELDS = ("chars", "chars1", "content", "keywords")  # chars1: one character, as the bigrams it starts
-SUBSTRINGS = ("chars", "chars1")  # kept whole here, not in Whoosh
+SUBSTRINGS = ("chars", "chars1")  # with where each first starts
+WHOLE = (*SUBSTRINGS, "keywords")  # every term's postings kept here, none in Whoosh
 KINDS = {REPORT: 0, "paragraph": 1, HEADING: 2}
 NOWHERE = 255  # the first position of a bigram that starts past PREFIX_CHARS
 PREFIX_CHARS = 254  # how far into a text bigrams' first positions are kept
@@ -77,16 +82,16 @@ class _Postings:
     first: array = field(default_factory=lambda: array("B"))  # chars: where each starts first
 
     def add(self, doc: int, counts: dict[str, int], first: dict[str, int] | None = None) -> None:
+        # per term, loops of C (map, extend), not of Python: a build adds a posting for
+        # every distinct bigram, character, word and keyword of every paragraph
         terms = self.terms
-        for term, n in counts.items():
-            tid = terms.get(term)
-            if tid is None:
-                tid = terms[term] = len(terms)
-            self.tids.append(tid)
-            self.docs.append(doc)
-            self.weights.append(n)
-            if first is not None:
-                self.first.append(first.get(term, NOWHERE))
+        for term in sorted(set(counts).difference(terms)):  # a look-up per new term; numbered stably
+            terms[term] = len(terms)
+        self.tids.extend(map(terms.__getitem__, counts))
+        self.docs.extend(repeat(doc, len(counts)))
+        self.weights.extend(counts.values())
+        if first is not None:
+            self.first.extend(map(first.get, counts, repeat(NOWHERE)))
 
     def arrays(self, name: str, min_docs: int = 1) -> dict[str, np.ndarray]:
         """The postings of the terms held by ``min_docs`` documents, by term key: documents
@@ -235,7 +240,6 @@ class ShardWriter:
         self.postings["content"].add(number, words)
         self.postings["keywords"].add(number, ranks)
         doc["content"] = Analyzed.frequencies(words)
-        doc["keywords"] = Analyzed.ranks(ranks)
         self.writer.add_document(**doc)
 
     def finish(self) -> dict:
@@ -247,7 +251,7 @@ class ShardWriter:
         for name, texts in (("texts", self.texts), ("leads", self.leads)):
             arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts, TEXT_ENCODING)
         for name, postings in self.postings.items():
-            arrays.update(postings.arrays(name, 1 if name in SUBSTRINGS else IMPACT_MIN_DOCS))
+            arrays.update(postings.arrays(name, 1 if name in WHOLE else IMPACT_MIN_DOCS))
         arrays.update(self.postings["content"].vocabulary())
         write_pack(self.path / DATA, arrays)
         info = {
@@ -296,7 +300,7 @@ class Shard:
     def impact(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
         """The stored postings of ``term`` (documents of this shard, weights, and for bigrams
         and characters where each first starts), or None when the shard keeps none for it (a
-        bigram or character none of its texts holds; a rare word: read Whoosh's postings)."""
+        term of ``WHOLE`` none of its documents holds; a rare word: read Whoosh's postings)."""
         keys = self.data[f"{fieldname}.keys"]
         key = term_key(term)
         at = int(np.searchsorted(keys, key))

@@ -73,7 +73,7 @@ def test_the_builds_postings_are_what_whooshs_formats_write(text):
     analysis of a text, indexer.shard) change the cost of indexing, not a byte."""
     from collections import Counter
 
-    from indexer.analysis import Analyzed, KeywordRanks, keyword_ranks, word_tokens
+    from indexer.analysis import Analyzed, word_tokens
     from indexer.shard import _bigrams
 
     for analyzer in (JiebaAnalyzer(), BigramAnalyzer()):
@@ -87,8 +87,6 @@ def test_the_builds_postings_are_what_whooshs_formats_write(text):
     whooshs = sorted(Frequency().word_values(text, JiebaAnalyzer(), mode="index"))
     build = Analyzed.frequencies(Counter(w for w, _, _, _ in word_tokens(fold(text))))
     assert sorted(FoldedFrequency().word_values(build, None)) == whooshs
-    build = Analyzed.ranks(keyword_ranks(text))
-    assert sorted(KeywordRanks().word_values(build, None)) == sorted(KeywordRanks().word_values(text, None))
 
 
 def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():
@@ -113,9 +111,9 @@ def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():
 def test_a_traditional_paragraphs_keywords_include_those_of_its_own_cut():
     """jieba cuts 基礎設施 as 基礎 設施 in Traditional text but 基础设施 in Simplified: a
     reader picking keywords from the text they read gets the first, so both count."""
-    from indexer.analysis import KeywordRanks, keywords
+    from indexer.analysis import keyword_ranks, keywords
 
     text = "基礎設施建設有新成效。如意坊隧道及其放射線、快捷路二期納入廣州市2017年重點建設預備項目。"
     assert "设施" not in keywords(fold(text))[:3]
-    ranks = {w: r for w, _, r, _ in KeywordRanks().word_values(text, None)}
+    ranks = keyword_ranks(text)
     assert ranks["建设"] == 1 and ranks["基础"] <= 3 and ranks["设施"] <= 3

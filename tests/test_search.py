@@ -385,11 +385,11 @@ def _mapped(array: np.ndarray) -> bool:
     return False
 
 
-@pytest.mark.parametrize("fieldname", ["content", "keywords"])
-def test_the_builds_postings_of_frequent_words_are_whooshs(corpus_dir, tmp_path, monkeypatch, fieldname):
+def test_the_builds_postings_of_frequent_words_are_whooshs(corpus_dir, tmp_path, monkeypatch):
     """A word's postings as a query reads them (the build's stored postings for the words a
     shard holds often, Whoosh's own for the rest) are Whoosh's postings: the same
     documents and weights."""
+    fieldname = "content"
     monkeypatch.setattr("indexer.shard.IMPACT_MIN_DOCS", 8)  # the small corpus: both kinds
     build(corpus_dir, tmp_path / "index")
     with IndexHandle(tmp_path / "index").searcher() as s:
@@ -406,6 +406,23 @@ def test_the_builds_postings_of_frequent_words_are_whooshs(corpus_dir, tmp_path,
             assert dict(zip(ids.tolist(), weights.tolist(), strict=True)) == expected, term
             stored += any(sh.impact(fieldname, term) is not None for sh in s.generation.shards)
         assert stored  # some came from the build's postings
+
+
+def test_every_paragraphs_keywords_are_kept_with_their_ranks(handle):
+    """The keywords postings the build keeps (none are in Whoosh) are each text's
+    :func:`indexer.analysis.keyword_ranks`: every keyword, its rank the weight."""
+    from indexer.analysis import keyword_ranks
+
+    with handle.searcher() as s:
+        expected: dict[str, dict[int, int]] = {}
+        for d, fields in enumerate(s.all_stored_fields()):
+            if fields["kind"] != "report":
+                for word, rank in keyword_ranks(fields["text"]).items():
+                    expected.setdefault(word, {})[d] = rank
+        assert "keywords" not in s.schema
+        for word in random.Random(7).sample(sorted(expected), min(300, len(expected))):
+            ids, weights, _ = s.generation.postings(s, "keywords", word)
+            assert dict(zip(ids.tolist(), weights.astype(int).tolist(), strict=True)) == expected[word], word
 
 
 @pytest.mark.parametrize("fieldname", ["chars", "chars1"])
