@@ -152,6 +152,26 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
                         yield gram, pos, start + i, start + i + n
 
 
+def word_starts(folded: str, stripped: str) -> bytes:
+    """Where jieba's words (punctuation too) of ``folded`` start in ``stripped``, the same
+    text without its white space: one byte per character of ``stripped``, 1 at a start."""
+    out = bytearray(len(stripped))
+    if len(stripped) == len(folded):
+        for _, start, _ in _cut(folded):
+            out[start] = 1
+        return bytes(out)
+    at = [0] * (len(folded) + 1)  # a position of the folded text -> of the stripped one
+    n = 0
+    for i, ch in enumerate(folded):
+        at[i] = n
+        n += not ch.isspace()
+    at[len(folded)] = n
+    for word, start, _ in _cut(folded):
+        if not word.isspace() and at[start] < len(stripped):
+            out[at[start]] = 1
+    return bytes(out)
+
+
 KEYWORDS = 20  # a paragraph's keywords kept in the index
 
 

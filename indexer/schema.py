@@ -15,7 +15,7 @@ from .analysis import (
     KeywordRanks,
 )
 
-SCHEMA_VERSION = 24
+SCHEMA_VERSION = 25
 """Bump whenever the schema, an analyzer or how a report is cut into blocks changes: older
 indexes are then rebuilt."""
 
