@@ -101,9 +101,9 @@ def tagged() -> Tagged:
     """The hashes of the words in jieba's dictionary by their part of speech (read once
     per process: a second), and of the words phrases do not start or end with."""
     by: dict[str, list[str]] = defaultdict(list)
-    with open(segmenter().get_dict_file().name, encoding="utf-8") as fh:
+    with segmenter().get_dict_file() as fh:  # jieba's own dictionary, as bytes
         for line in fh:
-            parts = line.split()
+            parts = line.decode("utf-8").split()
             if len(parts) == 3:
                 by[parts[2]].append(parts[0])
 

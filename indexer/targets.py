@@ -200,10 +200,9 @@ def _found(text: str, indicator: Indicator, strict: bool) -> tuple[str, float | 
 
 
 def _statement(report: Report) -> list[Block]:
-    """The paragraphs that state the year's main targets (with the paragraph after, where
-    the list runs on): the first that announces them and sets one."""
-    paragraphs = report.paragraphs
-    for i, block in enumerate(paragraphs):
+    """The paragraph that states the year's main targets: the first that announces them
+    and sets one (a five-year plan's are not the year's)."""
+    for block in report.paragraphs:
         m = _STATEMENT.search(block.text)
         if m is None or _PLAN.search(block.text[max(0, m.start() - 30) : m.start()]):
             continue
