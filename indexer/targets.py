@@ -155,7 +155,7 @@ def _clauses(text: str) -> Iterator[str]:
     yield from (c for c in _CLAUSE.split(text) if c.strip())
 
 
-_RESPECTIVELY = re.compile(r"([^，；;。]+?)分别" + _SET + r"(.+)")
+_RESPECTIVELY = re.compile(r"([^，；;。：:]+?)分别" + _SET + r"(.+)")
 
 
 def _respectively(clause: str, indicator: Indicator) -> tuple[str, float | None, float | None] | None:
