@@ -55,7 +55,13 @@ def synthesize(target: Path, n: int, rng: random.Random) -> list[tuple[str, int]
         year = 2026 - years + 1 + i // PLACES
         (_, a), (_, b) = rng.sample(reports, 2)
         title = f"{year}年{'国务院' if place == '全国' else place}政府工作报告"
-        lines = [title, f"——{year}年1月{rng.randint(5, 28)}日", "各位代表：", *a[: len(a) // 2], *b[len(b) // 2 :]]
+        lines = [
+            title,
+            f"——{year}年1月{rng.randint(5, 28)}日",
+            "各位代表：",
+            *a[: len(a) // 2],
+            *b[len(b) // 2 :],
+        ]
         folder = target / place
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{year}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -95,7 +95,7 @@ def is_traditional(text: str) -> bool:
 # --- jieba ---------------------------------------------------------------------------
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     return Path(base) / "gov-report-search"
 
@@ -107,7 +107,7 @@ def segmenter() -> jieba.Tokenizer:
     default tokenizer is left as it is."""
     jieba.setLogLevel(logging.WARNING)  # not the "Building prefix dict" lines on each start
     tokenizer = jieba.Tokenizer()
-    folder = _cache_dir()
+    folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tokenizer.tmp_dir = str(folder)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
@@ -29,7 +30,7 @@ TARGET_FORMATS = ("json", "csv")
 COLUMNS = ["report_id", "place", "year", "indicator", "label", "text", "low", "high", "unit", "anchor", "url"]
 
 
-def _generation_data(key: str, load: type) -> object:
+def _generation_data(key: str, load: Callable[[Path], object]) -> object:
     """What the build derived into the served generation (``load`` of its folder), read once
     per generation and process."""
     s = _searcher()
@@ -134,7 +135,9 @@ def api_targets() -> Response:
     if fmt == "json":
         response = Response(json.dumps({"targets": rows}, ensure_ascii=False), mimetype="application/json")
     else:
-        response = Response(stream_with_context(_csv(_linked(rows), COLUMNS)), mimetype="text/csv; charset=utf-8")
+        response = Response(
+            stream_with_context(_csv(_linked(rows), COLUMNS)), mimetype="text/csv; charset=utf-8"
+        )
     response.headers["Content-Disposition"] = f'attachment; filename="targets.{fmt}"'
     return response
 

@@ -407,7 +407,10 @@ SCHEMAS: dict[str, dict] = {
             "dropped": _array(
                 _object(
                     "A term the place's previous report said prominently and this one does not say.",
-                    {"term": STRING, "last_seen": _said(REPORT_ID, "The previous report, where it was said.")},
+                    {
+                        "term": STRING,
+                        "last_seen": _said(REPORT_ID, "The previous report, where it was said."),
+                    },
                 )
             ),
         },
@@ -478,7 +481,9 @@ PARAMETERS["report_id"] = {
     "description": "The report's id (`全国/2018`); a `/` in it may be sent as it is or as `%2F`.",
 }
 PARAMETERS["data"] = _query("data", {"enum": list(EXPORTS), "default": "hits"}, "What to export.")
-PARAMETERS["place"] = _repeated("place", "A place (广东, 广东省, 全国, 广东省 › 广州市); several are any of them.")
+PARAMETERS["place"] = _repeated(
+    "place", "A place (广东, 广东省, 全国, 广东省 › 广州市); several are any of them."
+)
 PARAMETERS["indicator"] = {
     **_repeated("indicator", "An indicator; several are any of them."),
     "schema": _array({"enum": list(BY_NAME)}),
@@ -549,6 +554,15 @@ def _operation(
     }
 
 
+OF_A_REPORT = {  # what a route of one report answers besides its 200
+    "308": {
+        "description": "The report's file moved: its id now.",
+        "headers": {"Location": _ref("Location", "headers")},
+        "content": _json(_ref("Moved")),
+    },
+    "404": _ref("NotFound", "responses"),
+}
+
 PATHS = {
     "/api/search": _operation(
         "Search paragraphs",
@@ -594,14 +608,7 @@ PATHS = {
         "had before its file moved answers 308 with its id now.",
         ["report_id"],
         {"description": "The report.", "content": _json(_ref("Report"))},
-        {
-            "308": {
-                "description": "The report's file moved: its id now.",
-                "headers": {"Location": _ref("Location", "headers")},
-                "content": _json(_ref("Moved")),
-            },
-            "404": _ref("NotFound", "responses"),
-        },
+        OF_A_REPORT,
     ),
     "/api/reports/{report_id}/new": _operation(
         "What a report says for the first time",
@@ -610,14 +617,7 @@ PATHS = {
         "its place's previous report used prominently that it dropped. Computed by the build.",
         ["report_id"],
         {"description": "The report's new wording.", "content": _json(_ref("NewWording"))},
-        {
-            "308": {
-                "description": "The report's file moved: its id now.",
-                "headers": {"Location": _ref("Location", "headers")},
-                "content": _json(_ref("Moved")),
-            },
-            "404": _ref("NotFound", "responses"),
-        },
+        OF_A_REPORT,
     ),
     "/api/targets": _operation(
         "The year's targets the reports set",
@@ -630,7 +630,9 @@ PATHS = {
             "description": "The targets.",
             "content": {
                 "application/json": {
-                    "schema": _object("The targets the filters let through.", {"targets": _array(_ref("Target"))})
+                    "schema": _object(
+                        "The targets the filters let through.", {"targets": _array(_ref("Target"))}
+                    )
                 },
                 "text/csv": {"schema": STRING},
             },

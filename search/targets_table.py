@@ -47,7 +47,9 @@ class Targets:
         self.by_report: dict[str, list[dict]] = defaultdict(list)
         for row in rows:
             self.by_report[row["report_id"]].append(row)
-        self.places = sorted({PLACE_SEP.join(r["place"]) for r in rows}, key=lambda p: place_key(p.split(PLACE_SEP)))
+        self.places = sorted(
+            {PLACE_SEP.join(r["place"]) for r in rows}, key=lambda p: place_key(p.split(PLACE_SEP))
+        )
 
     def select(self, filters: Filters) -> list[dict]:
         """The targets ``filters`` let through, by place (national first) and year."""
@@ -102,7 +104,7 @@ class Chart:
     width: int
     height: int
     years: list[int]
-    ticks: list[tuple[float, float]]  # (y, value) of the horizontal lines
+    ticks: list[tuple[float, int]]  # (y, value) of the horizontal lines
     lines: list[tuple[str, list[Point]]]
     year_x: dict[int, float]
 
@@ -113,13 +115,19 @@ WIDTH, HEIGHT, PAD = 600, 200, 24
 def chart(rows: list[dict], chosen: list[str]) -> Chart | None:
     """The GDP targets of the national government and the places ``chosen`` (else the
     places with the most targets), a line each; None when there are none."""
-    gdp = [r for r in rows if r["indicator"] == "gdp" and r["year"] and (r["low"] is not None or r["high"] is not None)]
+    gdp = [
+        r
+        for r in rows
+        if r["indicator"] == "gdp" and r["year"] and (r["low"] is not None or r["high"] is not None)
+    ]
     by_place: dict[str, list[dict]] = defaultdict(list)
     for row in gdp:
         by_place[PLACE_SEP.join(row["place"])].append(row)
     named = [p for p in by_place if any(fold(c) in fold(p) for c in chosen)]
     if not named:
-        named = sorted(by_place, key=lambda p: (p != NATIONAL, -len(by_place[p]), place_key(p.split(PLACE_SEP))))
+        named = sorted(
+            by_place, key=lambda p: (p != NATIONAL, -len(by_place[p]), place_key(p.split(PLACE_SEP)))
+        )
     shown = ([NATIONAL] if NATIONAL in by_place else []) + [p for p in named if p != NATIONAL][:MAX_LINES]
     if not shown:
         return None
@@ -141,7 +149,9 @@ def chart(rows: list[dict], chosen: list[str]) -> Chart | None:
         for row in sorted(by_place[place], key=lambda r: r["year"]):
             low = row["low"] if row["low"] is not None else row["high"]
             high = row["high"] if row["high"] is not None else row["low"]
-            points.append(Point(round(year_x[row["year"]], 1), y_of((low + high) / 2), y_of(low), y_of(high), row))
+            points.append(
+                Point(round(year_x[row["year"]], 1), y_of((low + high) / 2), y_of(low), y_of(high), row)
+            )
         lines.append((place, points))
     ticks = [(y_of(v), v) for v in range(int(bottom), int(top) + 1)]
     return Chart(WIDTH, HEIGHT, years, ticks, lines, year_x)

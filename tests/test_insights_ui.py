@@ -33,7 +33,9 @@ def test_the_readers_new_wording_panel_links_each_term_to_its_paragraph_and_to_a
     assert page.evaluate("document.querySelector(':target').id") == anchor
     block = page.locator(f"[id='{anchor}']").locator("xpath=..")
     assert term in block.inner_text().replace("＋", "+")
-    assert block.evaluate("el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }")
+    assert block.evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
+    )
     panel.locator("a.search-all").first.click()
     page.wait_for_selector(".count")
     assert re.search(r"[?&]q=", page.url) and page.input_value("#q") == term
@@ -62,7 +64,9 @@ def test_the_targets_table_and_chart_and_a_value_landing_on_its_paragraph(live, 
     assert page.evaluate("document.querySelector(':target').id") == anchor
     paragraph = page.locator(f"[id='{anchor}']").locator("xpath=..")
     assert text in paragraph.inner_text()
-    assert paragraph.evaluate("el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }")
+    assert paragraph.evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
+    )
     note = page.locator(".targets-note").first  # the targets stand beside the paragraph that sets them
     assert "本段设定的目标" in note.inner_text() and page.evaluate(FITS)
     context.close()

@@ -43,7 +43,8 @@ def test_a_value_as_written_and_its_bounds(indicator, text, expected):
 
 def report(*paragraphs: tuple[str, list[str]], year: int = 2024) -> Report:
     blocks = [
-        Block("paragraph", f"p{i}", text, path, anchor=f"t{i}") for i, (text, path) in enumerate(paragraphs, 1)
+        Block("paragraph", f"p{i}", text, path, anchor=f"t{i}")
+        for i, (text, path) in enumerate(paragraphs, 1)
     ]
     return Report("测试/2024", "2024年测试市政府工作报告", "测试市", year, "x.txt", blocks, place=["测试市"])
 
