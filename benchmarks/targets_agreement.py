@@ -1,6 +1,6 @@
 """How well the build reads the year's targets: against benchmarks/targets-checked.tsv, a table
-written by hand from the reports (national reports of 24 years, provincial reports of 31
-places), per indicator the share of rows where the build gives the same text and both
+written by hand from the reports (the national reports of 2003–2026, the provincial reports
+of 31 places of 2025 and 2026), per indicator the share of rows where the build gives the same text and both
 bounds, and of rows where the report sets none, the share where the build gives none; then
 every miss.
 

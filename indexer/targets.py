@@ -4,9 +4,9 @@ fiscal deficit, each as the report writes it (``5%左右``, ``6%—6.5%``, ``120
 its numeric bounds and the anchor of the paragraph that states it.
 
 Where a report sets them: its statement of the year's main targets (``今年发展主要预期目标
-是：…``), read first; then, for an indicator that statement leaves out, the paragraphs of
-the year's tasks (a section titled with the report's year, 今年, 主要任务, 工作安排 …: the
-jobs target often stands in the part on employment) and sentences that announce a target
+是：…``), read first; then, for an indicator that statement leaves out, the paragraphs after
+it of the year's tasks (a section titled with the report's year, 今年, 主要任务, 工作安排 …:
+the jobs target often stands in the part on employment) and sentences that announce a target
 for the year (``今年经济增长预期目标为7%左右``, ``调控目标定为8%``). Never the review of the
 last year (a section titled 回顾, 过去, the previous year …), a sentence about the last year
 or five years (去年, 上年, 年均, 五年 …), nor a clause that compares (比上年).
@@ -46,7 +46,7 @@ INDICATORS = (
         "gdp",
         "经济增长",
         "%",
-        r"(?:(?<!单位)(?<!单位国内)(?<!单位地区)(?:国内|地区|全市|全省|全区|国民)?生产总值|GDP)(?:增长|增速)"
+        r"(?:(?<!单位)(?<!单位国内)(?<!单位地区)(?:国内|地区|全市|全省|全区|国民)?生产总值|GDP)按?(?:增长|增速)"
         r"(?:预期目标)?"
         + _SET
         + r"|经济增长(?:速度)?(?:的)?(?:预期目标|宏观调控目标|调控目标|预期)?[，,]?(?:定为|为|是)?",
@@ -55,7 +55,7 @@ INDICATORS = (
         "cpi",
         "居民消费价格涨幅",
         "%",
-        r"(?:居民消费价格|商品零售价格|零售物价|物价)(?:总水平|指数)?(?:上涨幅度|涨幅|上涨)" + _SET,
+        r"(?:居民消费价格|商品零售价格|零售物价|物价)(?:总水平|指数)?(?:上涨幅度|涨幅|上涨|增长)" + _SET,
     ),
     Indicator("jobs", "城镇新增就业", "万人", r"(?:城镇新增就业|新增城镇就业)(?:人数|岗位)?" + _SET),
     Indicator("unemployment", "城镇调查失业率", "%", r"城镇调查失业率(?:全年)?" + _SET),
@@ -203,36 +203,48 @@ def _statement(report: Report) -> list[Block]:
     """The paragraph that states the year's main targets: the first that announces them
     and sets one (a five-year plan's are not the year's)."""
     for block in report.paragraphs:
-        m = _STATEMENT.search(block.text)
-        if m is None or _PLAN.search(block.text[max(0, m.start() - 30) : m.start()]):
-            continue
-        if any(_found(block.text[m.start() :], ind, False) for ind in INDICATORS):
+        at = _statement_start(block.text)
+        if at is not None and any(_found(block.text[at:], ind, False) for ind in INDICATORS):
             return [block]
     return []
 
 
-def _this_year(block: Block, year: int | None) -> bool:
-    """Whether a paragraph stands in the part of the year's tasks (or in no part that
-    reviews the past)."""
+def _statement_start(text: str) -> int | None:
+    """Where the sentence that announces the year's targets starts in ``text`` (None: it
+    announces none, or a five-year plan's: “十五五”时期…主要目标是)."""
+    m = _STATEMENT.search(text)
+    if m is None:
+        return None
+    start = max(text.rfind(stop, 0, m.start()) for stop in "。；;") + 1
+    return None if _PLAN.search(text[start : m.start()]) else start
+
+
+def _past(block: Block, year: int | None) -> bool:
+    """Whether a paragraph stands in a part that reviews the past (回顾, 过去, the last year)."""
     path = " ".join(block.section_path)
-    if _PAST_SECTION.search(path) or (year and f"{year - 1}年" in path):
-        return False
-    return (
-        bool(_PRESENT_SECTION.search(path) or (year and f"{year}年" in path))
-        or _CUE.search(block.text) is not None
-    )
+    return bool(_PAST_SECTION.search(path) or (year and f"{year - 1}年" in path))
+
+
+def _this_year(block: Block, year: int | None) -> bool:
+    """Whether a paragraph of a report without a statement of its targets speaks of the
+    year: in a part of the year's tasks, or announcing a target."""
+    path = " ".join(block.section_path)
+    present = _PRESENT_SECTION.search(path) or (year and f"{year}年" in path)
+    return not _past(block, year) and bool(present or _CUE.search(block.text))
 
 
 def targets(report: Report) -> list[Target]:
     """The targets ``report`` sets for its year, one per indicator at most."""
     statement = _statement(report)
-    rest = [b for b in report.paragraphs if b not in statement and _this_year(b, report.year)]
+    if statement:  # a report reviews the last year first: the year's tasks come after its targets
+        after = report.paragraphs[report.paragraphs.index(statement[0]) + 1 :]
+        rest = [b for b in after if not _past(b, report.year)]
+    else:
+        rest = [b for b in report.paragraphs if _this_year(b, report.year)]
     out = []
     for indicator in INDICATORS:
         for block, strict in [*((b, False) for b in statement), *((b, True) for b in rest)]:
-            text = block.text
-            if not strict:
-                text = text[_STATEMENT.search(text).start() :]  # type: ignore[union-attr]
+            text = block.text if strict else block.text[_statement_start(block.text) or 0 :]
             found = _found(text, indicator, strict)
             if found is not None:
                 out.append(Target(report.id, report.place, report.year, indicator.name, *found, block.anchor))

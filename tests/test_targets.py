@@ -90,8 +90,8 @@ def test_several_targets_set_at_once():
 
 @pytest.mark.slow
 def test_the_hand_checked_table_agrees():
-    """benchmarks/targets-checked.tsv was read by hand from the reports (national reports of
-    24 years, the provincial reports of 31 places): the text as written and both bounds agree
+    """benchmarks/targets-checked.tsv was read by hand from the reports (the national reports of
+    2003–2026, the provincial reports of 31 places of 2025 and 2026): the text as written and both bounds agree
     for GDP in 95% of its rows and for prices, jobs and unemployment in 90% of the rows where
     a report states them; where it states none, none is read."""
     rows = targets_agreement.checked()
