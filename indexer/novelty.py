@@ -37,7 +37,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -180,15 +180,20 @@ def phrases(words: Words, heading: np.ndarray, lead: np.ndarray) -> Phrases:
     wh = words.hashes()
     chinese = words.chinese()
     plus = (words.end - words.start == 1) & (words.cp[words.start] == ord("+"))
-    strong = ~chinese | member(wh, tags.strong)
-    stops = strong | member(wh, tags.weak)
-    starts_ok = chinese & ~plus & ~member(wh, tags.leading)
-    ends_ok = chinese & ~member(wh, tags.trailing)
-    weak = member(wh, tags.weak_end)
-    name = member(wh, tags.name)
-    verb = member(wh, tags.verb)
+    kinds, kind = np.unique(wh, return_inverse=True)  # a shard has a tenth as many kinds of words as words
+
+    def tagged_as(table: np.ndarray) -> np.ndarray:
+        return member(kinds, table)[kind]
+
+    strong = ~chinese | tagged_as(tags.strong)
+    stops = strong | tagged_as(tags.weak)
+    starts_ok = chinese & ~plus & ~tagged_as(tags.leading)
+    ends_ok = chinese & ~tagged_as(tags.trailing)
+    weak = tagged_as(tags.weak_end)
+    name = tagged_as(tags.name)
+    verb = tagged_as(tags.verb)
     unknown = np.zeros(n + 1, np.int64)
-    np.cumsum(chinese & ~plus & ~member(wh, tags.known), out=unknown[1:])
+    np.cumsum(chinese & ~plus & ~tagged_as(tags.known), out=unknown[1:])
     outside = np.zeros(n + 1, np.int64)
     np.cumsum(~chinese, out=outside[1:])
     numeral = np.isin(words.cp, np.array([ord(c) for c in NUMERALS], np.uint32))
@@ -279,7 +284,12 @@ def profiles(
 ) -> dict[int, Profile]:
     """Each report's profile, by the number ``report_of_doc`` gives its documents."""
     report = report_of_doc[found.doc]
-    order = np.lexsort((found.doc, found.hash, report))
+    # by report, phrase, document: three stable sorts, of which only the phrases' costs much
+    # (the phrases come in runs of document order, a shard's reports are few)
+    order = np.argsort(found.doc, kind="stable")
+    order = order[np.argsort(found.hash[order], kind="stable")]
+    small = np.uint16 if report.max(initial=0) < 1 << 16 else np.int64
+    order = order[np.argsort(report[order].astype(small), kind="stable")]
     cuts = np.flatnonzero(np.diff(report[order])) + 1
     return {
         int(report[rows[0]]): _profile(found, rows, words, anchors)
@@ -412,18 +422,17 @@ class Holders:
     year: np.ndarray  # per report of ``ids``
     place: np.ndarray  # per report of ``ids``: its place's number in ``Library.places``
 
+    @cached_property
+    def offsets(self) -> np.ndarray:
+        """Where the pairs of each term start in ``term`` (and the end)."""
+        return np.searchsorted(self.term, np.arange(len(self.terms) + 1))
+
     def of(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each of ``hashes``: pairs (its position in ``hashes``, a report holding it)."""
-        at = np.searchsorted(self.terms, hashes)
-        at = np.minimum(at, max(len(self.terms) - 1, 0))
-        known = (
-            (len(self.terms) > 0) & (self.terms[at] == hashes)
-            if len(self.terms)
-            else np.zeros(len(hashes), bool)
-        )
-        starts = np.searchsorted(self.term, at[known], side="left")
-        ends = np.searchsorted(self.term, at[known], side="right")
-        counts = ends - starts
+        at = np.minimum(np.searchsorted(self.terms, hashes), max(len(self.terms) - 1, 0))
+        known = (self.terms[at] == hashes) if len(self.terms) else np.zeros(len(hashes), bool)
+        starts = self.offsets[at[known]]
+        counts = self.offsets[at[known] + 1] - starts
         which = np.repeat(np.flatnonzero(known), counts)
         rows = (
             np.arange(counts.sum())
@@ -519,8 +528,8 @@ def score(
 
 def _distinct(which: np.ndarray, places: np.ndarray, n: int) -> np.ndarray:
     """How many distinct places stand beside each term."""
-    pairs = np.unique(which.astype(np.int64) << 32 | places.astype(np.int64))
-    return np.bincount(pairs >> 32, minlength=n)
+    pairs = np.sort(which.astype(np.int64) << 32 | places.astype(np.int64))
+    return np.bincount(_sorted_unique(pairs) >> 32, minlength=n)
 
 
 NESTED = 1.0  # a term inside a chosen one replaces it when it scores at most this much lower
@@ -699,8 +708,8 @@ def _novelty(
                 continue
             others = [found[c].every for c in compared if library.place[c] != place and c in found]
             fresh = _year_of(first, profile.terms) == library.year[rid]
-            if others:
-                fresh &= ~np.isin(profile.terms, np.concatenate(others))
+            for every in others:  # each sorted and distinct
+                fresh &= ~member(profile.terms, every)
             rows = np.flatnonzero(fresh)
             rows = rows[np.argsort(-profile.local()[rows], kind="stable")[:SHORTLIST]]
             previous = library.previous(rid)
@@ -708,12 +717,12 @@ def _novelty(
             gone = np.empty(0, np.int64)
             if old is not None:
                 prominent = (old.paragraphs >= 2) | old.head | old.quoted
-                gone = np.flatnonzero(prominent & ~np.isin(old.terms, profile.every))
+                gone = np.flatnonzero(prominent & ~member(old.terms, profile.every))
                 gone = gone[np.argsort(-old.local()[gone], kind="stable")[:SHORTLIST]]
                 wanted.append(old.terms[gone])
             wanted.append(profile.terms[rows])
             plans.append((rid, compared, profile, rows, previous, old, gone, first))
-    terms = np.unique(np.concatenate(wanted)) if wanted else np.empty(0, np.uint64)
+    terms = _sorted_unique(np.sort(np.concatenate(wanted))) if wanted else np.empty(0, np.uint64)
     found_in = holders(packs, terms, library)
     windows: dict[int, dict[str, int]] = {}
     for rid, compared, profile, rows, previous, old, gone, first in plans:
