@@ -773,6 +773,10 @@ class NoveltyPack:
     """A generation's ``novelty.pack``, mapped: a report's new wording is decoded when asked for."""
 
     def __init__(self, generation: Path):
+        if not (generation / NOVELTY).exists():  # a generation built without the step: nothing found
+            self.ids: dict[str, int] = {}
+            self.entries = Strings(np.zeros(0, np.uint8), np.zeros(1, np.int64))
+            return
         data = read_pack(generation / NOVELTY)
         self.ids = {rid: i for i, rid in enumerate(Strings(data["ids.blob"], data["ids.offsets"]).tolist())}
         self.entries = Strings(data["json.blob"], data["json.offsets"])

@@ -267,5 +267,7 @@ def derive(step: Derivation) -> None:
 
 
 def read(path: Path) -> list[dict]:
-    """The targets of the generation ``path``."""
+    """The targets of the generation ``path`` (none for one built without the step)."""
+    if not (path / TARGETS).exists():
+        return []
     return json.loads((path / TARGETS).read_text(encoding="utf-8"))
