@@ -163,7 +163,6 @@ class Phrases:
     doc: np.ndarray  # the document (within the Words)
     start: np.ndarray  # characters
     end: np.ndarray
-    words: np.ndarray  # how many words
     term: np.ndarray  # stands as a term here: a stop on each side, one of them firm (a verb, punctuation)
     edge: np.ndarray  # stops on one side at least: it is said here, not only as a part of a longer phrase
     head: np.ndarray  # in a heading or a paragraph's first sentence
@@ -199,7 +198,6 @@ def phrases(words: Words, heading: np.ndarray, lead: np.ndarray) -> Phrases:
     numeral = np.isin(words.cp, np.array([ord(c) for c in NUMERALS], np.uint32))
     numerals = np.zeros(len(words.cp) + 1, np.int64)
     np.cumsum(numeral, out=numerals[1:])
-    doc_len = words.doc_start[1:] - words.doc_start[:-1]
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
     first = np.flatnonzero(starts_ok)
     for size in range(1, MAX_WORDS + 1):
@@ -223,28 +221,37 @@ def phrases(words: Words, heading: np.ndarray, lead: np.ndarray) -> Phrases:
         left = left_edge | stops[b_at]
         right = right_edge | stops[a_at]
         firm = left_edge | right_edge | strong[b_at] | strong[a_at]
-        opened = (a > words.doc_start[doc]) & np.isin(words.cp[np.maximum(a - 1, 0)], list(QUOTES_OPEN))
-        closed = (b < words.doc_start[doc] + doc_len[doc]) & np.isin(
-            words.cp[np.minimum(b, len(words.cp) - 1)], list(QUOTES_CLOSE)
+        term = left & right & firm
+        # what ranks a term is needed where a phrase stands as one (a fifth of them)
+        t = np.flatnonzero(term)
+        kt, lt, at_, bt, dt = k[t], last[t], a[t], b[t], doc[t]
+        opened = (at_ > words.doc_start[dt]) & np.isin(words.cp[np.maximum(at_ - 1, 0)], list(QUOTES_OPEN))
+        closed = (bt < words.doc_start[dt + 1]) & np.isin(
+            words.cp[np.minimum(bt, len(words.cp) - 1)], list(QUOTES_CLOSE)
         )
-        quoted = opened & closed
-        penalty = (
-            0.5 * weak[last]
-            + 0.4 * np.maximum(size - 3, 0)
-            + 3.0 * (2 * (numerals[b] - numerals[a]) >= b - a) * ~quoted
-            + 1.0 * ((size == 1) & name[k])
-            + 0.5 * verb[k]
+        quoted = np.zeros(len(k), bool)
+        quoted[t] = opened & closed
+        penalty = np.zeros(len(k))
+        penalty[t] = (
+            0.5 * weak[lt]
+            + 0.4 * max(size - 3, 0)
+            + 3.0 * (2 * (numerals[bt] - numerals[at_]) >= bt - at_) * ~quoted[t]
+            + 1.0 * ((size == 1) & name[kt])
+            + 0.5 * verb[kt]
         )
+        head = np.zeros(len(k), bool)
+        head[t] = heading[dt] | (bt - words.doc_start[dt] <= lead[dt])
+        unknown_here = np.zeros(len(k), bool)
+        unknown_here[t] = unknown[lt + 1] > unknown[kt]
         parts["hash"].append(words.span_hash(a, b, doc))
         parts["doc"].append(doc)
         parts["start"].append(a)
         parts["end"].append(b)
-        parts["words"].append(np.full(len(k), size, np.int8))
-        parts["term"].append(left & right & firm)
+        parts["term"].append(term)
         parts["edge"].append(left | right)
-        parts["head"].append(heading[doc] | (b - words.doc_start[doc] <= lead[doc]))
+        parts["head"].append(head)
         parts["quoted"].append(quoted)
-        parts["unknown"].append(unknown[last + 1] > unknown[k])
+        parts["unknown"].append(unknown_here)
         parts["penalty"].append(penalty)
     return Phrases(**{name: np.concatenate(arrays) for name, arrays in parts.items()})
 

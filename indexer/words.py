@@ -84,6 +84,8 @@ class Words:
         texts = shard.texts
         chars = shard.data["words.offsets"]
         bits = np.unpackbits(shard.data["words.starts"])
+        if len(docs) == shard.docs:  # the whole shard: its texts as they are kept, one after the other
+            return cls.of(texts.tolist(), bits[: chars[-1]])
         flags = [bits[chars[d] : chars[d + 1]] for d in docs.tolist()]
         return cls.of((texts[d] for d in docs.tolist()), np.concatenate(flags) if flags else None)
 
