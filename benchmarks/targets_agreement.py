@@ -1,8 +1,9 @@
 """How well the build reads the year's targets: against benchmarks/targets-checked.tsv, a table
 written by hand from the reports (the national reports of 2003–2026, the provincial reports
-of 31 places of 2025 and 2026), per indicator the share of rows where the build gives the same text and both
-bounds, and of rows where the report sets none, the share where the build gives none; then
-every miss.
+of 31 places of 2025 and 2026), per indicator the rows where the report states a target and
+where the build gives the same text and both bounds (agreement, or recall), the rows where the
+report sets none and the build gives none, and of every value the build gives for a row of
+the table, the share that is right (precision); then every miss.
 
 Usage: python benchmarks/targets_agreement.py [--corpus corpus]
 """
@@ -47,12 +48,14 @@ def found(
 
 
 def compare(rows: list[dict], got: dict) -> tuple[dict[str, list[int]], list[str]]:
-    """Per indicator [stated rows, agreeing, rows stating none, agreeing], and the misses."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    """Per indicator [stated rows, agreeing, rows stating none, agreeing, values read], and
+    the misses."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     misses = []
     for row in rows:
         key = (row["report_id"], row["indicator"])
         have = got.get(key)
+        counts[row["indicator"]][4] += have is not None
         if row["text"] == "none":
             counts[row["indicator"]][2] += 1
             if have is None:
@@ -75,11 +78,12 @@ def main() -> None:
     args = parser.parse_args()
     rows = checked()
     counts, misses = compare(rows, found(args.corpus, {r["report_id"] for r in rows}))
-    print(f"{'indicator':<26}{'stated':>7}{'agree':>7}{'share':>8}{'none':>6}{'agree':>7}")
+    print(f"{'indicator':<26}{'stated':>7}{'agree':>7}{'recall':>8}{'none':>6}{'agree':>7}{'read':>6}{'precision':>10}")
     for indicator in [i.name for i in INDICATORS if i.name in counts]:
-        stated, agree, none, quiet = counts[indicator]
-        share = f"{agree / stated:.0%}" if stated else "-"
-        print(f"{indicator:<26}{stated:>7}{agree:>7}{share:>8}{none:>6}{quiet:>7}")
+        stated, agree, none, quiet, read = counts[indicator]
+        recall = f"{agree / stated:.1%}" if stated else "-"
+        precision = f"{agree / read:.1%}" if read else "-"
+        print(f"{indicator:<26}{stated:>7}{agree:>7}{recall:>8}{none:>6}{quiet:>7}{read:>6}{precision:>10}")
     print(f"\n{len(misses)} misses")
     for miss in misses:
         print(" ", miss)

@@ -29,6 +29,10 @@ from .structure import Block, Report
 TARGETS = "targets.json"
 
 
+# what marks a clause as a statement of the past (outside the statement of the year's targets)
+PAST = r"去年|上年|过去|年均|五年|以来|累计|比.{0,6}增长|超过.{0,4}预期目标|完成了|实际"
+
+
 @dataclass(frozen=True)
 class Indicator:
     """What a target measures: its name in the API, its label, the unit of its bounds, and
@@ -38,9 +42,10 @@ class Indicator:
     label: str
     unit: str
     subject: str
+    past: str = PAST
 
 
-_SET = r"(?:控制在|保持在|稳定在|继续保持|保持|稳定|在|为|定为|达到|达|实现)?"
+_SET = r"(?:控制在|保持在|稳定保持在|稳定在|继续保持|保持|稳定|在|为|定为|达到|达|实现)?"
 INDICATORS = (
     Indicator(
         "gdp",
@@ -60,29 +65,42 @@ INDICATORS = (
     Indicator("jobs", "城镇新增就业", "万人", r"(?:城镇新增就业|新增城镇就业)(?:人数|岗位)?" + _SET),
     Indicator("unemployment", "城镇调查失业率", "%", r"城镇调查失业率(?:全年)?" + _SET),
     Indicator("registered_unemployment", "城镇登记失业率", "%", r"城镇登记失业率" + _SET),
-    Indicator("grain", "粮食产量", "万吨", r"粮食(?:总)?产量" + _SET),
+    Indicator(
+        "grain",
+        "粮食产量",
+        "万吨",
+        # 粮食总产稳定在1100亿斤以上, 今年粮食产量要稳定在5.5亿吨以上, 粮食播种面积1530万亩、总产量125亿斤
+        r"粮食(?:(?:播种)?面积[^，；。、]{0,12}、)?(?:总产量?|产量)要?" + _SET,
+    ),
     Indicator(
         "energy",
         "单位GDP能耗降低",
         "%",
-        r"(?:单位(?:国内|地区)?生产总值能耗|单位GDP能耗|能耗强度)(?:降低|下降)",
+        r"(?:单位(?:国内|地区)?生产总值能耗|单位GDP能耗|能耗强度|能源消耗强度)要?(?:降低|下降)",
     ),
     Indicator("income", "居民人均可支配收入增长", "%", r"(?<!城镇)(?<!农村)(?:全体)?居民人均可支配收入增长"),
-    Indicator("deficit", "赤字率", "%", r"赤字率(?:拟按|按|拟)?"),
+    Indicator(
+        "deficit",
+        "赤字率",
+        "%",
+        r"赤字率(?:拟按|按|拟|稳定在|在|(?:从[^，；。]{0,10}?)?(?:提高|下降|降低)到)?",
+        # the budget sets it beside last year's (比去年增加2000亿元, 从去年的2.1%提高到2.3%):
+        # only last year's own rate is the past
+        r"(?:去年|上年)[^，；。]*赤字率|过去|年均|五年|以来|累计|一直|实际",
+    ),
 )
 BY_NAME = {i.name: i for i in INDICATORS}
 
 _CN = "零〇一二三四五六七八九十"
 _NUMBER = rf"(?:\d+(?:\.\d+)?|[{_CN}]+)"
-_UNIT = r"(?:%|％|万亿斤|亿斤|万吨|亿公斤|万人|万个)"
+_UNIT = r"(?:%|％|万亿斤|亿斤|亿吨|万吨|亿公斤|万人|万个)"
 _VALUE = re.compile(
     rf"(?P<text>(?P<qualifier>不低于|不少于|低于|不超过|超过|高于)?(?P<pct>百分之)?(?P<a>{_NUMBER})(?P<unit_a>{_UNIT})?"
     rf"(?:(?:—|－|-|~|～|至|到)(?:百分之)?(?P<b>{_NUMBER}))?(?P<unit>{_UNIT})?(?P<tail>左右|以上|以内|以下)?)"
 )
 # to 万吨 (tonnes); 1 吨 = 2,000 斤
-_SCALE = {"万亿斤": 1e12 / 2000 / 1e4, "亿斤": 1e8 / 2000 / 1e4, "亿公斤": 1e8 / 1000 / 1e4, "万吨": 1.0}
+_SCALE = {"万亿斤": 1e12 / 2000 / 1e4, "亿斤": 1e8 / 2000 / 1e4, "亿公斤": 1e8 / 1000 / 1e4, "亿吨": 1e4, "万吨": 1.0}
 
-_PAST = re.compile(r"去年|上年|过去|年均|五年|以来|累计|比.{0,6}增长|超过.{0,4}预期目标|完成了|实际")
 _PAST_SECTION = re.compile(r"回顾|过去|以来|五年|时期|成就|成绩|主要情况")
 _PRESENT_SECTION = re.compile(
     r"今年|主要任务|重点任务|工作任务|目标任务|工作安排|重点工作|总体要求|政策取向|工作的建议|工作建议"
@@ -188,7 +206,7 @@ def _found(text: str, indicator: Indicator, strict: bool) -> tuple[str, float | 
     the year's targets) passes over clauses that speak of the past."""
     pattern = re.compile(indicator.subject)
     for clause in _clauses(text):
-        if strict and _PAST.search(clause):
+        if strict and re.search(indicator.past, clause):
             continue
         if "分别" in clause and (found := _respectively(clause, indicator)) is not None:
             return found
