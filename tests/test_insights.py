@@ -58,6 +58,9 @@ def test_a_reports_new_wording_page_and_the_readers_panel(client):
     assert "本报告新提法" in page and "2017年国务院政府工作报告" in page and "本地区此前没有报告" in page
     reader = client.get("/reports/lawtext-gov/guangzhou-city-2018").get_data(as_text=True)
     assert '<details class="new-terms" open>' in reader and "本段设定的目标" in reader
+    # the library's first national report: nothing to compare it with, and the panel says so
+    first = client.get("/reports/dxcarl/national-2017").get_data(as_text=True)
+    assert '<details class="new-terms">' in first and "库中没有可比较的更早报告" in first
 
 
 @pytest.mark.parametrize(
