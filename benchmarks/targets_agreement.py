@@ -78,7 +78,9 @@ def main() -> None:
     args = parser.parse_args()
     rows = checked()
     counts, misses = compare(rows, found(args.corpus, {r["report_id"] for r in rows}))
-    print(f"{'indicator':<26}{'stated':>7}{'agree':>7}{'recall':>8}{'none':>6}{'agree':>7}{'read':>6}{'precision':>10}")
+    print(
+        f"{'indicator':<26}{'stated':>7}{'agree':>7}{'recall':>8}{'none':>6}{'agree':>7}{'read':>6}{'precision':>10}"
+    )
     for indicator in [i.name for i in INDICATORS if i.name in counts]:
         stated, agree, none, quiet, read = counts[indicator]
         recall = f"{agree / stated:.1%}" if stated else "-"

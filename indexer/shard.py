@@ -254,7 +254,7 @@ class ShardWriter:
         }
         for name, texts in (("texts", self.texts), ("leads", self.leads)):
             arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts, TEXT_ENCODING)
-        arrays["anchors.blob"], arrays["anchors.offsets"] = strings(self.anchors)  # ASCII, a byte each in UTF-8
+        arrays["anchors.blob"], arrays["anchors.offsets"] = strings(self.anchors)  # ASCII: UTF-8
         arrays["words.starts"] = np.packbits(np.frombuffer(self.starts, np.uint8))
         # where each text's flags start, in characters (4 bytes each, as the texts' offsets)
         arrays["words.offsets"] = np.cumsum([0, *map(len, self.texts)], dtype=np.int64).astype(np.uint32)

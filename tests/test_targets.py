@@ -4,6 +4,7 @@ this year's targets only, and the hand-checked table of benchmarks/ as the measu
 from __future__ import annotations
 
 import sys
+
 import pytest
 
 from indexer.structure import Block, Report
@@ -89,13 +90,18 @@ def test_several_targets_set_at_once():
 def test_the_deficit_set_beside_last_years_and_grain_in_the_reports_units():
     r = report(
         ("去年赤字率为2.8%，粮食产量1.37万亿斤。", ["一、2022年工作回顾"]),
-        ("今年拟安排财政赤字1.62万亿元，比去年增加2700亿元，赤字率从去年的2.1%提高到2.3%。", ["二、2023年工作"]),
+        (
+            "今年拟安排财政赤字1.62万亿元，比去年增加2700亿元，赤字率从去年的2.1%提高到2.3%。",
+            ["二、2023年工作"],
+        ),
         ("今年粮食产量要稳定在5.5亿吨以上。全年粮食播种面积1.1亿亩、产量825亿斤以上。", ["二、2023年工作"]),
         year=2023,
     )
     assert found(r)["deficit"][:3] == ("2.3%", 2.3, 2.3)  # last year's 2.1% (and 2.8%) are the past
     assert found(r)["grain"][:3] == ("5.5亿吨以上", 55000.0, None)  # in 10,000 tonnes
-    later = report(("全年粮食播种面积1.1亿亩、产量825亿斤以上；去年赤字率为2.8%。", ["二、2023年工作"]), year=2023)
+    later = report(
+        ("全年粮食播种面积1.1亿亩、产量825亿斤以上；去年赤字率为2.8%。", ["二、2023年工作"]), year=2023
+    )
     assert found(later) == {"grain": ("825亿斤以上", 4125.0, None, "t1")}
 
 
