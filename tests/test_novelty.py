@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.analysis import fold, word_starts
+from indexer.analysis import fold, segmenter, word_starts
 from indexer.build import build
+from indexer.generation import Generation
 from indexer.novelty import NOVELTY, TERMS, Library, NoveltyPack, phrases
-from indexer.shard import compact
+from indexer.schema import REPORT as REPORT_KIND
+from indexer.shard import KINDS, compact
 from indexer.store import current_path
 from indexer.targets import read as read_targets
 from indexer.words import Words, string_hashes
@@ -67,6 +69,31 @@ def test_what_a_report_is_compared_with():
     assert library.compared_with("海拉尔区/2021") == ["全国/2021"]  # no earlier report of its place
     assert library.compared_with("广州市/2022") == ["全国/2021"]  # nor a national one of its year
     assert library.previous("广东省/2021") == "广东省/2020"
+
+
+def test_the_words_read_from_a_built_shard_are_jiebas_and_each_document_keeps_its_anchor(index_dir):
+    """What the shard keeps (its texts, UTF-16, and a bit per character where a word starts)
+    gives back jieba's words of each paragraph, for the whole shard and for a few documents."""
+    gen = Generation(current_path(index_dir))
+    shard = gen.shards[0]
+    docs = np.flatnonzero(shard.data["kind"] != KINDS[REPORT_KIND])
+    with gen.searcher() as s:
+        stored = {(d["report_id"], d["anchor"]): d["text"] for d in s.documents() if d.get("anchor")}
+    some = docs[::7]
+    for chosen in (np.arange(shard.docs), some):
+        words = Words.of_shard(shard, chosen)
+        cut: dict[int, list[str]] = {}
+        for i, d in enumerate(words.doc.tolist()):
+            cut.setdefault(d, []).append(words.text(int(words.start[i]), int(words.end[i])))
+        for i, d in enumerate(chosen.tolist()):
+            anchor = shard.anchors[d]
+            report = shard.info["reports"][shard.data["report"][d]]
+            if d not in docs:
+                assert anchor == "" and i not in cut  # a report's own document: no text
+                continue
+            text = stored[(report, anchor)]
+            expected = [w for w, _, _ in segmenter().tokenize(fold(text), HMM=True) if not w.isspace()]
+            assert cut[i] == ["".join(w.split()) for w in expected if "".join(w.split())], (report, anchor)
 
 
 REPORT = """{year}年{place}政府工作报告
