@@ -97,7 +97,7 @@ def is_traditional(text: str) -> bool:
 # --- jieba ---------------------------------------------------------------------------
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     return Path(base) / "gov-report-search"
 
@@ -109,7 +109,7 @@ def segmenter() -> jieba.Tokenizer:
     default tokenizer is left as it is."""
     jieba.setLogLevel(logging.WARNING)  # not the "Building prefix dict" lines on each start
     tokenizer = jieba.Tokenizer()
-    folder = _cache_dir()
+    folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tokenizer.tmp_dir = str(folder)
@@ -151,6 +151,26 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
                     gram = word[i : i + n]
                     if gram != word and freq.get(gram):
                         yield gram, pos, start + i, start + i + n
+
+
+def word_starts(folded: str, stripped: str) -> bytes:
+    """Where jieba's words (punctuation too) of ``folded`` start in ``stripped``, the same
+    text without its white space: one byte per character of ``stripped``, 1 at a start."""
+    out = bytearray(len(stripped))
+    if len(stripped) == len(folded):
+        for _, start, _ in _cut(folded):
+            out[start] = 1
+        return bytes(out)
+    at = [0] * (len(folded) + 1)  # a position of the folded text -> of the stripped one
+    n = 0
+    for i, ch in enumerate(folded):
+        at[i] = n
+        n += not ch.isspace()
+    at[len(folded)] = n
+    for word, start, _ in _cut(folded):
+        if not word.isspace() and at[start] < len(stripped):
+            out[at[start]] = 1
+    return bytes(out)
 
 
 KEYWORDS = 20  # a paragraph's keywords kept in the index

@@ -20,7 +20,11 @@ them, :class:`indexer.analysis.Analyzed`), and the same analysis fills ``data.pa
 - for the words (``content``), the postings of the terms held by at least
   ``IMPACT_MIN_DOCS`` of the shard's documents; a rarer word is read from Whoosh's own
   postings, a few dozen at most per shard;
-- the shard's words (``content``) with the number of its documents that hold each.
+- the shard's words (``content``) with the number of its documents that hold each;
+- per document its anchor, and where each of jieba's words starts in its text (one bit per
+  character of the texts): what the build derives from the reports (indexer.novelty) reads
+  the words from here instead of cutting the text again, which costs as much as the cut
+  this shard made.
 
 Terms are looked up by a hash of their text.
 
@@ -45,7 +49,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_tokens
+from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_starts, word_tokens
 from .pack import Strings, read_pack, strings, write_pack
 from .schema import HEADING, REPORT, IndexCodec, make_schema
 
@@ -194,6 +198,8 @@ class ShardWriter:
         self.reports: dict[str, int] = {}
         self.texts: list[str] = []
         self.leads: list[str] = []
+        self.anchors: list[str] = []
+        self.starts = bytearray()  # per character of the texts: 1 where a jieba word starts
         self.text_bytes = 0
         self.chars_length = 0  # the bigrams of every text: for the average length BM25 scores with
 
@@ -209,6 +215,7 @@ class ShardWriter:
         cols["fragment"].append(doc.pop("fragment", 0))
         cols["place"].append(self.places.setdefault(doc["place"], len(self.places)))
         cols["report"].append(self.reports.setdefault(doc["report_id"], len(self.reports)))
+        self.anchors.append(doc.get("anchor", ""))
         if doc["kind"] == REPORT:
             self.texts.append("")
             self.leads.append("")
@@ -230,6 +237,7 @@ class ShardWriter:
         cols["lead_len"].append(len(lead) if regular else -1)
         grams, first = _bigrams(stripped)
         words = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=True))
+        self.starts += word_starts(folded, stripped)
         ranks = keyword_ranks(text)
         self.chars_length += len(stripped)  # a bigram per character
         cols["len.chars"].append(byte_to_length(length_to_byte(len(stripped))))
@@ -250,6 +258,10 @@ class ShardWriter:
         }
         for name, texts in (("texts", self.texts), ("leads", self.leads)):
             arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts, TEXT_ENCODING)
+        arrays["anchors.blob"], arrays["anchors.offsets"] = strings(self.anchors)  # ASCII: UTF-8
+        arrays["words.starts"] = np.packbits(np.frombuffer(self.starts, np.uint8))
+        # where each text's flags start, in characters (4 bytes each, as the texts' offsets)
+        arrays["words.offsets"] = np.cumsum([0, *map(len, self.texts)], dtype=np.int64).astype(np.uint32)
         for name, postings in self.postings.items():
             arrays.update(postings.arrays(name, 1 if name in WHOLE else IMPACT_MIN_DOCS))
         arrays.update(self.postings["content"].vocabulary())
@@ -286,6 +298,7 @@ class Shard:
         self.data = read_pack(path / DATA)
         self.texts = Strings(self.data["texts.blob"], self.data["texts.offsets"], TEXT_ENCODING)
         self.leads = Strings(self.data["leads.blob"], self.data["leads.offsets"], TEXT_ENCODING)
+        self.anchors = Strings(self.data["anchors.blob"], self.data["anchors.offsets"])
         self._terms = {
             name: Strings(self.data[f"{name}.terms"], self.data[f"{name}.term_offsets"]) for name in FIELDS
         }

@@ -54,6 +54,8 @@ class IndexHandle:
                 self._manifest = (path, read_manifest(path))
             manifest = self._manifest[1]
         problems = damage(path, manifest)  # a stat per file: a cut file is found at once
+        if problems and current_path(self.index_dir) != path:
+            return self.generation()  # a build switched and removed this one meanwhile: read the new one
         if problems:
             raise IndexDamaged("; ".join(problems[:3]))
         with self._lock:

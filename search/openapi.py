@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indexer.targets import BY_NAME
+
 from .params import EXPORTS, FORMATS, GROUPS, MAX_PAGE, MAX_PER_PAGE, SORTS
 from .query import MAX_QUERY_CHARS, MAX_TERMS
 
@@ -378,6 +380,58 @@ SCHEMAS: dict[str, dict] = {
     "ExportPlace": _object(
         "The matching paragraphs of one place (`data=places`).", {"place": PLACE, "paragraphs": COUNT}
     ),
+    "NewWording": _object(
+        "What a report says for the first time (新提法), and what its place's previous report said "
+        "prominently that it dropped.",
+        {
+            "report_id": REPORT_ID,
+            "compared_with": _said(
+                STRINGS,
+                "The reports its wording is new against: its place's earlier reports and, below the "
+                "nation, the national report of its year (a place's first report: that one, or the "
+                "latest national report before it). Empty: nothing to compare with, nothing is new.",
+            ),
+            "new": _said(
+                _array(
+                    _object(
+                        "A term none of those reports holds, the terms a reader would quote first.",
+                        {
+                            "term": _said(STRING, "As the index folds it (Simplified, half-width: 互联网+)."),
+                            "paragraphs": _said({"type": "integer", "minimum": 1}, "Paragraphs that say it."),
+                            "anchor": _said(STRING, "The anchor of the first paragraph that says it."),
+                        },
+                    )
+                ),
+                "Ranked by the evidence that each is a term (see the README).",
+            ),
+            "dropped": _array(
+                _object(
+                    "A term the place's previous report said prominently and this one does not say.",
+                    {
+                        "term": STRING,
+                        "last_seen": _said(REPORT_ID, "The previous report, where it was said."),
+                    },
+                )
+            ),
+        },
+    ),
+    "Target": _object(
+        "A target a report sets for its year (主要预期目标).",
+        {
+            "report_id": REPORT_ID,
+            "place": PLACE,
+            "year": YEAR,
+            "indicator": {"enum": list(BY_NAME)},
+            "text": _said(STRING, "As the report writes it: 5%左右, 6%—6.5%, 1200万人以上."),
+            "low": _said(
+                {"type": ["number", "null"]},
+                "The lower bound in the indicator's unit (percent; jobs in 10,000 people, grain in "
+                "10,000 tonnes); null when the target has none (4.6%以内).",
+            ),
+            "high": _said({"type": ["number", "null"]}, "The upper bound; null when it has none (6%以上)."),
+            "anchor": _said(STRING, "The anchor of the paragraph that sets it."),
+        },
+    ),
 }
 
 
@@ -427,6 +481,19 @@ PARAMETERS["report_id"] = {
     "description": "The report's id (`全国/2018`); a `/` in it may be sent as it is or as `%2F`.",
 }
 PARAMETERS["data"] = _query("data", {"enum": list(EXPORTS), "default": "hits"}, "What to export.")
+PARAMETERS["place"] = _repeated(
+    "place", "A place (广东, 广东省, 全国, 广东省 › 广州市); several are any of them."
+)
+PARAMETERS["indicator"] = {
+    **_repeated("indicator", "An indicator; several are any of them."),
+    "schema": _array({"enum": list(BY_NAME)}),
+}
+PARAMETERS["target_format"] = _query(
+    "format",
+    {"enum": ["json", "csv"]},
+    "Given, the answer is a file to save: `json`, or `csv` (UTF-8 with a byte order mark, with each "
+    "indicator's label and unit and the passage's absolute link).",
+)
 PARAMETERS["format"] = _query("format", {"enum": list(FORMATS), "default": "csv"}, "CSV or JSON.")
 FILTERS = ["q", "year", "region", "report"]
 
@@ -487,6 +554,15 @@ def _operation(
     }
 
 
+OF_A_REPORT = {  # what a route of one report answers besides its 200
+    "308": {
+        "description": "The report's file moved: its id now.",
+        "headers": {"Location": _ref("Location", "headers")},
+        "content": _json(_ref("Moved")),
+    },
+    "404": _ref("NotFound", "responses"),
+}
+
 PATHS = {
     "/api/search": _operation(
         "Search paragraphs",
@@ -532,13 +608,34 @@ PATHS = {
         "had before its file moved answers 308 with its id now.",
         ["report_id"],
         {"description": "The report.", "content": _json(_ref("Report"))},
+        OF_A_REPORT,
+    ),
+    "/api/reports/{report_id}/new": _operation(
+        "What a report says for the first time",
+        "Its new wording (新提法): the terms its place's earlier reports never used (below the nation, "
+        "nor the national report of its year), the terms a reader would quote first; and the terms "
+        "its place's previous report used prominently that it dropped. Computed by the build.",
+        ["report_id"],
+        {"description": "The report's new wording.", "content": _json(_ref("NewWording"))},
+        OF_A_REPORT,
+    ),
+    "/api/targets": _operation(
+        "The year's targets the reports set",
+        "Each report's targets for its year (主要预期目标: GDP growth, consumer prices, new urban jobs, "
+        "the urban unemployment rates, grain output, energy intensity, residents' income, the fiscal "
+        "deficit), as written, with their bounds and the paragraph that sets them; national first, then "
+        "by place and year. A report that sets none for an indicator has no row for it.",
+        ["place", "year", "indicator", "target_format"],
         {
-            "308": {
-                "description": "The report's file moved: its id now.",
-                "headers": {"Location": _ref("Location", "headers")},
-                "content": _json(_ref("Moved")),
+            "description": "The targets.",
+            "content": {
+                "application/json": {
+                    "schema": _object(
+                        "The targets the filters let through.", {"targets": _array(_ref("Target"))}
+                    )
+                },
+                "text/csv": {"schema": STRING},
             },
-            "404": _ref("NotFound", "responses"),
         },
     ),
     "/api/status": _operation(

@@ -194,6 +194,14 @@ def test_every_answer_of_every_route_validates_against_the_description(
         ("/api/reports/guangzhou-liwan-2017", 200),
         ("/api/reports/" + quote("lawtext-gov/guangzhou-city-2018", safe=""), 200),
         ("/api/reports/lawtext-gov/guangzhou-city-2018", 200),
+        ("/api/reports/guangzhou-liwan-2017/new", 200),
+        ("/api/reports/no-such-report/new", 404),
+        ("/api/targets", 200),
+        ("/api/targets?place=全国&year=2015-2018&indicator=gdp", 200),
+        ("/api/targets?format=csv", 200),
+        ("/api/targets?format=json&indicator=jobs", 200),
+        ("/api/targets?indicator=growth", 400),
+        ("/api/targets?year=20x", 400),
     ],
 )
 def test_errors_and_every_kind_of_answer_validate(client, contract, url, code):
