@@ -216,7 +216,7 @@ _STOP_WORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _idf() -> tuple[dict[str, float], float]:
+def keyword_weights() -> tuple[dict[str, float], float]:
     """jieba.analyse's inverse document frequencies and their median, read from its idf.txt
     as its keyword extractor reads them."""
     idf = {}
@@ -236,7 +236,7 @@ def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
     counts = Counter(
         w for w, _, _, _ in word_tokens(folded, search_mode=False) if len(w) >= 2 and w not in _STOP_WORDS
     )
-    idf, median = _idf()
+    idf, median = keyword_weights()
     return sorted(counts, key=lambda w: -counts[w] * idf.get(w, median))[:limit]
 
 

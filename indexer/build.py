@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from . import novelty, targets
-from .analysis import is_traditional, segmenter
+from .analysis import is_traditional, keyword_weights, segmenter
 from .documents import read_report, report_documents
 from .duplicates import SAME_TEXT, choose_canonical, region_key, text_sketch
 from .duplicates import same_text as same_text_share
@@ -42,6 +42,7 @@ from .store import (
     write_manifest,
 )
 from .structure import Report, carry_links, file_digest, read_reports
+from .structure.headings import tagger
 from .vocabulary import write_vocabulary
 
 Log = Callable[[str], None]
@@ -246,6 +247,7 @@ def _read_all(
             yield path, *_read_one(path, corpus)
         return
     procs = min(os.cpu_count() or 1, 4)
+    segmenter(), tagger()  # loaded once, before the processes fork, not in each (a second each)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         procs, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
@@ -499,7 +501,7 @@ def write_changes(old: Generation | None, path: Path, changes: Changes, log: Log
     shard written again, see :func:`_keep`), and the generation's data and build record."""
     to_write = dict(changes.to_write)
     if to_write:
-        segmenter()  # loaded once, before the writer processes fork
+        segmenter(), keyword_weights()  # loaded once, before the writer processes fork
         if old is not None:
             _carry_links(old, to_write, changes.moved)
     kept = _keep(old, set(changes.to_delete), bool(to_write))

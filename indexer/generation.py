@@ -82,16 +82,28 @@ class Generation:
         return int(self.offsets[-1])
 
     def document_frequency(self, fieldname: str, term: str) -> int:
-        """How many documents hold a bigram or character, deleted ones too (as Whoosh
-        counts a term's documents, for its inverse document frequency)."""
+        """How many documents hold a term, deleted ones too (as Whoosh counts a term's
+        documents, for its inverse document frequency): a word's from the generation's
+        words (Whoosh holds only the rare ones), a bigram's or character's from the
+        shards' postings."""
+        if fieldname == "content":
+            words, counts = self.words
+            at = words.find(term)
+            return 0 if at is None else int(counts[at])
         found = (shard.impact(fieldname, term) for shard in self.shards)
         return sum(len(f[0]) for f in found if f is not None)
 
     @cached_property
-    def chars_length(self) -> int:
-        """The bigrams of every text (deleted documents' too, as Whoosh sums a field's
-        lengths)."""
-        return sum(int(s.info["chars_length"]) for s in self.shards)
+    def words(self) -> tuple[Strings, np.ndarray]:
+        """The generation's words (``content``), sorted, and how many documents hold each
+        (indexer.vocabulary)."""
+        pack = read_pack(self.path / VOCAB)
+        return Strings(pack["words"], pack["offsets"]), pack["counts"]
+
+    def field_length(self, fieldname: str) -> int:
+        """A field's length summed over every document, deleted ones too, as Whoosh sums
+        it: the bigrams (``chars``) or words (``content``) of the texts."""
+        return sum(int(s.info[f"{fieldname}_length"]) for s in self.shards)
 
     def reports(self, ids: Iterable[str]) -> dict[str, Report]:
         """Reports of this generation by id, as their report documents keep them (an id it

@@ -8,6 +8,7 @@ workers share one copy, and a restarted server finds it still cached.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import struct
@@ -110,3 +111,8 @@ class Strings:
         data = bytes(self.blob)
         offsets = self.offsets.tolist()
         return [data[a:b].decode(self.encoding) for a, b in zip(offsets, offsets[1:], strict=False)]
+
+    def find(self, item: str) -> int | None:
+        """Where ``item`` is among these strings, sorted: its index, or None."""
+        at = bisect.bisect_left(self, item)
+        return at if at < len(self) and self[at] == item else None

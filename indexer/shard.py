@@ -18,8 +18,12 @@ them, :class:`indexer.analysis.Analyzed`), and the same analysis fills ``data.pa
   a precomputed ranking signal, read per query word, never searched for on their own, and
   kept in Whoosh they cost a third of its postings writing (benchmarks/scale.py);
 - for the words (``content``), the postings of the terms held by at least
-  ``IMPACT_MIN_DOCS`` of the shard's documents; a rarer word is read from Whoosh's own
-  postings, a few dozen at most per shard;
+  ``IMPACT_MIN_DOCS`` of the shard's documents; only the rarer words are written to
+  Whoosh, and read from its postings (a few dozen at most per shard): each word's postings
+  are in one place, and the frequent ones, most of the postings, cost Whoosh nothing
+  (a ninth of a build's time, benchmarks/scale.py). What Whoosh would count for a word
+  (the documents that hold it, the field's length) is counted by the build: the shard's
+  words with their documents below, and ``content_length`` in ``shard.json``;
 - the shard's words (``content``) with the number of its documents that hold each;
 - per document its anchor, and where each of jieba's words starts in its text (one bit per
   character of the texts): what the build derives from the reports (indexer.novelty) reads
@@ -202,6 +206,11 @@ class ShardWriter:
         self.starts = bytearray()  # per character of the texts: 1 where a jieba word starts
         self.text_bytes = 0
         self.chars_length = 0  # the bigrams of every text: for the average length BM25 scores with
+        self.content_length = 0  # the words of every text, as Whoosh would sum them
+        # the documents, written to Whoosh when the shard is complete (:meth:`finish`: only
+        # its rare words then known), and where each one's words start in the postings
+        self.pending: list[dict] = []
+        self.words_at = array("I")
 
     def add(self, doc: dict) -> None:
         """Analyse ``doc`` (a dict of Whoosh fields, as :func:`indexer.documents.report_documents`
@@ -216,13 +225,14 @@ class ShardWriter:
         cols["place"].append(self.places.setdefault(doc["place"], len(self.places)))
         cols["report"].append(self.reports.setdefault(doc["report_id"], len(self.reports)))
         self.anchors.append(doc.get("anchor", ""))
+        self.pending.append(doc)
+        self.words_at.append(len(self.postings["content"].tids))
         if doc["kind"] == REPORT:
             self.texts.append("")
             self.leads.append("")
             cols["lead_len"].append(0)
             cols["len.chars"].append(0)
             cols["len.content"].append(0)
-            self.writer.add_document(**doc)
             return
         text = doc["text"]
         self.text_bytes += len(text.encode("utf-8"))
@@ -240,19 +250,40 @@ class ShardWriter:
         self.starts += word_starts(folded, stripped)
         ranks = keyword_ranks(text)
         self.chars_length += len(stripped)  # a bigram per character
+        length = sum(words.values())
+        self.content_length += length
         cols["len.chars"].append(byte_to_length(length_to_byte(len(stripped))))
-        cols["len.content"].append(byte_to_length(length_to_byte(sum(words.values()))))
+        cols["len.content"].append(byte_to_length(length_to_byte(length)))
         self.postings["chars"].add(number, grams, first)
         # each character starts one bigram: how often, and where first, it starts one
         self.postings["chars1"].add(number, Counter(stripped), _firsts(list(stripped)))
         self.postings["content"].add(number, words)
         self.postings["keywords"].add(number, ranks)
-        doc["content"] = Analyzed.frequencies(words)
-        self.writer.add_document(**doc)
+        doc.pop("content", None)  # the text again: its words are in the postings
+
+    def _write_whoosh(self) -> None:
+        """Write the documents to Whoosh, each with its words that fewer than
+        ``IMPACT_MIN_DOCS`` documents of the shard hold, and commit (one segment)."""
+        words = self.postings["content"]
+        tids = np.frombuffer(words.tids, dtype=np.uint32)
+        df = np.bincount(tids, minlength=len(words.terms)) if len(tids) else np.zeros(0, np.int64)
+        rare = np.flatnonzero(df[tids] < IMPACT_MIN_DOCS) if len(tids) else np.zeros(0, np.int64)
+        names = list(words.terms)
+        rare_terms = [names[t] for t in tids[rare].tolist()]
+        rare_weights = np.frombuffer(words.weights, dtype=np.uint32)[rare].tolist()
+        cuts = np.searchsorted(rare, [*self.words_at, len(tids)]).tolist()
+        for doc, begin, end in zip(self.pending, cuts[:-1], cuts[1:], strict=True):
+            if doc["kind"] != REPORT:
+                doc["content"] = Analyzed.frequencies(
+                    dict(zip(rare_terms[begin:end], rare_weights[begin:end], strict=True))
+                )
+            self.writer.add_document(**doc)
+        self.pending = []
+        self.writer.commit(merge=False)
 
     def finish(self) -> dict:
         """Commit the Whoosh index (one segment) and write the shard's data; its summary."""
-        self.writer.commit(merge=False)
+        self._write_whoosh()
         arrays: dict[str, np.ndarray] = {
             name: np.frombuffer(values, dtype=values.typecode) for name, values in self.columns.items()
         }
@@ -270,6 +301,7 @@ class ShardWriter:
             "docs": len(self.texts),
             "text_bytes": self.text_bytes,
             "chars_length": self.chars_length,
+            "content_length": self.content_length,
             "places": list(self.places),
             "reports": list(self.reports),
         }

@@ -412,15 +412,12 @@ class Scorer:
 
     def _average_length(self, fieldname: str) -> float:
         """A field's average length, as Whoosh computes it (its lengths summed, deleted
-        documents' too, over the live documents); the bigrams' from the build's count."""
-        if fieldname == "chars":
-            return self.generation.chars_length / (self.searcher.doc_count() or 1)
-        return self.searcher.avg_field_length(fieldname)
+        documents' too, over the live documents), from the build's counts."""
+        return self.generation.field_length(fieldname) / (self.searcher.doc_count() or 1)
 
     def _idf(self, fieldname: str, text: str) -> float:
-        """A term's inverse document frequency, as Whoosh computes it (Searcher.idf)."""
-        if fieldname != "chars":
-            return self.searcher.idf(fieldname, text)
+        """A term's inverse document frequency, as Whoosh computes it (Searcher.idf), from
+        the build's counts."""
         frequency = self.generation.document_frequency(fieldname, text)
         return math.log(self.searcher.doc_count_all() / (frequency + 1)) + 1
 

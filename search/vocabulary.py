@@ -38,12 +38,8 @@ class Vocabulary:
     def of(cls, gen: Generation) -> Vocabulary:
         return cls(read_pack(gen.path / VOCAB))
 
-    def _find(self, word: str) -> int | None:
-        at = bisect.bisect_left(self.words, word)
-        return at if at < len(self.words) and self.words[at] == word else None
-
     def count(self, word: str) -> int:
-        at = self._find(word)
+        at = self.words.find(word)
         n = 0 if at is None else int(self.counts[at])
         return n if n >= MIN_DOCS else 0
 

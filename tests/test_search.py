@@ -240,37 +240,52 @@ def test_two_or_three_keywords_of_a_paragraph_find_it_first(handle, blocks):
 
 
 class _Reference:
-    """BM25F computed the slow way, as Whoosh computes it: a word's from Whoosh's own
-    postings and statistics; a bigram's (the substring net, kept beside Whoosh) from the
-    stored texts themselves, with Whoosh's formula, quantized lengths and statistics."""
+    """BM25F computed the slow way, as Whoosh computes it, from the stored texts themselves
+    (each document's bigrams, and its jieba words, counted here), with Whoosh's formula,
+    quantized lengths and statistics: the build keeps both fields' frequent terms beside
+    Whoosh, and Whoosh only a word a few documents hold."""
 
     def __init__(self, s):
-        from whoosh.util.numeric import byte_to_length, length_to_byte
+        from collections import Counter
+
+        from indexer.analysis import word_tokens
 
         self.s = s
-        self.texts = {
-            d: "".join(fold(f.get("text", "")).split()) for d, f in enumerate(s.all_stored_fields())
-        }
-        self.lengths = {d: byte_to_length(length_to_byte(len(t))) for d, t in self.texts.items()}
-        self.average = sum(len(t) for t in self.texts.values()) / s.doc_count()
+        stored = {d: f.get("text", "") for d, f in enumerate(s.all_stored_fields())}
+        self.texts = {d: "".join(fold(t).split()) for d, t in stored.items()}
+        self.words = {d: Counter(w for w, _, _, _ in word_tokens(fold(t))) for d, t in stored.items()}
 
     def bigrams(self, d: int) -> list[str]:
         t = self.texts[d]
         return [a + b for a, b in zip(t, t[1:] + END, strict=False)] if t else []
 
+    def _bm25(self, counts: dict[int, int], lengths: dict[int, int]) -> dict[int, float]:
+        """Each document's BM25F score for a term it holds ``counts[d]`` times."""
+        from whoosh.scoring import bm25
+        from whoosh.util.numeric import byte_to_length, length_to_byte
+
+        average = sum(lengths.values()) / self.s.doc_count()
+        idf = math.log(self.s.doc_count_all() / (len(counts) + 1)) + 1
+        B, K1 = scoring.WEIGHTING.B, scoring.WEIGHTING.K1
+        return {
+            d: bm25(idf, n, byte_to_length(length_to_byte(lengths[d])), average, B, K1)
+            for d, n in counts.items()
+        }
+
     def chars(self, term: str, prefix: bool = False) -> dict[int, float]:
         """Each document holding the bigram (``prefix``: the character) with its score."""
-        from whoosh.scoring import bm25
-
         counts = {}
         for d in self.texts:
             grams = self.bigrams(d)
             n = sum(g.startswith(term) for g in grams) if prefix else grams.count(term)
             if n:
                 counts[d] = n
-        idf = math.log(self.s.doc_count_all() / (len(counts) + 1)) + 1
-        B, K1 = scoring.WEIGHTING.B, scoring.WEIGHTING.K1
-        return {d: bm25(idf, n, self.lengths[d], self.average, B, K1) for d, n in counts.items()}
+        return self._bm25(counts, {d: len(t) for d, t in self.texts.items()})
+
+    def word(self, term: str) -> dict[int, float]:
+        """Each document holding the word with its score."""
+        counts = {d: w[term] for d, w in self.words.items() if w[term]}
+        return self._bm25(counts, {d: sum(w.values()) for d, w in self.words.items()})
 
     def query(self, q: wq.Query) -> dict[int, float]:
         """Every document ``q`` matches, with its score (a phrase: all its bigrams)."""
@@ -285,7 +300,8 @@ class _Reference:
         elif q.fieldname == "chars":
             out = self.chars(q.text)
         else:
-            out = {h.docnum: h.score for h in self.s.search(q.with_boost(1.0), limit=None)}
+            assert q.fieldname == "content"
+            out = self.word(q.text)
         return {d: v * q.boost for d, v in out.items()}
 
 
@@ -385,27 +401,40 @@ def _mapped(array: np.ndarray) -> bool:
     return False
 
 
-def test_the_builds_postings_of_frequent_words_are_whooshs(corpus_dir, tmp_path, monkeypatch):
-    """A word's postings as a query reads them (the build's stored postings for the words a
-    shard holds often, Whoosh's own for the rest) are Whoosh's postings: the same
-    documents and weights."""
-    fieldname = "content"
+def test_a_words_postings_are_each_texts_words_and_in_one_place(corpus_dir, tmp_path, monkeypatch):
+    """A word's postings as a query reads them are each text's jieba words (the documents
+    holding it, how often) and what it counts for a word (the documents holding it,
+    deleted ones too; the field's length) is what Whoosh would count: from the build's
+    postings for a word many of a shard's documents hold, which Whoosh then does not hold,
+    from Whoosh's own for a rarer one."""
+    from collections import Counter
+
+    from indexer.analysis import word_tokens
+
     monkeypatch.setattr("indexer.shard.IMPACT_MIN_DOCS", 8)  # the small corpus: both kinds
     build(corpus_dir, tmp_path / "index")
     with IndexHandle(tmp_path / "index").searcher() as s:
-        frequency = {t.decode("utf-8"): i.doc_frequency() for t, i in s.reader().iter_field(fieldname)}
-        terms = sorted(frequency)
-        common = sorted(terms, key=lambda t: -frequency[t])[:20]
-        stored = 0
-        for term in random.Random(7).sample(terms, min(400, len(terms))) + common:
-            ids, weights, _ = s.generation.postings(s, fieldname, term)
-            m, expected = s.reader().postings(fieldname, term), {}
-            while m.is_active():
-                expected[m.id()] = m.weight()
-                m.next()
-            assert dict(zip(ids.tolist(), weights.tolist(), strict=True)) == expected, term
-            stored += any(sh.impact(fieldname, term) is not None for sh in s.generation.shards)
-        assert stored  # some came from the build's postings
+        expected: dict[str, dict[int, int]] = {}
+        length = 0
+        for d, fields in enumerate(s.all_stored_fields()):
+            words = Counter(w for w, _, _, _ in word_tokens(fold(fields.get("text", ""))))
+            length += sum(words.values())
+            for word, n in words.items():
+                expected.setdefault(word, {})[d] = n
+        gen = s.generation
+        assert gen.field_length("content") == length
+        for term in sorted(expected):
+            ids, weights, _ = gen.postings(s, "content", term)
+            assert dict(zip(ids.tolist(), weights.tolist(), strict=True)) == expected[term], term
+            assert gen.document_frequency("content", term) == len(expected[term])
+        stored = in_whoosh = 0
+        for shard, ix in zip(gen.shards, gen.indexes, strict=True):
+            with ix.reader() as r:
+                whooshs = {t.decode("utf-8") for t, _ in r.iter_field("content")}
+            kept = {t for t in expected if shard.impact("content", t) is not None}
+            assert not kept & whooshs  # each word's postings in one place
+            stored, in_whoosh = stored + len(kept), in_whoosh + len(whooshs)
+        assert stored and in_whoosh  # some read from the build's postings, some from Whoosh's
 
 
 def test_every_paragraphs_keywords_are_kept_with_their_ranks(handle):
@@ -449,9 +478,11 @@ def test_the_substring_net_holds_every_bigram_and_character_of_the_texts(handle,
 
 def test_the_builds_columns_and_texts_are_the_stored_fields(handle):
     """Per document, the year, place, report, lengths and folded text the build keeps are
-    what Whoosh's stored fields and field lengths say."""
+    what Whoosh's stored fields say, and the lengths as Whoosh keeps them (quantized) of
+    its bigrams and jieba's words."""
     from whoosh.util.numeric import byte_to_length, length_to_byte
 
+    from indexer.analysis import word_tokens
     from indexer.shard import compact, lead_of
 
     with handle.searcher() as s:
@@ -464,7 +495,8 @@ def test_the_builds_columns_and_texts_are_the_stored_fields(handle):
             assert gen.column("len.chars")[d] == byte_to_length(
                 length_to_byte(len(compact(fields.get("text", ""))))
             )
-            assert gen.column("len.content")[d] == (s.reader().doc_field_length(d, "content") or 0)
+            words = sum(1 for _ in word_tokens(fold(fields.get("text", ""))))
+            assert gen.column("len.content")[d] == byte_to_length(length_to_byte(words))
             if fields["kind"] != "report":
                 assert gen.text(d) == compact(fields["text"])
                 assert gen.text(d, "leads") == compact(lead_of(fields))

@@ -73,7 +73,7 @@ def _run_in(text: str, sure: bool) -> str | None:
     if stop is None or stop.start() < (RUN_IN if sure else RUN_IN - 8):
         return None
     head = rest[: stop.start()]
-    words = [tuple(pair) for pair in _tagger().cut(head)]
+    words = [tuple(pair) for pair in tagger().cut(head)]
     at = 0
     for word, tag in words[:-1]:
         at += len(word)
@@ -102,7 +102,7 @@ def _run_in(text: str, sure: bool) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _tagger() -> jieba.posseg.POSTokenizer:
+def tagger() -> jieba.posseg.POSTokenizer:
     """jieba's part-of-speech tagger over this project's dictionary (loaded when first needed)."""
     import jieba.posseg
 
