@@ -219,12 +219,8 @@ _STOP_WORDS = frozenset(
 def keyword_weights() -> tuple[dict[str, float], float]:
     """jieba.analyse's inverse document frequencies and their median, read from its idf.txt
     as its keyword extractor reads them."""
-    idf = {}
-    for line in (
-        (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8").splitlines()
-    ):
-        word, value = line.strip().split(" ")
-        idf[word] = float(value)
+    parts = (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_text(encoding="utf-8").split()
+    idf = dict(zip(parts[::2], map(float, parts[1::2]), strict=True))  # lines of "word value"
     return idf, sorted(idf.values())[len(idf) // 2]
 
 

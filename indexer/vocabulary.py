@@ -56,36 +56,59 @@ def shard_words(data: dict[str, np.ndarray]) -> Counter[str]:
     return Counter(dict(zip(words, data["vocab.counts"].tolist(), strict=True)))
 
 
+def _correctable(words: list[str], counts: np.ndarray) -> np.ndarray:
+    """Which of ``words`` (with their document ``counts``) may be proposed: a mask."""
+    lengths = np.fromiter(map(len, words), np.int64, len(words))
+    return (lengths >= 2) & (lengths <= MAX_EDIT_LENGTH) & (counts >= SUGGEST_MIN_DOCS)
+
+
 def write_vocabulary(path: Path, previous: Path | None, added: list[Path], dropped: list[Path]) -> None:
     """Write the vocabulary pack ``path``: the words of ``previous`` (a vocabulary pack of
     the generation this one follows, or None), plus those of the shards whose data packs
-    are ``added``, minus those of the ``dropped`` ones."""
+    are ``added``, minus those of the ``dropped`` ones. What ``previous`` computed for a
+    word (its forms one edit away, its sound) is carried over: a build computes them only
+    for the words it makes correctable, so adding a report costs what it brings."""
     counts: Counter[str] = Counter()
-    sounds: dict[str, int] = {}
+    old_words: list[str] = []
+    old: dict[str, np.ndarray] = {}
     if previous is not None:
         old = read_pack(previous)
-        words = Strings(old["words"], old["offsets"]).tolist()
-        counts.update(dict(zip(words, old["counts"].tolist(), strict=True)))
-        sounds = {w: k for w, k in zip(words, old["sound"].tolist(), strict=True) if k}
+        old_words = Strings(old["words"], old["offsets"]).tolist()
+        counts.update(dict(zip(old_words, old["counts"].tolist(), strict=True)))
     for pack in added:
         counts.update(shard_words(read_pack(pack)))
     for pack in dropped:
         counts.subtract(shard_words(read_pack(pack)))
     words = sorted(w for w, n in counts.items() if n > 0)
     count = np.array([counts[w] for w in words], dtype=np.int32)
+    ok = _correctable(words, count)
     sound_keys = np.zeros(len(words), np.uint32)
-    keys, owners = [], []
-    for i, (w, n) in enumerate(zip(words, count.tolist(), strict=True)):
-        if not correctable(w, n):
-            continue
+    edit_keys = np.zeros(0, np.uint32)
+    owners = np.zeros(0, np.int64)
+    fresh = ok.copy()  # correctable words whose forms are not carried over
+    if old_words:
+        at = {w: i for i, w in enumerate(words)}
+        moved = np.fromiter((at.get(w, -1) for w in old_words), np.int64, len(old_words))  # old -> new
+        was = _correctable(old_words, old["counts"])
+        kept = was & (moved >= 0)
+        kept[kept] = ok[moved[kept]]  # correctable before and now
+        fresh[moved[kept]] = False
+        entries = kept[old["edit.words"]]
+        edit_keys = old["edit.keys"][entries]
+        owners = moved[old["edit.words"][entries]]
+        sound_keys[moved[kept]] = old["sound"][kept]
+    keys, new_owners = [], []
+    for i in np.flatnonzero(fresh).tolist():
+        w = words[i]
         for form in deletions(w):
             keys.append(string_key(form))
-            owners.append(i)
+            new_owners.append(i)
         if chinese(w):
-            sound_keys[i] = sounds.get(w) or string_key(sound(w))
+            sound_keys[i] = string_key(sound(w))
+    edit_keys = np.concatenate([edit_keys, np.array(keys, dtype=np.uint32)])
+    owners = np.concatenate([owners, np.array(new_owners, dtype=np.int64)])
+    by_key = np.lexsort((owners, edit_keys))  # by key, then word: the same order however written
     blob, offsets = strings(words)
-    edit_keys = np.array(keys, dtype=np.uint32)
-    by_key = np.argsort(edit_keys, kind="stable")
     spoken = np.flatnonzero(sound_keys)
     by_sound = spoken[np.argsort(sound_keys[spoken], kind="stable")].astype(np.int32)
     write_pack(
@@ -96,7 +119,7 @@ def write_vocabulary(path: Path, previous: Path | None, added: list[Path], dropp
             "counts": count,
             "sound": sound_keys,
             "edit.keys": edit_keys[by_key],
-            "edit.words": np.array(owners, dtype=np.int32)[by_key],
+            "edit.words": owners[by_key].astype(np.int32),
             "sound.words": by_sound,
             "sound.keys": sound_keys[by_sound],
         },

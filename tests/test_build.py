@@ -446,3 +446,39 @@ def test_the_served_generation_is_found_while_a_rebuild_switches_it(tmp_path, mo
     real = os.readlink
     monkeypatch.setattr("indexer.store.os.readlink", lambda p: next(reads, None) or real(p))
     assert current_path(tmp_path) == (tmp_path / "gen-new").resolve()
+
+
+def test_a_builds_vocabulary_is_what_it_would_be_written_from_scratch(corpus, tmp_path):
+    """Each build carries the previous vocabulary's words over (their forms one edit away,
+    their sounds) and counts what it adds and drops: after adds, an edit and a removal, the
+    vocabulary is the one written from the generation's shards alone."""
+    import numpy as np
+
+    from indexer.generation import SHARDS, VOCAB
+    from indexer.pack import read_pack
+    from indexer.shard import DATA
+    from indexer.vocabulary import write_vocabulary
+
+    index = tmp_path / "index"
+
+    def same_as_from_scratch() -> None:
+        gen = current_path(index)
+        scratch = tmp_path / "scratch.pack"
+        write_vocabulary(scratch, None, sorted((gen / SHARDS).glob(f"*/{DATA}")), [])
+        built, expected = read_pack(gen / VOCAB), read_pack(scratch)
+        assert built.keys() == expected.keys()
+        for name in expected:
+            assert np.array_equal(built[name], expected[name]), name
+
+    build(corpus, index)
+    body = "\n".join(["紫荆花开满城，河涌清澈见底。", "紫荆花开处处，经济发展向好。", "紫荆花开又一年。"])
+    write(corpus, "yangben-2021.txt", body)  # 紫荆 becomes a word three paragraphs hold
+    write(corpus, "yangben-2022.txt", "木棉花开，河涌清澈。")
+    build(corpus, index)
+    same_as_from_scratch()
+    write(corpus, "yangben-2021.txt", "紫荆花开一处。")  # 紫荆 held by one paragraph again
+    build(corpus, index)
+    same_as_from_scratch()
+    (corpus / "yangben-2022.txt").unlink()
+    build(corpus, index)
+    same_as_from_scratch()
