@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .build import BuildSummary, build
+from .build import BuildSummary, build, preload
 
 STATE = "watch.json"
 DEBOUNCE_MS = 2000  # the longest a batch gathers events before it is built
@@ -119,6 +119,7 @@ class Watcher:
         from watchfiles import watch
 
         self.log(f"watching {self.corpus}")
+        preload()  # a dropped report then waits for its own build only
         pending = not self.build_now(0)
         for changes in watch(
             self.corpus,
