@@ -79,7 +79,9 @@ def main() -> None:
         verdicts = {int(r["pair"]): r for r in csv.DictReader(fh, delimiter="\t")}
     keys = {p["pair"]: (p["report_a"], p["anchor_a"], p["report_b"], p["anchor_b"]) for p in pairs}
     stale = [
-        k for k, v in verdicts.items() if keys.get(k) != (v["report_a"], v["anchor_a"], v["report_b"], v["anchor_b"])
+        k
+        for k, v in verdicts.items()
+        if keys.get(k) != (v["report_a"], v["anchor_a"], v["report_b"], v["anchor_b"])
     ]
     judged = [v for k, v in verdicts.items() if k not in stale]
     same = sum(v["verdict"] == "same" for v in judged)
