@@ -118,8 +118,9 @@ def _anchor_arg() -> str:
 def _found(
     report_id: str, endpoint: str
 ) -> tuple[tuple[Shown, list[Shown]] | None, ResponseReturnValue | None]:
+    summaries = _meta().get("summaries", {})  # first: without an index, a 503
     anchor = _anchor_arg()
-    if report_id not in _meta().get("summaries", {}):
+    if report_id not in summaries:
         return None, _moved_or_404(report_id, endpoint)
     found = similar_to(report_id, anchor)
     if found is None:
