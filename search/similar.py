@@ -193,20 +193,14 @@ def similar_page(report_id: str) -> ResponseReturnValue:
     )
 
 
-def also_in(hits: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """For search results (report id, anchor): how many other reports hold a similar passage."""
-    data = pack()
-    out: dict[tuple[str, str], int] = {}
-    reports = {rid for rid, _ in hits}
-    by_report = {rid: data.of_report(rid) for rid in reports}
-    for rid, anchor in hits:
-        n = len({p.report_id for p in by_report[rid].get(anchor, [])})
-        if n:
-            out[(rid, anchor)] = n
-    return out
+@pages.app_template_global()
+def also_in(report_id: str, anchor: str) -> int:
+    """For a search result: how many other reports hold a passage similar to it."""
+    return len({p.report_id for p in pack().of_report(report_id).get(anchor, [])})
 
 
-def borrowed(report_id: str, limit: int = 8) -> list[dict]:
+@pages.app_template_global()
+def shared_most(report_id: str, limit: int = 8) -> list[dict]:
     """The reports that share most paragraphs with ``report_id`` (how many, and whether the
     other is earlier in the library), most first."""
     counts = Counter(p.report_id for found in pack().of_report(report_id).values() for p in found)

@@ -180,3 +180,16 @@ def test_short_paragraphs_are_not_compared():
 
     assert band_keys("现在，我代表区人民政府，向大会报告工作，请予审议。") is None
     assert band_keys("数" * MIN_CHARS) is not None
+
+
+def test_a_search_result_says_where_else_it_appears_and_the_report_who_shares_most(client):
+    rid = district_id(client)
+    html = client.get("/", query_string={"q": "深入推进数字经济创新发展"}).get_data(as_text=True)
+    assert html.count("另见 1 份报告") == 2  # the national paragraph and the district's copy
+    assert "另见" not in client.get("/", query_string={"q": "猎德涌"}).get_data(as_text=True)
+    page = client.get(f"/reports/{rid}").get_data(as_text=True)
+    shared_with = page.split('<details class="shared-with">')[1].split("</details>")[0]
+    assert "2024年国务院政府工作报告" in shared_with and "3 段" in shared_with
+    assert '<span class="earliest">库中更早</span>' in shared_with  # the national report came first
+    national = client.get(f"/reports/{NATIONAL}").get_data(as_text=True)
+    assert "天河区" in national and '<span class="earliest">' not in national
