@@ -14,7 +14,7 @@ from search import create_app
 
 from .browser import LiveServer
 from .test_similar import NATIONAL, corpus
-from .test_ui import shot
+from .test_ui import AXE, shot
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +71,29 @@ def test_the_count_the_list_and_the_side_by_side(similar_live, browser, width):
     target = page.evaluate("document.querySelector(':target').id")
     assert "积极的财政政策要适度加力" in page.locator(f"[id='{target}']").locator("xpath=..").inner_text()
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("where", ["reader", "pair"])
+def test_accessibility_scan_of_the_list_and_the_pair(similar_live, browser, where, scheme):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm install --no-save axe-core)")
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme)
+    page = context.new_page()
+    district = next(
+        r["id"] for r in page.request.get(similar_live.url + "/api/reports").json() if r["id"] != NATIONAL
+    )
+    page.goto(similar_live.url + "/reports/" + district)
+    page.locator("details.similar-note summary").first.click()
+    if where == "pair":
+        page.locator("details.similar-note a.compare").first.click()
+        page.wait_for_url(re.compile("/similar\\?"))
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    context.close()
+    bad = [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, bad
