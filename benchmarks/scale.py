@@ -4,7 +4,9 @@ A synthesized report mixes the paragraphs of two real reports of corpus/ (the fi
 one, the second half of the other) under a new place and year, so the text has the real
 vocabulary and length and no two reports repeat each other. For each N it builds them with
 ``python -m indexer build`` in a child process (wall and CPU time, MB/s, CPU-s per MB, peak
-memory, the largest temporary disk use beside the index, index size over text size), then
+memory, the largest temporary disk use beside the index, index size over text size, and what
+similar passages add: the CPU time of sketching every paragraph, measured apart on the same
+texts, and of their build step, over the rest of the build, and the keys and pairs kept), then
 serves them with gunicorn as ``make serve`` does (``--preload``, 2 workers x 4 threads,
 loopback only): how soon it answers its first search and how long that search took, a pass
 of mixed queries on the server fresh from its start, then the same pass again (p50/p95/p99/
