@@ -45,6 +45,11 @@ class Shown:
     date: str
     text: str
     shared: float = 1.0
+    earliest: bool = False  # the earliest in the library of a paragraph and its similar passages
+
+    @property
+    def when(self) -> tuple[int, str]:
+        return (self.year or 0, self.date)
 
     def to_json(self) -> dict:
         return {
@@ -77,14 +82,18 @@ def similar_lists(report_id: str) -> dict[str, list[Shown]]:
     """The reader's lists: each paragraph's similar passages (by anchor), oldest first,
     without their texts."""
     return {
-        a: _ordered([_shown(p.report_id, p.anchor, "", p.shared) for p in found])
+        a: _ordered([_shown(p.report_id, p.anchor, "", p.shared) for p in found], _shown(report_id, a, ""))
         for a, found in pack().of_report(report_id).items()
     }
 
 
-def _ordered(shown: list[Shown]) -> list[Shown]:
-    """Oldest first: by year, date, then report id."""
-    return sorted(shown, key=lambda s: (s.year or 0, s.date, s.report_id, s.anchor))
+def _ordered(shown: list[Shown], own: Shown) -> list[Shown]:
+    """Oldest first (by year, date, then report id); the first marked the earliest in the
+    library when it came before ``own``."""
+    out = sorted(shown, key=lambda s: (*s.when, s.report_id, s.anchor))
+    if out and out[0].when < own.when:
+        out[0].earliest = True
+    return out
 
 
 def similar_to(report_id: str, anchor: str) -> tuple[Shown, list[Shown]] | None:
@@ -103,7 +112,8 @@ def similar_to(report_id: str, anchor: str) -> tuple[Shown, list[Shown]] | None:
         for p in found
         if p.anchor in texts[p.report_id]
     ]
-    return _shown(report_id, anchor, own[anchor]), _ordered(shown)
+    paragraph = _shown(report_id, anchor, own[anchor])
+    return paragraph, _ordered(shown, paragraph)
 
 
 def _anchor_arg() -> str:
@@ -181,7 +191,6 @@ def similar_page(report_id: str) -> ResponseReturnValue:
         wanted = (request.args.get("with", ""), request.args.get("a", ""))
         chosen = next((s for s in similar if (s.report_id, s.anchor) == wanted), similar[0])
     pair = side_by_side(convert(paragraph.text), convert(chosen.text)) if chosen else None
-    older = similar and (similar[0].year or 0, similar[0].date) < (paragraph.year or 0, paragraph.date)
     return render_template(
         "similar.html",
         paragraph=paragraph,
@@ -189,7 +198,6 @@ def similar_page(report_id: str) -> ResponseReturnValue:
         chosen=chosen,
         pair=pair,
         script=script,
-        earliest=similar[0] if older else None,
     )
 
 

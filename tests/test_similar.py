@@ -193,3 +193,12 @@ def test_a_search_result_says_where_else_it_appears_and_the_report_who_shares_mo
     assert '<span class="earliest">库中更早</span>' in shared_with  # the national report came first
     national = client.get(f"/reports/{NATIONAL}").get_data(as_text=True)
     assert "天河区" in national and '<span class="earliest">' not in national
+
+
+def test_the_earlier_report_is_marked_earliest_in_the_library_and_never_a_source(client):
+    rid = district_id(client)
+    html = client.get(f"/reports/{rid}").get_data(as_text=True)
+    assert html.count('<span class="earliest">库中最早</span>') == 3  # the national report, 5 March
+    national = client.get(f"/reports/{NATIONAL}").get_data(as_text=True)
+    assert "库中最早" not in national  # the district's report came after it
+    assert "出处" not in html.replace("不一定是出处", "") and "来源于" not in html
