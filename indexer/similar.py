@@ -195,54 +195,65 @@ def _sketched(path: Path) -> _Sketched:
     return _Sketched(**arrays, reports=reports, shards=shards)
 
 
-def _distinct_per_key(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For every (row, band) of ``keys`` (flattened), how many distinct
-    ``values`` (per row) the rows holding the same key have."""
-    bands_n = keys.shape[1]
-    flat = keys.ravel()
-    rows = np.repeat(values, bands_n)
-    o = np.lexsort((rows, flat))
-    f, v = flat[o], rows[o]
-    new_key = np.r_[True, f[1:] != f[:-1]] if len(f) else np.zeros(0, bool)
-    new_value = new_key | (np.r_[True, v[1:] != v[:-1]] if len(v) else np.zeros(0, bool))
-    key_id = np.cumsum(new_key) - 1
-    counts = np.bincount(key_id, weights=new_value).astype(np.int64) if len(f) else np.zeros(0, np.int64)
-    out = np.zeros(len(flat), np.int64)
-    out[o] = counts[key_id]
-    return out
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted, each once (numpy's own unique hashes: several times slower here)."""
+    v = np.sort(values)
+    return v[np.r_[True, v[1:] != v[:-1]]] if len(v) else v
+
+
+def _distinct(bucket: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """How many distinct ``values`` each bucket (numbered 0…) holds."""
+    pairs = _sorted_unique(bucket.astype(np.int64) << np.int64(32) | values.astype(np.int64))
+    return np.bincount(pairs >> np.int64(32), minlength=int(bucket.max()) + 1 if len(bucket) else 0)
 
 
 def candidates(s: _Sketched, fresh: np.ndarray) -> set[tuple[int, int]]:
     """Pairs of rows (of two reports, at least one ``fresh``) that share a band key, leaving
-    out rows that hold a common key."""
+    out rows that hold a common key (of ``COMMON_PLACES`` places and ``COMMON_YEARS``
+    years). Only the keys of the rows that could pair with a fresh one are counted, so an
+    incremental build does little more than sort the stored keys."""
     n, b = s.keys.shape
-    if not n:
-        return set()
-    held = (_distinct_per_key(s.keys, s.place) >= COMMON_PLACES) & (
-        _distinct_per_key(s.keys, s.year) >= COMMON_YEARS
-    )
-    common = np.any(np.asarray(held).reshape(n, b), axis=1)
     flat = s.keys.ravel()
-    owner = np.repeat(np.arange(n), b)
-    ok = ~np.asarray(common)[owner]
-    flat, owner = flat[ok], owner[ok]
-    o = np.argsort(flat, kind="stable")
-    flat, owner = flat[o], owner[o]
-    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
-    ends = np.r_[starts[1:], len(flat)]
-    out: set[tuple[int, int]] = set()
-    for begin, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
-        rows = owner[begin:end]
-        if not fresh[rows].any():
-            continue
-        rows_l = rows.tolist()
-        reps = s.report[rows].tolist()
-        for x in range(len(rows_l)):
-            for y in range(x + 1, len(rows_l)):
-                i, j = rows_l[x], rows_l[y]
-                if reps[x] != reps[y] and (fresh[i] or fresh[j]):
-                    out.add((min(i, j), max(i, j)))
-    return out
+    order = np.argsort(flat, kind="stable")
+    key, owner = flat[order], np.repeat(np.arange(n), b)[order]
+    new = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    bucket = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, len(key)])
+    touched = (sizes > 1) & (np.logical_or.reduceat(fresh[owner], starts) if len(key) else sizes > 1)
+    # the rows that could pair with a fresh one, and every bucket of theirs: whether it is common
+    rows = np.zeros(n, bool)
+    rows[owner[touched[bucket]]] = True
+    counted = np.zeros(len(sizes), bool)
+    counted[bucket[rows[owner]]] = True
+    at = np.flatnonzero(counted[bucket])
+    common_bucket = np.zeros(len(sizes), bool)
+    if len(at):
+        places = _distinct(bucket[at], s.place[owner[at]])
+        years = _distinct(bucket[at], s.year[owner[at]])
+        common_bucket[: len(places)] = (places >= COMMON_PLACES) & (years >= COMMON_YEARS)
+    common = np.zeros(n, bool)
+    common[owner[common_bucket[bucket]]] = True
+    # the buckets with two rows that are not common, one of them fresh
+    kept = ~common[owner]
+    if len(key):
+        touched &= (np.add.reduceat(kept, starts) > 1) & np.logical_or.reduceat(fresh[owner] & kept, starts)
+    # each such bucket's rows that are not common, paired: buckets of one size at a time
+    keep_el = touched[bucket] & kept
+    members, group = owner[keep_el], bucket[keep_el]
+    firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
+    counts = np.diff(np.r_[firsts, len(group)])
+    found: list[np.ndarray] = []
+    for k in np.unique(counts).tolist():
+        at = firsts[counts == k]
+        rows_k = members[at[:, None] + np.arange(k)]  # one bucket a line
+        x, y = np.triu_indices(k, 1)
+        i, j = rows_k[:, x].ravel(), rows_k[:, y].ravel()
+        ok = (s.report[i] != s.report[j]) & (fresh[i] | fresh[j])
+        i, j = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
+        found.append(i.astype(np.int64) * n + j)
+    codes = _sorted_unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    return {(int(c) // n, int(c) % n) for c in codes.tolist()}
 
 
 def derive(step: Derivation) -> None:
