@@ -99,13 +99,12 @@ def build(corpus: Path, index: Path, tmp: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak_tmp = 0.0
     started = time.perf_counter()
-    steps = tempfile.TemporaryFile("w+", encoding="utf-8")  # the build's log: each step's time
     child = subprocess.Popen(
         [sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=steps,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     while child.poll() is None:
@@ -115,27 +114,26 @@ def build(corpus: Path, index: Path, tmp: Path) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode not in (0, 1):
         sys.exit(f"build failed ({child.returncode})")
-    steps.seek(0)
-    log = steps.read()
     return {
         "wall": wall,
         "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
         "peak_rss": after.ru_maxrss / 1024,
         "peak_disk": peak_tmp,
         "index": folder_mb(index),
-        "log": log,
         "line": child.stdout.read().strip().splitlines()[-1],
     }
 
 
-def similar_cost(corpus: Path, index: Path, log: str) -> dict:
-    """What similar passages (indexer.similar) add to a build: the CPU time of sketching every
-    paragraph (what the shard writers do besides, measured apart on the same texts), the build
-    step's own time (from the build's log), and what they keep: the band keys in the shards'
-    packs and the pairs' ``similar.pack``."""
-    from indexer.generation import Generation
+def similar_cost(corpus: Path, index: Path) -> dict:
+    """What similar passages (indexer.similar) add to a build, in CPU seconds: sketching every
+    paragraph (what the shard writers do besides, measured apart on the same texts) and the
+    build step (run again on a copy of the generation made of hard links, every report new);
+    and what they keep: the band keys in the shards' packs and the pairs' ``similar.pack``."""
+    import json
+
+    from indexer.generation import RECORD, Derivation, Generation, link_tree
     from indexer.shard import compact
-    from indexer.similar import SIMILAR, SimilarPack, band_keys
+    from indexer.similar import SIMILAR, SimilarPack, band_keys, derive
     from indexer.store import current_path
 
     texts = [
@@ -149,14 +147,20 @@ def similar_cost(corpus: Path, index: Path, log: str) -> dict:
     for text in texts:
         band_keys(text)
     sketch = time.process_time() - started
-    step = re.search(r"^indexer\.similar: ([\d.]+) s$", log, re.M)
     path = current_path(index)
     assert path is not None
+    with tempfile.TemporaryDirectory(dir=index) as tmp:
+        copy = Path(tmp) / "generation"
+        link_tree(path, copy)
+        record = json.loads((copy / RECORD).read_text(encoding="utf-8"))
+        started = time.process_time()
+        derive(Derivation(copy, None, dict.fromkeys(record["summaries"]), set(), record))
+        step = time.process_time() - started
     gen = Generation(path)
     keys = sum(s.data["similar.keys"].nbytes + s.data["similar.docs"].nbytes for s in gen.shards)
     return {
         "sketch": sketch,
-        "step": float(step[1]) if step else float("nan"),
+        "step": step,
         "keys_mb": keys / 1e6,
         "pairs": len(SimilarPack(path).rows()) // 2,
         "pack_mb": (path / SIMILAR).stat().st_size / 1e6,
@@ -418,7 +422,7 @@ def main() -> None:
                     )
                     shutil.rmtree(tmp / "tutorial", ignore_errors=True)
                 print(f"    index: {b['index']:.0f} MB = {b['index'] / text_mb:.1f} x the text")
-                sim = similar_cost(corpus, index, b["log"])
+                sim = similar_cost(corpus, index)
                 added = sim["sketch"] + sim["step"]
                 print(
                     f"    similar passages: {added:.1f} CPU-s = {added / (b['cpu'] - added) * 100:.1f}% more than the "
