@@ -75,21 +75,20 @@ def main() -> None:
     if not VERDICTS.exists():
         print(f"no verdicts yet: read the pairs and write {VERDICTS.relative_to(ROOT)}")
         return
-    with VERDICTS.open(encoding="utf-8") as fh:
-        verdicts = {int(r["pair"]): r for r in csv.DictReader(fh, delimiter="\t")}
-    keys = {p["pair"]: (p["report_a"], p["anchor_a"], p["report_b"], p["anchor_b"]) for p in pairs}
-    stale = [
-        k
-        for k, v in verdicts.items()
-        if keys.get(k) != (v["report_a"], v["anchor_a"], v["report_b"], v["anchor_b"])
-    ]
-    judged = [v for k, v in verdicts.items() if k not in stale]
+    with VERDICTS.open(encoding="utf-8") as fh:  # a verdict belongs to its pair, wherever it is drawn
+        verdicts = {
+            (r["report_a"], r["anchor_a"], r["report_b"], r["anchor_b"]): r
+            for r in csv.DictReader(fh, delimiter="\t")
+        }
+    keys = [(p["report_a"], p["anchor_a"], p["report_b"], p["anchor_b"]) for p in pairs]
+    judged = [verdicts[k] for k in keys if k in verdicts]
+    unread = [p["pair"] for p, k in zip(pairs, keys, strict=True) if k not in verdicts]
     same = sum(v["verdict"] == "same" for v in judged)
-    print(f"verdicts for {len(judged)} of the pairs drawn now ({len(stale)} are of other pairs)")
+    print(f"verdicts for {len(judged)} of the {len(pairs)} pairs drawn now; not read yet: {unread}")
     print(f"the same wording: {same} of {len(judged)}")
     for v in judged:
         if v["verdict"] != "same":
-            print(f"  pair {v['pair']}: {v['verdict']} ({v['note']})")
+            print(f"  {v['report_a']} | {v['report_b']}: {v['verdict']} ({v['note']})")
 
 
 if __name__ == "__main__":
