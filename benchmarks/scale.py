@@ -4,7 +4,9 @@ A synthesized report mixes the paragraphs of two real reports of corpus/ (the fi
 one, the second half of the other) under a new place and year, so the text has the real
 vocabulary and length and no two reports repeat each other. For each N it builds them with
 ``python -m indexer build`` in a child process (wall and CPU time, MB/s, CPU-s per MB, peak
-memory, the largest temporary disk use beside the index, index size over text size), then
+memory, the largest temporary disk use beside the index, index size over text size, and what
+similar passages add: the CPU time of sketching every paragraph, measured apart on the same
+texts, and of their build step, over the rest of the build, and the keys and pairs kept), then
 serves them with gunicorn as ``make serve`` does (``--preload``, 2 workers x 4 threads,
 loopback only): how soon it answers its first search and how long that search took, a pass
 of mixed queries on the server fresh from its start, then the same pass again (p50/p95/p99/
@@ -119,6 +121,49 @@ def build(corpus: Path, index: Path, tmp: Path) -> dict:
         "peak_disk": peak_tmp,
         "index": folder_mb(index),
         "line": child.stdout.read().strip().splitlines()[-1],
+    }
+
+
+def similar_cost(corpus: Path, index: Path) -> dict:
+    """What similar passages (indexer.similar) add to a build, in CPU seconds: sketching every
+    paragraph (what the shard writers do besides, measured apart on the same texts) and the
+    build step (run again on a copy of the generation made of hard links, every report new);
+    and what they keep: the band keys in the shards' packs and the pairs' ``similar.pack``."""
+    import json
+
+    from indexer.generation import RECORD, Derivation, Generation, link_tree
+    from indexer.shard import compact
+    from indexer.similar import SIMILAR, SimilarPack, band_keys, derive
+    from indexer.store import current_path
+
+    texts = [
+        compact(b.text)
+        for path in corpus_files(corpus)
+        for report in read_reports(path, corpus)
+        for b in report.blocks
+        if b.kind != "heading"
+    ]
+    started = time.process_time()
+    for text in texts:
+        band_keys(text)
+    sketch = time.process_time() - started
+    path = current_path(index)
+    assert path is not None
+    with tempfile.TemporaryDirectory(dir=index) as tmp:
+        copy = Path(tmp) / "generation"
+        link_tree(path, copy)
+        record = json.loads((copy / RECORD).read_text(encoding="utf-8"))
+        started = time.process_time()
+        derive(Derivation(copy, None, dict.fromkeys(record["summaries"]), set(), record))
+        step = time.process_time() - started
+    gen = Generation(path)
+    keys = sum(s.data["similar.keys"].nbytes + s.data["similar.docs"].nbytes for s in gen.shards)
+    return {
+        "sketch": sketch,
+        "step": step,
+        "keys_mb": keys / 1e6,
+        "pairs": len(SimilarPack(path).rows()) // 2,
+        "pack_mb": (path / SIMILAR).stat().st_size / 1e6,
     }
 
 
@@ -377,6 +422,14 @@ def main() -> None:
                     )
                     shutil.rmtree(tmp / "tutorial", ignore_errors=True)
                 print(f"    index: {b['index']:.0f} MB = {b['index'] / text_mb:.1f} x the text")
+                sim = similar_cost(corpus, index)
+                added = sim["sketch"] + sim["step"]
+                print(
+                    f"    similar passages: {added:.1f} CPU-s = {added / (b['cpu'] - added) * 100:.1f}% more than the "
+                    f"build without them (sketching {sim['sketch']:.1f} s, the step {sim['step']:.1f} s); "
+                    f"{sim['pairs']} pairs; kept: band keys {sim['keys_mb']:.1f} MB + pairs {sim['pack_mb']:.2f} MB "
+                    f"= {(sim['keys_mb'] + sim['pack_mb']) * 1e6 / n / 1e3:.0f} kB per report"
+                )
             port = free_port()
             started = time.perf_counter()
             server = serve(index, port)

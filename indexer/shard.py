@@ -25,6 +25,8 @@ them, :class:`indexer.analysis.Analyzed`), and the same analysis fills ``data.pa
   (the documents that hold it, the field's length) is counted by the build: the shard's
   words with their documents below, and ``content_length`` in ``shard.json``;
 - the shard's words (``content``) with the number of its documents that hold each;
+- per paragraph long enough to compare, the LSH band keys of its MinHash signature
+  (``similar.docs``, ``similar.keys``: :mod:`indexer.similar`);
 - per document its anchor, and where each of jieba's words starts in its text (one bit per
   character of the texts): what the build derives from the reports (indexer.novelty) reads
   the words from here instead of cutting the text again, which costs as much as the cut
@@ -56,6 +58,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_starts, word_tokens
 from .pack import Strings, read_pack, strings, write_pack
 from .schema import HEADING, REPORT, IndexCodec, make_schema
+from .similar import band_keys, bands
 
 WHOOSH = "whoosh"  # the shard's Whoosh index, a folder of its own
 DATA = "data.pack"
@@ -204,6 +207,8 @@ class ShardWriter:
         self.leads: list[str] = []
         self.anchors: list[str] = []
         self.starts = bytearray()  # per character of the texts: 1 where a jieba word starts
+        self.sketched: list[int] = []  # paragraphs long enough to compare (indexer.similar)
+        self.band_keys: list[np.ndarray] = []
         self.text_bytes = 0
         self.chars_length = 0  # the bigrams of every text: for the average length BM25 scores with
         self.content_length = 0  # the words of every text, as Whoosh would sum them
@@ -258,6 +263,10 @@ class ShardWriter:
         # each character starts one bigram: how often, and where first, it starts one
         self.postings["chars1"].add(number, Counter(stripped), _firsts(list(stripped)))
         self.postings["content"].add(number, words)
+        keys = band_keys(stripped) if doc["kind"] != HEADING else None
+        if keys is not None:
+            self.sketched.append(number)
+            self.band_keys.append(keys)
         self.postings["keywords"].add(number, ranks)
         doc.pop("content", None)  # the text again: its words are in the postings
 
@@ -290,6 +299,10 @@ class ShardWriter:
         for name, texts in (("texts", self.texts), ("leads", self.leads)):
             arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts, TEXT_ENCODING)
         arrays["anchors.blob"], arrays["anchors.offsets"] = strings(self.anchors)  # ASCII: UTF-8
+        arrays["similar.docs"] = np.array(self.sketched, np.uint32)
+        arrays["similar.keys"] = (
+            np.stack(self.band_keys) if self.band_keys else np.zeros((0, bands()[0]), np.uint64)
+        )
         arrays["words.starts"] = np.packbits(np.frombuffer(self.starts, np.uint8))
         # where each text's flags start, in characters (4 bytes each, as the texts' offsets)
         arrays["words.offsets"] = np.cumsum([0, *map(len, self.texts)], dtype=np.int64).astype(np.uint32)

@@ -54,12 +54,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_path = Path(os.getcwd()) / index_path
     app.extensions["search_index"] = IndexHandle(index_path)
 
-    from . import errors, headers, insights, views, webapi
+    from . import errors, headers, insights, similar, views, webapi
     from .cache import ResponseCache
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
     insights.register(app)
+    similar.register(app)
     webapi.register(app)
     app.teardown_appcontext(views.release_searcher)
     errors.register(app)

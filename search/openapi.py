@@ -415,6 +415,33 @@ SCHEMAS: dict[str, dict] = {
             ),
         },
     ),
+    "Passage": _object(
+        "A paragraph of a report, with the share of wording it has in common with the one asked about.",
+        {
+            "report_id": REPORT_ID,
+            "title": _said(STRING, "The report's title."),
+            "place": PLACE,
+            "year": YEAR,
+            "anchor": ANCHOR,
+            "shared": _said(
+                {"type": "number", "minimum": 0, "maximum": 1},
+                "The share of the shorter paragraph's wording (punctuation left out, scripts folded, "
+                "numbers masked) that the two have in common; 1 for the paragraph asked about.",
+            ),
+            "text": _said(STRING, "The paragraph's text, as the report has it."),
+        },
+    ),
+    "SimilarPassages": _object(
+        "A paragraph and the paragraphs of other reports that say it in largely the same words.",
+        {
+            "paragraph": _ref("Passage"),
+            "similar": _said(
+                _array(_ref("Passage")),
+                "Oldest first (by year and date): the first is the earliest in the library. Formulas every "
+                "report has, and paragraphs under 60 characters, are never listed (see the README).",
+            ),
+        },
+    ),
     "Target": _object(
         "A target a report sets for its year (主要预期目标).",
         {
@@ -494,6 +521,10 @@ PARAMETERS["target_format"] = _query(
     "Given, the answer is a file to save: `json`, or `csv` (UTF-8 with a byte order mark, with each "
     "indicator's label and unit and the passage's absolute link).",
 )
+PARAMETERS["p"] = {
+    **_query("p", {"type": "string", "minLength": 1, "maxLength": 40}, "A paragraph's anchor (`t3kq7zd`)."),
+    "required": True,
+}
 PARAMETERS["format"] = _query("format", {"enum": list(FORMATS), "default": "csv"}, "CSV or JSON.")
 FILTERS = ["q", "year", "region", "report"]
 
@@ -617,6 +648,16 @@ PATHS = {
         "its place's previous report used prominently that it dropped. Computed by the build.",
         ["report_id"],
         {"description": "The report's new wording.", "content": _json(_ref("NewWording"))},
+        OF_A_REPORT,
+    ),
+    "/api/reports/{report_id}/similar": _operation(
+        "Where else a paragraph's wording appears",
+        "The paragraphs of other reports that say what the paragraph `p` says in largely the same "
+        "words (verbatim, in the other script, with numbers or a few words changed, or taking over most "
+        "of its sentences), oldest first, each with the share of wording in common. Computed by the "
+        "build. 404 for a report or an anchor the library does not hold.",
+        ["report_id", "p"],
+        {"description": "The paragraph and its similar passages.", "content": _json(_ref("SimilarPassages"))},
         OF_A_REPORT,
     ),
     "/api/targets": _operation(

@@ -113,7 +113,7 @@ def _conditional() -> bool:
     """Whether this request's answer depends on the index alone (with its arguments): the
     API's routes and the feeds."""
     return request.method in ("GET", "HEAD") and (
-        request.blueprint in ("api", "insights_api") or request.endpoint == "webapi.feed"
+        request.blueprint in ("api", "insights_api", "similar_api") or request.endpoint == "webapi.feed"
     )
 
 

@@ -196,6 +196,9 @@ def test_every_answer_of_every_route_validates_against_the_description(
         ("/api/reports/lawtext-gov/guangzhou-city-2018", 200),
         ("/api/reports/guangzhou-liwan-2017/new", 200),
         ("/api/reports/no-such-report/new", 404),
+        ("/api/reports/guangzhou-liwan-2017/similar?p=" + "t3kq7zd", 404),
+        ("/api/reports/no-such-report/similar?p=t3kq7zd", 404),
+        ("/api/reports/guangzhou-liwan-2017/similar", 400),
         ("/api/targets", 200),
         ("/api/targets?place=全国&year=2015-2018&indicator=gdp", 200),
         ("/api/targets?format=csv", 200),
@@ -291,3 +294,12 @@ def test_an_answer_that_breaks_the_description_fails_validation(client, contract
     change(body)
     with pytest.raises(ValidationError):
         validate(contract, _with_body(response, body))
+
+
+def test_a_paragraphs_similar_passages_validate(client, contract):
+    paragraphs = client.get("/api/reports/guangzhou-liwan-2017").get_json()["paragraphs"]
+    for p in paragraphs[:3]:
+        response = client.get("/api/reports/guangzhou-liwan-2017/similar", query_string={"p": p["anchor"]})
+        assert response.status_code == 200
+        assert response.get_json()["paragraph"]["text"] == p["text"]
+        validate(contract, response)
