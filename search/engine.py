@@ -5,16 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from itertools import chain, islice
 
 import numpy as np
 from markupsafe import Markup
+from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
 from indexer.documents import read_report
 from indexer.places import PLACE_SEP
 from indexer.schema import BODY, NOTE
+from indexer.shortforms import NONE
 from indexer.structure import Report
 
 from .query import Filters, ParsedQuery, Plan, also_searched, needles, plan
@@ -219,6 +222,7 @@ def search(
     one follow. ``sort`` may also be ``newest`` or ``oldest``."""
     started = time.perf_counter()
     scorer = Scorer(searcher, cache, started + TIME_LIMIT if deadline is None else deadline)
+    parsed = with_wordings(searcher, parsed)
     p = plan(parsed)
     needed = page * per_page
     try:
@@ -268,7 +272,7 @@ def search(
         matched=len(found),
         exact_first=p.typed if exact else None,
         reports=int(np.count_nonzero(per_report)),
-        also=list(dict.fromkeys(v for u in parsed.units for f in u.forms for v in also_searched(f))),
+        also=also_searched(parsed),
     )
     if group:
         result.groups = []
@@ -297,7 +301,7 @@ def listing(
     streams it): report id, title, place, year, section path, paragraph id, text, and
     ``lacks``. The matching is done (within the deadline) before the first row."""
     scorer = Scorer(searcher, cache, time.perf_counter() + TIME_LIMIT if deadline is None else deadline)
-    p = plan(parsed)
+    p = plan(with_wordings(searcher, parsed))
     try:
         found = scorer.matching(p)
         misses, lacks = _near_misses(scorer, p, found)
@@ -306,6 +310,13 @@ def listing(
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
     return _rows(searcher, p, misses, lacks, chain(head, stream))
+
+
+def with_wordings(searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery:
+    """``parsed`` with the short forms and near-synonyms of ``searcher``'s generation, unless
+    the user switched them off (``expand``)."""
+    wordings = getattr(getattr(searcher, "generation", None), "wordings", NONE)
+    return replace(parsed, wordings=wordings) if parsed.expand and wordings is not parsed.wordings else parsed
 
 
 def _rows(
@@ -452,6 +463,10 @@ def _by_year(found: Scores, cols: Columns, sort: str) -> np.ndarray:
     return np.lexsort((found.ids, -found.values, -_year_key(found.ids, cols, sort)))
 
 
+# after the query as typed: its words in their own wording, then with only a variant's
+_VARIANT_TIERS = ((False, True, True), (False, True, False), (False, False, True), (False, False, False))
+
+
 def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[int]:
     """The documents of ``found`` by relevance (see :func:`search`), lazily. The tiers
     (exact, then paragraphs before fragments) are taken in order; within a tier, documents
@@ -461,6 +476,9 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
     exact = held(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
     fragment = cols.fragment[ids]
     body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
+    own = np.ones(len(ids), bool)
+    if p.own is not None:  # a short form or near-synonym searched too: the wording typed first
+        own = reduce(np.logical_and, [held(ids, scorer.part(wq.Or(u)).ids) for u in p.own])
     lead, bonus = scorer.leads(p, ids)
     order = np.lexsort(
         (
@@ -473,8 +491,10 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
         )
     )
     near = scorer.close(p)
-    for in_exact, in_body in ((True, True), (True, False), (False, True), (False, False)):
-        docs = ids[order[(exact[order] == in_exact) & (body[order] == in_body)]].tolist()
+    own |= exact  # the query as typed is in its own wording
+    for in_exact, in_own, in_body in ((True, True, True), (True, True, False), *_VARIANT_TIERS):
+        chosen = (exact[order] == in_exact) & (own[order] == in_own) & (body[order] == in_body)
+        docs = ids[order[chosen]].tolist()
         if in_exact:  # the query as typed: its words stand together
             yield from docs
             continue
