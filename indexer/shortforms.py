@@ -141,14 +141,15 @@ def full_before(text: str, short: str) -> str | None:
 
 def mine(text: str) -> Iterator[Pair]:
     """The (short, full) pairs a paragraph defines, as written, before validation."""
-    for m in _AFTER.finditer(text):
-        short = m.group("short")
-        full = full_before(text[: m.start()], short)
+    folded = fold(text)  # the same length: the patterns read it, the pairs are cut from the text
+    for m in _AFTER.finditer(folded):
+        full = full_before(folded[: m.start()], m.group("short"))
         if full:
-            yield Pair(short, full)
+            yield Pair(text[slice(*m.span("short"))], text[m.start() - len(full) : m.start()])
     for pattern in (_NOTE, _IS):
-        for m in pattern.finditer(text):
-            yield Pair(m.group("short"), re.sub(f"[{_Q}*\\s]", "", m.group("full")))
+        for m in pattern.finditer(folded):
+            full = re.sub(f"[{_Q}*\\s]", "", text[slice(*m.span("full"))])
+            yield Pair(text[slice(*m.span("short"))], full)
 
 
 def mined(reports: Iterable[Report]) -> dict[str, list[list[str]]]:

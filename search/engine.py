@@ -97,7 +97,8 @@ class SearchResult:
     matched: int = 0  # paragraphs holding every word; the rest of ``total`` lack one
     exact_first: str | None = None  # the query as typed, when paragraphs holding it were put first
     reports: int = 0  # reports holding the listed paragraphs
-    also: list[str] = field(default_factory=list)  # wordings synonyms.txt added (GDP: 地区生产总值)
+    also: list[str] = field(default_factory=list)  # wordings searched too (GDP: 地区生产总值; 社保: 社会保险)
+    expanded: bool = False  # short forms or near-synonyms searched too (expand=0 switches them off)
     groups: list[Group] | None = None  # grouped by report: this page's reports
     series: Series | None = None  # with facets: per year
     grid: dict[str, dict[int, int]] = field(default_factory=dict)  # with facets: place -> year -> paragraphs
@@ -127,6 +128,7 @@ class SearchResult:
             "matched": self.matched,
             "reports": self.reports,
             "also_searched": self.also,
+            "expanded": self.expanded,
             "exact_first": self.exact_first,
             "page": self.page,
             "per_page": self.per_page,
@@ -273,6 +275,7 @@ def search(
         exact_first=p.typed if exact else None,
         reports=int(np.count_nonzero(per_report)),
         also=also_searched(parsed),
+        expanded=parsed.expanded,
     )
     if group:
         result.groups = []
