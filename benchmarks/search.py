@@ -435,7 +435,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     index = shared_index(args.index)
-    handle = IndexHandle(index, warm=False)
+    handle = IndexHandle(index)
     searcher = handle.acquire()
     judged_sets(searcher, args.per_query)
     if args.judged_only:

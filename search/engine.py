@@ -466,10 +466,6 @@ def _by_year(found: Scores, cols: Columns, sort: str) -> np.ndarray:
     return np.lexsort((found.ids, -found.values, -_year_key(found.ids, cols, sort)))
 
 
-# after the query as typed: its words in their own wording, then with only a variant's
-_VARIANT_TIERS = ((False, True, True), (False, True, False), (False, False, True), (False, False, False))
-
-
 def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[int]:
     """The documents of ``found`` by relevance (see :func:`search`), lazily. The tiers
     (exact, then paragraphs before fragments) are taken in order; within a tier, documents
@@ -479,35 +475,50 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
     exact = held(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
     fragment = cols.fragment[ids]
     body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
-    own = np.ones(len(ids), bool)
+    own, alike = np.ones(len(ids), bool), np.zeros(len(ids), bool)
     if p.own is not None:  # a short form or near-synonym searched too: the wording typed first
         own = reduce(np.logical_and, [held(ids, scorer.part(wq.Or(u)).ids) for u in p.own])
+    if p.alike is not None:
+        alike = held(ids, scorer.part(p.alike).ids) & ~exact
+    order, near = _order(scorer, p, ids, found.values, cols), scorer.close(p)
+    # the wording typed is ranked as if nothing else were searched (a variant adds nothing to
+    # a paragraph's score or keyword ranks there); the others by every wording
+    order_own, near_own = order, near
+    if p.plain is not None:
+        plain = reduce(Scores.both, scorer.units(p.plain)).at(ids)
+        order_own, near_own = _order(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
+    own &= ~exact & ~alike
+    rest = ~exact & ~alike & ~own
+    tiers = ((exact, order_own, None), (alike, order, None), (own, order_own, near_own), (rest, order, near))
+    for tier, ranks, close in tiers:
+        for in_body in (True, False):
+            docs = ids[ranks[tier[ranks] & (body[ranks] == in_body)]].tolist()
+            if close is None:  # the query as typed, or in a variant's wording: its words stand together
+                yield from docs
+                continue
+            apart: list[int] = []
+            for d in docs:
+                if close(d):
+                    yield d
+                else:
+                    apart.append(d)
+            yield from apart
+
+
+def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> np.ndarray:
+    """``ids`` by relevance within a tier: the lead first for a topic, then the keyword
+    ranks, the lead, the score with its bonus, the newer report, index order."""
     lead, bonus = scorer.leads(p, ids)
-    order = np.lexsort(
+    return np.lexsort(
         (
             ids,
             -_year_key(ids, cols, "newest"),
-            -(found.values + bonus),
+            -(values + bonus),
             -lead,
             scorer.about(p, ids),
             -(lead if p.topic else 0 * lead),
         )
     )
-    near = scorer.close(p)
-    own |= exact  # the query as typed is in its own wording
-    for in_exact, in_own, in_body in ((True, True, True), (True, True, False), *_VARIANT_TIERS):
-        chosen = (exact[order] == in_exact) & (own[order] == in_own) & (body[order] == in_body)
-        docs = ids[order[chosen]].tolist()
-        if in_exact:  # the query as typed: its words stand together
-            yield from docs
-            continue
-        apart: list[int] = []
-        for d in docs:
-            if near(d):
-                yield d
-            else:
-                apart.append(d)
-        yield from apart
 
 
 def _miss_order(misses: Scores, lacks: np.ndarray, cols: Columns, sort: str) -> np.ndarray:

@@ -358,6 +358,10 @@ class Plan:
     # per unit, its own wording only, when short forms or near-synonyms widened ``required``:
     # the documents holding every unit in the wording typed rank above the others
     own: list[list[wq.Query]] | None = None
+    # the query as typed in a short form's or near-synonym's wording (珠三角一体化 for
+    # 珠江三角洲一体化): these documents follow those holding it as typed
+    alike: wq.Query | None = None
+    plain: Plan | None = None  # the same query without them: how the wording typed is ranked
 
 
 def plan(parsed: ParsedQuery) -> Plan:
@@ -386,7 +390,7 @@ def plan(parsed: ParsedQuery) -> Plan:
     return Plan(
         required=required,
         excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
-        optional=[q for u in units for f in u.forms for q in _scored(parsed.variants(f))],
+        optional=[q for u in units for f in u.forms for q in _scored(parsed.variants(f, own=True))],
         filters=Filters.of(parsed),
         exact=exact,
         about=about,
@@ -399,7 +403,19 @@ def plan(parsed: ParsedQuery) -> Plan:
         pieces=[u.piece for u in units],
         topic=len(parsed.groups) == 1 and len(parsed.groups[0]) == 1,
         own=_own(parsed) if parsed.expanded else None,
+        alike=_alike(parsed, typed) if exact is not None and parsed.expanded else None,
+        plain=plan(replace(parsed, expand=False)) if parsed.expanded else None,
     )
+
+
+def _alike(parsed: ParsedQuery, typed: str) -> wq.Query | None:
+    """The query as typed (its words side by side) in the wordings the short forms and
+    near-synonyms give it, if any."""
+    if any(t in parsed.literal for t in parsed.terms):
+        return None
+    own = set(parsed.variants(typed, own=True))
+    other = [v for v in parsed.variants(typed) if v not in own]
+    return wq.Or([_chars(v) for v in other]) if other else None
 
 
 def _own(parsed: ParsedQuery) -> list[list[wq.Query]]:
