@@ -605,7 +605,8 @@ def build(
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         earlier = old_record or _last_record(index_dir)
         note_first_indexed(record, earlier, changes.moved, now)
-        if changes.any or summary.rebuilt or {k: old_record.get(k) for k in record} != record:
+        reviewed = old is not None and shortforms.read(old.path)["reviewed"] != shortforms.reviewed()
+        if changes.any or summary.rebuilt or reviewed or {k: old_record.get(k) for k in record} != record:
             record["built_at"] = now
             if changes.any:
                 log(

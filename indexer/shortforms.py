@@ -31,6 +31,7 @@ MIN_SHORT, MAX_SHORT = 2, 8  # characters of a short form
 MIN_FULL, MAX_FULL = 3, 30  # of a full form
 COMMON = 1000  # a short form jieba counts this often is a common word on its own (创新, 方案)
 AMBIGUOUS = 2  # a short form defined as more full forms than this names nothing in particular
+REFUSED = "-"  # a reviewed row with this variant: the short form is never searched for (mined or not)
 
 _Q = "“”\"‘’'「」『』"
 _OPEN, _CLOSE = '[“"‘「『]?', '[”"’」』]?'
@@ -164,7 +165,8 @@ def mined(reports: Iterable[Report]) -> dict[str, list[list[str]]]:
 
 def reviewed(path: Path = REVIEWED) -> list[list[str]]:
     """The reviewed list: [wording, variant, why] rows (a short form and its full form, or two
-    wordings of one thing), read as they are (they need not pass :func:`valid`)."""
+    wordings of one thing; a variant ``-``: a short form refused, whatever a report says),
+    read as they are (they need not pass :func:`valid`)."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -226,8 +228,9 @@ class Wordings:
         for pairs in data["mined"].values():
             for short, full in pairs:
                 fulls.setdefault(fold(short), set()).add(fold(full))
-        pairs = [(fold(a), fold(b)) for a, b, *_ in data["reviewed"]]
-        pairs += [(s, f) for s, fs in fulls.items() if len(fs) <= AMBIGUOUS for f in fs]
+        refused = {fold(a) for a, b, *_ in data["reviewed"] if b == REFUSED}
+        pairs = [(fold(a), fold(b)) for a, b, *_ in data["reviewed"] if b != REFUSED]
+        pairs += [(s, f) for s, fs in fulls.items() if len(fs) <= AMBIGUOUS and s not in refused for f in fs]
         out = []
         for a, b in pairs:
             out.append((a, b))

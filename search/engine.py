@@ -489,11 +489,13 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
         order_own, near_own = _order(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
     own &= ~exact & ~alike
     rest = ~exact & ~alike & ~own
-    tiers = ((exact, order_own, None), (alike, order, None), (own, order_own, near_own), (rest, order, near))
-    for tier, ranks, close in tiers:
+
+    def tier(mask: np.ndarray, ranks: np.ndarray, close: Callable[[int], bool] | None) -> Iterator[int]:
+        """``mask``'s documents in the order ``ranks``, paragraphs before fragments; with
+        ``close``, those whose words stand close together first within each."""
         for in_body in (True, False):
-            docs = ids[ranks[tier[ranks] & (body[ranks] == in_body)]].tolist()
-            if close is None:  # the query as typed, or in a variant's wording: its words stand together
+            docs = ids[ranks[mask[ranks] & (body[ranks] == in_body)]].tolist()
+            if close is None:
                 yield from docs
                 continue
             apart: list[int] = []
@@ -503,6 +505,17 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
                 else:
                     apart.append(d)
             yield from apart
+
+    yield from tier(exact, order_own, None)
+    if alike.any():  # the wording typed close together, then the query in a variant's wording
+        close_own = np.zeros(len(ids), bool)
+        close_own[own] = [near_own(d) for d in ids[own].tolist()]
+        yield from tier(own & close_own, order_own, None)
+        yield from tier(alike, order, None)
+        yield from tier(own & ~close_own, order_own, None)
+    else:
+        yield from tier(own, order_own, near_own)
+    yield from tier(rest, order, near)
 
 
 def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> np.ndarray:
