@@ -61,6 +61,22 @@ def test_the_reviewed_list_reads_and_has_the_common_ones():
     assert {("社保", "社会保险"), ("三农", "农业、农村、农民"), ("国民生产总值", "国内生产总值")} <= rows
 
 
+def test_a_refused_short_form_is_never_searched_for(tmp_path):
+    """千万工程 stands inside 百千万工程: the reviewed list refuses it, even where a report
+    defines it."""
+    (tmp_path / SHORTFORMS).write_text(
+        json.dumps(
+            {
+                "reviewed": [["千万工程", "-", "inside 百千万工程"], ["社保", "社会保险", ""]],
+                "mined": {"zhejiang/2024": [["千万工程", "千村示范、万村整治工程"]]},
+            }
+        ),
+        encoding="utf-8",
+    )
+    w = Wordings.of_generation(tmp_path)
+    assert w.of("千万工程") == [] and w.of("千村示范、万村整治工程") == [] and w.of("社保") == ["社会保险"]
+
+
 def test_wordings_go_both_ways_and_a_listed_full_form_is_also_typed_without_its_commas():
     w = Wordings([("双创", "大众创业、万众创新")])
     assert w.of("双创示范基地") == ["大众创业、万众创新示范基地"]
@@ -82,7 +98,9 @@ REPORTS = {
     "ceshi-2020.txt": (
         "2020年測試市政府工作報告\n各位代表：\n一、工作回顧\n"
         "支持大眾創業、萬眾創新，新登記市場主體兩萬戶。\n"
-        "推進長江三角洲區域一體化發展。\n"
+        "推進長江三角洲地區協調發展，加快區域市場一體化。\n"
+        "长江三角洲一体化示范区挂牌。\n"
+        "融入长三角一体化发展，承接产业转移。\n"
     ),
 }
 
@@ -139,6 +157,14 @@ def test_the_wording_typed_ranks_first(client):
     for q, own in (("社保", "社保"), ("社会保险", "社会保险")):
         holds = [f"<mark>{own}</mark>" in t for t in _texts(_search(client, q))]
         assert holds == sorted(holds, reverse=True) and holds[0] and not holds[-1], (q, holds)
+
+
+def test_the_query_in_a_variants_wording_follows_the_query_as_typed(client):
+    """长江三角洲一体化: the paragraph holding it as typed, then the one holding 长三角一体化,
+    then those holding its words apart (words close together would come before 长三角一体化:
+    they are the wording typed)."""
+    plain = _plain(_search(client, "长江三角洲一体化"))
+    assert [t[:6] for t in plain] == ["长江三角洲一", "融入长三角一", "推進長江三角"], plain
 
 
 def test_a_variant_does_not_flood_with_something_else(client):
