@@ -163,12 +163,12 @@ def mined(reports: Iterable[Report]) -> dict[str, list[list[str]]]:
     return out
 
 
-def reviewed(path: Path = REVIEWED) -> list[list[str]]:
+def reviewed(path: Path | None = None) -> list[list[str]]:
     """The reviewed list: [wording, variant, why] rows (a short form and its full form, or two
     wordings of one thing; a variant ``-``: a short form refused, whatever a report says),
     read as they are (they need not pass :func:`valid`)."""
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in (path or REVIEWED).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             cells = line.split("\t")
             if len(cells) >= 2 and cells[0] != "wording":

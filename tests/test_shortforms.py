@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build
-from indexer.shortforms import SHORTFORMS, Pair, Wordings, mine, reviewed, valid
+from indexer.shortforms import REVIEWED, SHORTFORMS, Pair, Wordings, mine, reviewed, valid
 from indexer.store import read_manifest
 from search import create_app
 
@@ -233,3 +233,20 @@ def test_pairs_are_kept_with_the_generation_and_follow_the_reports(corpus, tmp_p
     build(folder, index)
     assert _mined(index) == {"ceshi-2019": [["双创", "大众创业、万众创新"]]}
     assert _search(client, "控制性详细规划")["also_searched"] == []
+
+
+def test_an_edited_reviewed_list_is_a_new_generation(corpus, tmp_path, monkeypatch):
+    """A pair added to the reviewed list is searched after the next build, which writes a new
+    generation though no report changed."""
+    index = tmp_path / "index"
+    build(corpus, index)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    assert _search(client, "科创")["total"] == 0
+    first = _generation(index)
+    edited = tmp_path / "shortforms.tsv"
+    edited.write_text(REVIEWED.read_text(encoding="utf-8") + "科创\t科技创新\ttest\n", encoding="utf-8")
+    monkeypatch.setattr("indexer.shortforms.REVIEWED", edited)
+    summary = build(corpus, index)
+    assert not summary.added and not summary.updated and _generation(index) != first
+    data = _search(client, "科创")
+    assert data["total"] == 1 and data["also_searched"] == ["科技创新"]
