@@ -44,7 +44,7 @@ from indexer.analysis import fold, is_traditional, segmenter, word_tokens
 from indexer.documents import fragment_kind
 from indexer.schema import BODY, HEADING, PARAGRAPH
 from search import create_app
-from search.engine import search
+from search.engine import search, with_wordings
 from search.handle import IndexHandle
 from search.query import parse, plan
 from search.scoring import ScoreCache, Scorer
@@ -115,7 +115,7 @@ def recall(searcher, blocks, queries: list[str], sources: list | None = None) ->
     for q, source in zip(queries, sources or [None] * len(queries), strict=True):
         needle = re.sub(r"\s", "", fold(q))
         truth = {(rid, bid) for rid, bid, t in folded if needle in t} | ({source} if source else set())
-        docs = Scorer(searcher, SCORES).matching(plan(parse(q))).ids.tolist()
+        docs = Scorer(searcher, SCORES).matching(plan(with_wordings(searcher, parse(q)))).ids.tolist()
         found = {(f["report_id"], f["block_id"]) for f in map(searcher.stored_fields, docs)}
         scores.append(len(truth & found) / len(truth) if truth else 1.0)
         if truth - found:
@@ -435,7 +435,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     index = shared_index(args.index)
-    handle = IndexHandle(index, warm=False)
+    handle = IndexHandle(index)
     searcher = handle.acquire()
     judged_sets(searcher, args.per_query)
     if args.judged_only:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from . import novelty, similar, targets
+from . import novelty, shortforms, similar, targets
 from .analysis import is_traditional, keyword_weights, segmenter
 from .documents import read_report, report_documents
 from .duplicates import SAME_TEXT, choose_canonical, region_key, text_sketch
@@ -55,7 +55,12 @@ MIN_LIVE = 0.5  # a shard whose live documents fall below this share is written 
 
 # What each build derives from the reports beside the index, one step each (see
 # indexer.generation.Derivation): every step writes its files into the new generation.
-DERIVED: tuple[Callable[[Derivation], None], ...] = (targets.derive, novelty.derive, similar.derive)
+DERIVED: tuple[Callable[[Derivation], None], ...] = (
+    targets.derive,
+    novelty.derive,
+    similar.derive,
+    shortforms.derive,
+)
 
 
 @dataclass
@@ -600,7 +605,8 @@ def build(
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         earlier = old_record or _last_record(index_dir)
         note_first_indexed(record, earlier, changes.moved, now)
-        if changes.any or summary.rebuilt or {k: old_record.get(k) for k in record} != record:
+        reviewed = old is not None and shortforms.read(old.path)["reviewed"] != shortforms.reviewed()
+        if changes.any or summary.rebuilt or reviewed or {k: old_record.get(k) for k in record} != record:
             record["built_at"] = now
             if changes.any:
                 log(

@@ -10,6 +10,8 @@
                           Whoosh scores with (indexer.pack)
         vocab.pack        the generation's words and their document counts, sorted, with the
                           look-ups corrections use (search.vocabulary)
+        shortforms.json   the short forms each report defines, and the reviewed list, as the
+                          build found them (indexer.shortforms)
         shards/<name>/    one shard each: a Whoosh index and its data (indexer.shard)
         MANIFEST.json     every file, its size and checksum (indexer.store)
 
@@ -37,6 +39,7 @@ from .documents import read_report
 from .pack import Strings, read_pack
 from .schema import SCHEMA_VERSION
 from .shard import FIELDS, SUBSTRINGS, WHOLE, Shard
+from .shortforms import Wordings
 from .structure import Report
 
 GENERATION = "generation.json"
@@ -76,6 +79,11 @@ class Generation:
     def record(self) -> dict:
         """The build record (see :func:`indexer.build.plan_changes`)."""
         return json.loads((self.path / RECORD).read_text(encoding="utf-8"))
+
+    @cached_property
+    def wordings(self) -> Wordings:
+        """The short forms and near-synonyms a search of this generation expands with."""
+        return Wordings.of_generation(self.path)
 
     @property
     def doc_count_all(self) -> int:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from itertools import chain, islice
 
 import numpy as np
 from markupsafe import Markup
+from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
 from indexer.documents import read_report
 from indexer.places import PLACE_SEP
 from indexer.schema import BODY, NOTE
+from indexer.shortforms import NONE
 from indexer.structure import Report
 
 from .query import Filters, ParsedQuery, Plan, also_searched, needles, plan
@@ -94,7 +97,8 @@ class SearchResult:
     matched: int = 0  # paragraphs holding every word; the rest of ``total`` lack one
     exact_first: str | None = None  # the query as typed, when paragraphs holding it were put first
     reports: int = 0  # reports holding the listed paragraphs
-    also: list[str] = field(default_factory=list)  # wordings synonyms.txt added (GDP: 地区生产总值)
+    also: list[str] = field(default_factory=list)  # wordings searched too (GDP: 地区生产总值; 社保: 社会保险)
+    expanded: bool = False  # short forms or near-synonyms searched too (expand=0 switches them off)
     groups: list[Group] | None = None  # grouped by report: this page's reports
     series: Series | None = None  # with facets: per year
     grid: dict[str, dict[int, int]] = field(default_factory=dict)  # with facets: place -> year -> paragraphs
@@ -124,6 +128,7 @@ class SearchResult:
             "matched": self.matched,
             "reports": self.reports,
             "also_searched": self.also,
+            "expanded": self.expanded,
             "exact_first": self.exact_first,
             "page": self.page,
             "per_page": self.per_page,
@@ -219,6 +224,7 @@ def search(
     one follow. ``sort`` may also be ``newest`` or ``oldest``."""
     started = time.perf_counter()
     scorer = Scorer(searcher, cache, started + TIME_LIMIT if deadline is None else deadline)
+    parsed = with_wordings(searcher, parsed)
     p = plan(parsed)
     needed = page * per_page
     try:
@@ -268,7 +274,8 @@ def search(
         matched=len(found),
         exact_first=p.typed if exact else None,
         reports=int(np.count_nonzero(per_report)),
-        also=list(dict.fromkeys(v for u in parsed.units for f in u.forms for v in also_searched(f))),
+        also=also_searched(parsed),
+        expanded=parsed.expanded,
     )
     if group:
         result.groups = []
@@ -297,7 +304,7 @@ def listing(
     streams it): report id, title, place, year, section path, paragraph id, text, and
     ``lacks``. The matching is done (within the deadline) before the first row."""
     scorer = Scorer(searcher, cache, time.perf_counter() + TIME_LIMIT if deadline is None else deadline)
-    p = plan(parsed)
+    p = plan(with_wordings(searcher, parsed))
     try:
         found = scorer.matching(p)
         misses, lacks = _near_misses(scorer, p, found)
@@ -306,6 +313,13 @@ def listing(
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
     return _rows(searcher, p, misses, lacks, chain(head, stream))
+
+
+def with_wordings(searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery:
+    """``parsed`` with the short forms and near-synonyms of ``searcher``'s generation, unless
+    the user switched them off (``expand``)."""
+    wordings = getattr(getattr(searcher, "generation", None), "wordings", NONE)
+    return replace(parsed, wordings=wordings) if parsed.expand and wordings is not parsed.wordings else parsed
 
 
 def _rows(
@@ -461,30 +475,63 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
     exact = held(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
     fragment = cols.fragment[ids]
     body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
+    own, alike = np.ones(len(ids), bool), np.zeros(len(ids), bool)
+    if p.own is not None:  # a short form or near-synonym searched too: the wording typed first
+        own = reduce(np.logical_and, [held(ids, scorer.part(wq.Or(u)).ids) for u in p.own])
+    if p.alike is not None:
+        alike = held(ids, scorer.part(p.alike).ids) & ~exact
+    order, near = _order(scorer, p, ids, found.values, cols), scorer.close(p)
+    # the wording typed is ranked as if nothing else were searched (a variant adds nothing to
+    # a paragraph's score or keyword ranks there); the others by every wording
+    order_own, near_own = order, near
+    if p.plain is not None:
+        plain = reduce(Scores.both, scorer.units(p.plain)).at(ids)
+        order_own, near_own = _order(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
+    own &= ~exact & ~alike
+    rest = ~exact & ~alike & ~own
+
+    def tier(mask: np.ndarray, ranks: np.ndarray, close: Callable[[int], bool] | None) -> Iterator[int]:
+        """``mask``'s documents in the order ``ranks``, paragraphs before fragments; with
+        ``close``, those whose words stand close together first within each."""
+        for in_body in (True, False):
+            docs = ids[ranks[mask[ranks] & (body[ranks] == in_body)]].tolist()
+            if close is None:
+                yield from docs
+                continue
+            apart: list[int] = []
+            for d in docs:
+                if close(d):
+                    yield d
+                else:
+                    apart.append(d)
+            yield from apart
+
+    yield from tier(exact, order_own, None)
+    if alike.any():  # the wording typed close together, then the query in a variant's wording
+        close_own = np.zeros(len(ids), bool)
+        close_own[own] = [near_own(d) for d in ids[own].tolist()]
+        yield from tier(own & close_own, order_own, None)
+        yield from tier(alike, order, None)
+        yield from tier(own & ~close_own, order_own, None)
+    else:
+        yield from tier(own, order_own, near_own)
+    yield from tier(rest, order, near)
+
+
+def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> np.ndarray:
+    """``ids`` by relevance within a tier: the lead first for a topic, then the keyword
+    ranks, the lead, the score with its bonus, the newer report, index order."""
     lead, bonus = scorer.leads(p, ids)
-    order = np.lexsort(
+    return np.lexsort(
         (
             ids,
             -_year_key(ids, cols, "newest"),
-            -(found.values + bonus),
+            -(values + bonus),
             -lead,
             scorer.about(p, ids),
             -(lead if p.topic else 0 * lead),
         )
     )
-    near = scorer.close(p)
-    for in_exact, in_body in ((True, True), (True, False), (False, True), (False, False)):
-        docs = ids[order[(exact[order] == in_exact) & (body[order] == in_body)]].tolist()
-        if in_exact:  # the query as typed: its words stand together
-            yield from docs
-            continue
-        apart: list[int] = []
-        for d in docs:
-            if near(d):
-                yield d
-            else:
-                apart.append(d)
-        yield from apart
 
 
 def _miss_order(misses: Scores, lacks: np.ndarray, cols: Columns, sort: str) -> np.ndarray:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import numpy as np
 from whoosh.searching import Searcher
 
+from .engine import with_wordings
 from .query import ParsedQuery, needles, plan
 from .scoring import TIME_LIMIT, ScoreCache, Scorer
 from .snippets import stored_snippet
@@ -83,7 +84,7 @@ def entries(
     those of the report that became news last first (then of the one given last), each
     report's in reading order. ``meta`` is the index's build record."""
     scorer = Scorer(searcher, cache, time.perf_counter() + TIME_LIMIT if deadline is None else deadline)
-    found = scorer.matching(plan(parsed)).ids
+    found = scorer.matching(plan(with_wordings(searcher, parsed))).ids
     cols = scorer.columns()
     summaries = meta.get("summaries", {})
     reports = cols.reports[found]

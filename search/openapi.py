@@ -160,7 +160,15 @@ SCHEMAS: dict[str, dict] = {
             "total": _said(COUNT, "Paragraphs listed: those holding every word, then near misses."),
             "matched": _said(COUNT, "Paragraphs holding every word."),
             "reports": _said(COUNT, "Reports holding the listed paragraphs."),
-            "also_searched": _said(STRINGS, "Other wordings searched too (synonyms)."),
+            "also_searched": _said(
+                STRINGS,
+                "Other wordings searched too: synonyms, and short forms and near-synonyms (社保 for "
+                "社会保险), unless `expand=0`.",
+            ),
+            "expanded": _said(
+                {"type": "boolean"},
+                "Whether short forms or near-synonyms were searched too (`expand=0` switches them off).",
+            ),
             "exact_first": _said(
                 NULLABLE_STRING, "The query as typed, when paragraphs holding it exactly come first."
             ),
@@ -486,6 +494,12 @@ PARAMETERS = {
     "year": _repeated("year", "A year (2017) or a range (2015-2018); several are any of them."),
     "region": _repeated("region", "A place (广州, 荔湾区, 广东省 › 广州市); several are any of them."),
     "report": _query("report", STRING, "Search within one report (its id)."),
+    "expand": _query(
+        "expand",
+        {"enum": ["1", "0"], "default": "1"},
+        "`0`: the words as typed only, without the short forms and near-synonyms the reports use for "
+        "them (社保 for 社会保险, 双创 for 大众创业、万众创新); a quoted phrase is never widened.",
+    ),
     "sort": _query("sort", {"enum": list(SORTS), "default": "relevance"}, "The order of the results."),
     "group": _query(
         "group",
@@ -526,7 +540,7 @@ PARAMETERS["p"] = {
     "required": True,
 }
 PARAMETERS["format"] = _query("format", {"enum": list(FORMATS), "default": "csv"}, "CSV or JSON.")
-FILTERS = ["q", "year", "region", "report"]
+FILTERS = ["q", "year", "region", "report", "expand"]
 
 HEADERS = {
     "ETag": {

@@ -73,4 +73,6 @@ def query_args(args: MultiDict) -> tuple[str, ParsedQuery]:
     report = args.get("report", "").strip()
     if report:
         parsed.report = report[:200]
+    # expand=0: the words as typed only, without the short forms and near-synonyms
+    parsed.expand = choice_arg(args, "expand", ("1", "0"), "1") == "1"
     return text, parsed

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
 import opencc
@@ -21,6 +22,7 @@ from whoosh import query as wq
 
 from indexer.analysis import fold, query_chars, word_tokens
 from indexer.schema import HEADING, PARAGRAPH
+from indexer.shortforms import NONE, Wordings
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12  # distinct words, phrases and exclusions in one query
@@ -61,10 +63,24 @@ class ParsedQuery:
     years: list[tuple[int, int]] = field(default_factory=list)  # ranges, any of them
     regions: list[str] = field(default_factory=list)
     report: str | None = None
+    expand: bool = True  # search short forms and near-synonyms too (the user may switch it off)
+    wordings: Wordings = NONE  # the generation's short forms, once the search knows it (expanded)
 
     @property
     def terms(self) -> list[str]:
         return [t for g in self.groups for t in g]
+
+    def variants(self, term: str, own: bool = False) -> tuple[str, ...]:
+        """The folded strings that count as ``term`` in this query: :func:`variants`, with
+        the short forms and near-synonyms unless it is quoted (as typed) or ``own`` (its own
+        wording only: script, Taiwan wording, synonyms.txt)."""
+        plain = own or not self.expand or term in self.literal
+        return variants(term, NONE if plain else self.wordings)
+
+    @property
+    def expanded(self) -> bool:
+        """Whether short forms or near-synonyms add to what a word of the query finds."""
+        return any(self.variants(t) != self.variants(t, own=True) for t in self.terms)
 
     @cached_property
     def units(self) -> list[Unit]:
@@ -77,7 +93,7 @@ class ParsedQuery:
             cut = pieces(group[0]) if len(group) == 1 and group[0] not in self.literal else ()
             if 1 < len(cut) <= min(MAX_PIECES, budget + 1):
                 budget -= len(cut) - 1
-                whole = _uncovered(group[0], cut)
+                whole = _uncovered(group[0], cut, self.variants)
                 out.extend(Unit((p,), whole, term, True) for p in cut)
             else:
                 out.append(Unit(tuple(group), term=term))
@@ -204,16 +220,30 @@ def composed(folded: str) -> str:
     return _COMPOSABLE.sub(lambda m: _COMPOSED[m.group(1)], folded)
 
 
-def also_searched(term: str) -> list[str]:
-    """The wordings ``synonyms.txt`` adds to ``term`` (as the results page names them)."""
-    scripts = {fold(term), fold(_s2twp.convert(term)), fold(_tw2sp.convert(term))}
-    return [v for v in variants(term) if v not in scripts and composed(fold(term)) != v]
+def also_searched(parsed: ParsedQuery) -> list[str]:
+    """The wordings ``synonyms.txt``, the short forms and near-synonyms add to the query's
+    words (as the results page names them: 也搜索了：社会保险), each once."""
+    out = []
+    for unit in parsed.units:
+        for term in unit.forms:
+            scripts = {
+                fold(term),
+                fold(_s2twp.convert(term)),
+                fold(_tw2sp.convert(term)),
+                composed(fold(term)),
+            }
+            out += [v for v in parsed.variants(term) if v not in scripts]
+        out += unit.whole
+    # a full form as the reports write it (大众创业、万众创新) says it as typed without its 、
+    return [v for v in dict.fromkeys(out) if not any(w != v and w.replace("、", "") == v for w in out)]
 
 
 @lru_cache(maxsize=4096)
-def variants(term: str) -> tuple[str, ...]:
+def variants(term: str, wordings: Wordings = NONE) -> tuple[str, ...]:
     """The folded strings that count as ``term``: both scripts, Taiwan and mainland wording
-    (OpenCC's phrase tables), and synonyms; the term's own folded form first."""
+    (OpenCC's phrase tables), synonyms, and the short forms and near-synonyms of
+    ``wordings`` (a search's generation: indexer.shortforms); the term's own folded form
+    first. Texts are searched folded, so a variant in Simplified finds both scripts."""
     own = fold(term)
     found = [own, fold(_s2twp.convert(term)), fold(_tw2sp.convert(term)), composed(own)]
     syn = synonyms()
@@ -221,6 +251,8 @@ def variants(term: str) -> tuple[str, ...]:
         for key, group in syn.items():
             if key in form:
                 found.extend(form.replace(key, other) for other in group)
+    for form in found[:4]:
+        found.extend(wordings.of(form))
     return tuple(dict.fromkeys(v for v in found if v.strip()))
 
 
@@ -234,10 +266,13 @@ def pieces(term: str) -> tuple[str, ...]:
     return tuple(p for a, b in zip(bounds, bounds[1:], strict=False) if (p := term[a:b].strip()))
 
 
-def _uncovered(term: str, cut: tuple[str, ...]) -> tuple[str, ...]:
-    """The variants of ``term`` that do not hold a form of every one of its pieces."""
-    forms = [variants(p) for p in cut]
-    return tuple(v for v in variants(term) if not all(any(f in v for f in fs) for fs in forms))
+def _uncovered(
+    term: str, cut: tuple[str, ...], forms_of: Callable[[str], tuple[str, ...]] = variants
+) -> tuple[str, ...]:
+    """The variants of ``term`` (by ``forms_of``) that do not hold a form of every one of
+    its pieces."""
+    forms = [forms_of(p) for p in cut]
+    return tuple(v for v in forms_of(term) if not all(any(f in v for f in fs) for fs in forms))
 
 
 def needles(parsed: ParsedQuery) -> list[str]:
@@ -245,8 +280,8 @@ def needles(parsed: ParsedQuery) -> list[str]:
     return list(
         dict.fromkeys(
             [
-                *(v for t in parsed.terms for v in variants(t)),
-                *(v for u in parsed.units for f in u.forms for v in variants(f)),
+                *(v for t in parsed.terms for v in parsed.variants(t)),
+                *(v for u in parsed.units for f in u.forms for v in parsed.variants(f)),
                 *(w for u in parsed.units for w in u.whole),
             ]
         )
@@ -284,9 +319,9 @@ def holding(folded: str) -> wq.Query:
     return _chars(folded)
 
 
-def _required(term: str) -> wq.Query:
-    """The term as a substring, in any of its variants: this decides what matches."""
-    return wq.Or([_chars(v) for v in variants(term)])
+def _required(forms: tuple[str, ...]) -> wq.Query:
+    """A term as a substring, in any of its variants ``forms``: this decides what matches."""
+    return wq.Or([_chars(v) for v in forms])
 
 
 def _words(variant: str) -> list[str]:
@@ -294,9 +329,10 @@ def _words(variant: str) -> list[str]:
     return [w for w, _, _, _ in word_tokens(variant, search_mode=False)]
 
 
-def _scored(term: str) -> list[wq.Query]:
-    """Where the term is made of whole jieba words: these only add to the score."""
-    return [_all_of("content", words, CONTENT_BOOST) for v in variants(term) if (words := _words(v))]
+def _scored(forms: tuple[str, ...]) -> list[wq.Query]:
+    """Where a term (its variants ``forms``) is made of whole jieba words: these only add to
+    the score."""
+    return [_all_of("content", words, CONTENT_BOOST) for v in forms if (words := _words(v))]
 
 
 @dataclass
@@ -319,6 +355,13 @@ class Plan:
     topic: bool = False  # one typed word (医疗改革, 学前教育): it names a topic
     labels: list[str] = field(default_factory=list)  # per unit, as shown to the user
     typed: str = ""  # the query as typed (its words side by side), when ``exact`` looks for it
+    # per unit, its own wording only, when short forms or near-synonyms widened ``required``:
+    # the documents holding every unit in the wording typed rank above the others
+    own: list[list[wq.Query]] | None = None
+    # the query as typed in a short form's or near-synonym's wording (珠三角一体化 for
+    # 珠江三角洲一体化): these documents follow those holding it as typed
+    alike: wq.Query | None = None
+    plain: Plan | None = None  # the same query without them: how the wording typed is ranked
 
 
 def plan(parsed: ParsedQuery) -> Plan:
@@ -328,29 +371,63 @@ def plan(parsed: ParsedQuery) -> Plan:
     are looked up among the paragraphs' keywords."""
     units = parsed.units
     if units:
-        required = [[*(_required(f) for f in u.forms), *(_chars(w) for w in u.whole)] for u in units]
+        required = [
+            [*(_required(parsed.variants(f)) for f in u.forms), *(_chars(w) for w in u.whole)] for u in units
+        ]
     else:
         required = [[wq.Or([wq.Term("kind", PARAGRAPH), wq.Term("kind", HEADING)])]]
     typed = "".join(g[0] for g in parsed.groups) if all(len(g) == 1 for g in parsed.groups) else ""
     exact = _chars(fold(typed)) if typed.strip() else None
     about = [
-        [words for f in u.forms for v in variants(f) if (words := tuple(w for w in _words(v) if len(w) > 1))]
+        [
+            words
+            for f in u.forms
+            for v in parsed.variants(f)
+            if (words := tuple(w for w in _words(v) if len(w) > 1))
+        ]
         for u in units
     ]
     return Plan(
         required=required,
         excluded=[_chars(v) for t in parsed.excluded for v in variants(t)],
-        optional=[q for u in units for f in u.forms for q in _scored(f)],
+        optional=[q for u in units for f in u.forms for q in _scored(parsed.variants(f, own=True))],
         filters=Filters.of(parsed),
         exact=exact,
         about=about,
-        near=[tuple(dict.fromkeys([*(v for f in u.forms for v in variants(f)), *u.whole])) for u in units],
+        near=[
+            tuple(dict.fromkeys([*(v for f in u.forms for v in parsed.variants(f)), *u.whole])) for u in units
+        ],
         labels=[u.label for u in units],
         typed=typed if exact else "",
         terms=[u.term for u in units],
         pieces=[u.piece for u in units],
         topic=len(parsed.groups) == 1 and len(parsed.groups[0]) == 1,
+        own=_own(parsed) if parsed.expanded else None,
+        alike=_alike(parsed, typed) if exact is not None and parsed.expanded else None,
+        plain=plan(replace(parsed, expand=False)) if parsed.expanded else None,
     )
+
+
+def _alike(parsed: ParsedQuery, typed: str) -> wq.Query | None:
+    """The query as typed (its words side by side) in the wordings the short forms and
+    near-synonyms give it, if any."""
+    if any(t in parsed.literal for t in parsed.terms):
+        return None
+    own = set(parsed.variants(typed, own=True))
+    other = [v for v in parsed.variants(typed) if v not in own]
+    return wq.Or([_chars(v) for v in other]) if other else None
+
+
+def _own(parsed: ParsedQuery) -> list[list[wq.Query]]:
+    """Per unit, what it requires in the wording typed: its forms' own variants, and the
+    whole typed word's own variants that do not hold its pieces."""
+    out = []
+    for u in parsed.units:
+        cut = tuple(x.forms[0] for x in parsed.units if x.term == u.term)
+        own = partial(parsed.variants, own=True)
+        whole = _uncovered(parsed.groups[u.term][0], cut, own) if u.piece else ()
+        out.append([*(_required(parsed.variants(f, own=True)) for f in u.forms), *(_chars(w) for w in whole)])
+    return out
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def test_api_search_shape(client):
         "matched",
         "reports",
         "also_searched",
+        "expanded",
         "exact_first",
         "page",
         "per_page",
