@@ -189,7 +189,7 @@ def keyword_queries(searcher, blocks, n: int, rng: random.Random, mode: str) -> 
             words = jieba.analyse.extract_tags(text, topK=3)
         elif mode == "corpus":
             tf = {w: words.count(w) for w in set(words)}
-            idf = {w: math.log(docs / (1 + searcher.doc_frequency("content", w))) for w in tf}
+            idf = {w: math.log(docs / (1 + searcher.generation.document_frequency("content", w))) for w in tf}
             words = sorted(tf, key=lambda w: (-tf[w] * idf[w], w))[:3]
         else:
             words = list(dict.fromkeys(words))
