@@ -17,6 +17,7 @@ from search.scoring import ScoreCache
 
 HERE = ROOT / "benchmarks"  # importing common first puts the packages before this folder
 JUDGMENTS = HERE / "judgments.tsv"  # the first set: topics as people type them
+POOL = HERE / "pool.tsv"  # the first set's candidates pooled since, for a blind grader
 WORDING = HERE / "queries-wording.tsv"  # the wording set: queries, the variant wordings pooled, why
 WORDING_JUDGMENTS = HERE / "judgments-wording.tsv"
 WORDING_POOL = HERE / "pool-wording.tsv"  # the wording set's candidates, for a blind grader

@@ -1,36 +1,80 @@
-"""Pool the wording set's candidate paragraphs for a grader who reads them blind.
+"""Pool a judged set's candidate paragraphs for a grader who reads them blind.
 
-For each query of ``queries-wording.tsv``: the first 10 paragraphs (the paragraph list, not
-grouped by report) that the engine checked out lists for the query as typed and for each of
-its other searches (each variant wording on its own, and the variants together with OR), so
-that the paragraphs a better system should find are graded too. They are added to
-``pool-wording.tsv`` (what is there stays: run it again after a ranking changes to pool that
-ranking's top 10), one row per paragraph as the judgments name it (year and first 24
-characters), shuffled within each query and with nothing saying which search found it.
+For each query of the wording set (``queries-wording.tsv``): the first 10 paragraphs (the
+paragraph list, not grouped by report) that the engine checked out lists for the query as
+typed and for each of its other searches (each variant wording on its own, and the variants
+together with OR), so that the paragraphs a better system should find are graded too; they are
+added to ``pool-wording.tsv``. With ``--set first``, for each query of ``judgments.tsv``: the
+first 10 for the query as typed, added to ``pool.tsv``. What is there stays: run it again after
+a ranking changes to pool that ranking's top 10. One row per paragraph as the judgments name it
+(year and first 24 characters), shuffled within each query and with nothing saying which search
+found it.
 
-Usage: python benchmarks/pool.py [--index DIR] [--ungraded FILE]
+Usage: python benchmarks/pool.py [--set wording|first] [--index DIR] [--ungraded FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from common import shared_index
-from judged import WORDING_JUDGMENTS, WORDING_POOL, Key, judgments, rows, top, wording_queries
+from judged import (
+    JUDGMENTS,
+    POOL,
+    WORDING_JUDGMENTS,
+    WORDING_POOL,
+    Key,
+    judgments,
+    rows,
+    top,
+    wording_queries,
+)
 
 from search.handle import IndexHandle
 from search.scoring import ScoreCache
 
 HEADER = (
-    "# Candidate paragraphs of the wording queries (queries-wording.tsv), to be graded blind into\n"
-    "# judgments-wording.tsv: 2 the paragraph is about the need (one to cite), 1 it treats it in\n"
+    "# Candidate paragraphs of {queries}, to be graded blind into\n"
+    "# {judgments}: 2 the paragraph is about the need (one to cite), 1 it treats it in\n"
     "# passing or in part, 0 it only holds the words. A paragraph is named by its report's year\n"
     "# and its first 24 characters (white space removed). Pooled by benchmarks/pool.py from the\n"
-    "# top 10 of the engine for each query and its variant wordings; shuffled within a query.\n"
+    "# top 10 of the engine for each query{variants}; shuffled within a query.\n"
     "query\tyear\tregion\tstarts\tsection\ttext\n"
 )
+
+
+@dataclass
+class JudgedSet:
+    """A judged set as the pool reads it: its pool, its grades, each query's searches."""
+
+    pool: Path
+    judgments: Path
+    searches: Callable[[], dict[str, list[str]]]
+    header: str
+
+
+SETS = {
+    "wording": JudgedSet(
+        WORDING_POOL,
+        WORDING_JUDGMENTS,
+        lambda: {q: [q, *variants] for q, variants in wording_queries().items()},
+        HEADER.format(
+            queries="the wording queries (queries-wording.tsv)",
+            judgments="judgments-wording.tsv",
+            variants=" and its variant wordings",
+        ),
+    ),
+    "first": JudgedSet(
+        POOL,
+        JUDGMENTS,
+        lambda: {q: [q] for q in judgments(JUDGMENTS)},
+        HEADER.format(queries="the first set's queries", judgments="judgments.tsv", variants=" as typed"),
+    ),
+}
 
 
 def pooled(path: Path) -> dict[str, dict[Key, list[str]]]:
@@ -58,9 +102,9 @@ def grow(pool: dict[Key, list[str]], searcher, query: str, searches: list[str], 
     return added
 
 
-def write(path: Path, pool: dict[str, dict[Key, list[str]]]) -> None:
+def write(path: Path, pool: dict[str, dict[Key, list[str]]], header: str) -> None:
     """The pool, each query's rows in an order drawn from the query (the same every run)."""
-    lines = [HEADER]
+    lines = [header]
     for query, paragraphs in pool.items():
         listed = sorted(paragraphs.values())
         random.Random(query).shuffle(listed)
@@ -70,26 +114,28 @@ def write(path: Path, pool: dict[str, dict[Key, list[str]]]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=SETS, default="wording", help="the judged set to pool")
     ap.add_argument("--index", type=Path)
     ap.add_argument("--ungraded", type=Path, help="also write the pooled paragraphs not yet graded here")
     args = ap.parse_args()
-    handle = IndexHandle(shared_index(args.index), warm=False)
+    handle = IndexHandle(shared_index(args.index))
     searcher = handle.acquire()
     cache = ScoreCache()
-    old = pooled(WORDING_POOL)
-    graded = judgments(WORDING_JUDGMENTS)
+    chosen = SETS[args.set]
+    old = pooled(chosen.pool)
+    graded = judgments(chosen.judgments)
     pool: dict[str, dict[Key, list[str]]] = {}
-    for query, variants in wording_queries().items():
+    for query, searches in chosen.searches().items():
         pool[query] = dict(old.get(query, {}))
-        added = grow(pool[query], searcher, query, [query, *variants], cache)
+        added = grow(pool[query], searcher, query, searches, cache)
         ungraded = len(set(pool[query]) - set(graded.get(query, {})))
         print(f"{query}: {len(pool[query])} pooled ({added} new, {ungraded} not graded)")
     handle.release(searcher)
-    write(WORDING_POOL, pool)
-    print(f"{sum(map(len, pool.values()))} paragraphs for {len(pool)} queries in {WORDING_POOL.name}")
+    write(chosen.pool, pool, chosen.header)
+    print(f"{sum(map(len, pool.values()))} paragraphs for {len(pool)} queries in {chosen.pool.name}")
     if args.ungraded:
         todo = {q: {k: r for k, r in p.items() if k not in graded.get(q, {})} for q, p in pool.items()}
-        write(args.ungraded, todo)
+        write(args.ungraded, todo, chosen.header)
 
 
 if __name__ == "__main__":
