@@ -85,3 +85,41 @@ def test_the_cache_keeps_to_its_size(library):
     for word in ("河涌", "改革", "发展", "城市", "建设", "民生"):
         client.get("/", query_string={"q": word})
         assert 0 < cache.size <= 0.05 * 2**20
+
+
+def test_the_workers_of_one_server_share_what_they_keep(library, monkeypatch):
+    """A worker forked from the server's app (gunicorn --preload) answers a request another
+    worker answered from the file that one kept; a build's first answer removes the older
+    generation's files; a server started again starts afresh."""
+    import copy
+    import threading
+    from collections import OrderedDict
+
+    from werkzeug.test import Client
+
+    from indexer.store import CURRENT
+    from search.cache import ANSWERS
+
+    corpus, index = library
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    one = app.wsgi_app
+    other = copy.copy(one)  # what a fork leaves the second worker: its own memory from here on
+    other._answers, other.size, other.written, other._lock = OrderedDict(), 0, {}, threading.Lock()
+    searched = _counting(monkeypatch)
+    first = Client(one).get("/api/search", query_string={"q": "河涌"})
+    second = Client(other).get("/api/search", query_string={"q": "河涌"})
+    assert first.status_code == second.status_code == 200 and first.data == second.data
+    assert first.headers["ETag"] == second.headers["ETag"]
+    assert searched == ["河涌"]  # the second worker ran no search
+    assert other.size > 0  # and keeps the answer in its own memory now
+    server = next((index / ANSWERS).iterdir())
+    assert len(list(server.iterdir())) == 1  # the generation's folder
+
+    (corpus / "more-2020.txt").write_text("2020年测试区政府工作报告\n河涌整治全面完成。\n", encoding="utf-8")
+    build(corpus, index)
+    after = Client(other).get("/api/search", query_string={"q": "河涌"})
+    assert after.get_json()["total"] == first.get_json()["total"] + 1 and searched == ["河涌", "河涌"]
+    assert [p.name for p in server.iterdir()] == [(index / CURRENT).readlink().name]
+
+    create_app({"TESTING": True, "INDEX_DIR": str(index)})  # the server started again
+    assert not (index / ANSWERS).exists()
