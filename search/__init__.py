@@ -19,6 +19,10 @@ def _assets(name: str) -> Path:
     return ROOT / name if (ROOT / name).is_dir() else HERE / name
 
 
+# what an export process's app takes from the app that asks it (search.forkserver)
+EXPORT_SETTINGS = ("TESTING", "CORPUS_DIR", "TRUSTED_HOSTS", "PUBLIC_URL", "EXPORT_MAX_ROWS")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Settings: defaults, then ``SEARCH_*`` environment variables, then
     ``test_config``. ``INDEX_DIR`` is where ``python -m indexer build`` wrote the index."""
@@ -38,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         PUBLIC_URL="http://127.0.0.1:8000",  # scheme and host of absolute links (OpenSearch); paths from url_for
         SEND_FILE_MAX_AGE_DEFAULT=31536000,  # static files: their URLs carry their version
         RESPONSE_CACHE_MB=64,  # answers kept per process until the next build (search.cache); 0: none
+        EXPORT_MAX_ROWS=50_000,  # paragraphs one export lists at most (more: a 413 saying how to ask in parts)
+        EXPORT_CONCURRENCY=4,  # exports one process streams at once (more: a 503 with Retry-After)
+        EXPORT_TIMEOUT=120,  # seconds an export process may send nothing before the file is cut
     )
     app.config.from_prefixed_env("SEARCH")
     if test_config:
@@ -56,6 +63,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import errors, headers, insights, similar, views, webapi
     from .cache import ResponseCache
+    from .forkserver import Exports, ForkServer
+
+    # the export processes' app: this one's settings (JSON), with the index path made absolute
+    shared = {k: app.config[k] for k in EXPORT_SETTINGS}
+    server = ForkServer({**shared, "INDEX_DIR": str(index_path)}, float(app.config["EXPORT_TIMEOUT"]))
+    app.extensions["exports"] = Exports(server, int(app.config["EXPORT_CONCURRENCY"]))
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
