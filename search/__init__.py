@@ -10,6 +10,8 @@ from flask.json.provider import DefaultJSONProvider
 
 from indexer.schema import corpus_dir, index_dir
 
+from .limits import DEFAULTS as LIMITS
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 
@@ -45,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         EXPORT_MAX_ROWS=50_000,  # paragraphs one export lists at most (more: a 413 saying how to ask in parts)
         EXPORT_CONCURRENCY=4,  # exports one process streams at once (more: a 503 with Retry-After)
         EXPORT_TIMEOUT=120,  # seconds an export process may send nothing before the file is cut
+        **LIMITS,  # per client: LIMIT_EXPORT, LIMIT_OVERVIEW, LIMIT_COMPARE, LIMIT_COMPLETE; PROXIES
     )
     app.config.from_prefixed_env("SEARCH")
     if test_config:
@@ -61,13 +64,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_path = Path(os.getcwd()) / index_path
     app.extensions["search_index"] = IndexHandle(index_path)
 
-    from . import errors, headers, insights, similar, views, webapi
+    from . import errors, headers, insights, limits, similar, views, webapi
     from .cache import ResponseCache
     from .forkserver import Exports, ForkServer
 
     # the export processes' app: this one's settings (JSON), with the index path made absolute
     shared = {k: app.config[k] for k in EXPORT_SETTINGS}
-    server = ForkServer({**shared, "INDEX_DIR": str(index_path)}, float(app.config["EXPORT_TIMEOUT"]))
+    server = ForkServer(
+        {**shared, "INDEX_DIR": str(index_path), "RATELIMIT_ENABLED": False},
+        float(app.config["EXPORT_TIMEOUT"]),
+    )
     app.extensions["exports"] = Exports(server, int(app.config["EXPORT_CONCURRENCY"]))
 
     app.register_blueprint(views.pages)
@@ -78,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(views.release_searcher)
     errors.register(app)
     headers.register(app)
+    limits.register(app)
     kept = int(float(app.config["RESPONSE_CACHE_MB"]) * 2**20)
     app.wsgi_app = ResponseCache(app.wsgi_app, index_path, kept)  # type: ignore[method-assign]
     return app

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 _FRAME = struct.Struct("!cI")
+SEND_AHEAD = 1 << 16  # bytes an export runs ahead of its reader: one that stops reading stops it
 READY = b"ready\n"
 
 
@@ -62,6 +63,12 @@ class ForkServer:
         self._lock = threading.Lock()
         self._state: dict[str, Any] = {}
         self.close = weakref.finalize(self, _stop, self._state)
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (its children are the exports under way)."""
+        proc: subprocess.Popen | None = self._state.get("proc")
+        return proc.pid if proc is not None and proc.poll() is None else None
 
     def _socket(self) -> str:
         with self._lock:
@@ -165,6 +172,7 @@ def serve(path: str, answer: Answer, ready: IO[bytes]) -> None:
                     os.nice(19)
                     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                     conn.settimeout(None)
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_AHEAD)
                     request = json.loads(conn.makefile("rb").readline())
                     answer(request, conn)
                     status = 0

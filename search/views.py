@@ -512,8 +512,7 @@ def _exported(stream: Iterator[tuple[bytes, bytes]], fmt: str, finish: Callable[
         finally:
             finish()
 
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-    response = Response(body(), mimetype=mimetype)
+    response = Response(body(), mimetype="text/csv" if fmt == "csv" else "application/json")
     response.headers["X-Export-Rows"] = str(head["rows"])
     return response
 
