@@ -60,6 +60,7 @@ def register(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0)  # type: ignore[method-assign]
     limiter = Limiter(get_remote_address, app=app, on_breach=_note_breach)
+    app.extensions["search_limiter"] = limiter  # the limited views hold it weakly: the app keeps it
     for endpoint, setting in LIMITED.items():
         limit = str(app.config[setting])
         view: Any = app.view_functions[endpoint]
