@@ -86,14 +86,18 @@ def test_other_clients_and_searches_are_not_affected(limited):
     assert client.get("/api/export", query_string=args, **as_client("10.0.0.1")).status_code == 429
     assert client.get("/api/export", query_string=args, **as_client("10.0.0.2")).status_code == 200
     for _ in range(5):  # searching is not limited, for the limited client either
-        assert client.get("/api/search", query_string={"q": "河涌"}, **as_client("10.0.0.1")).status_code == 200
+        assert (
+            client.get("/api/search", query_string={"q": "河涌"}, **as_client("10.0.0.1")).status_code == 200
+        )
         assert client.get("/", query_string={"q": "河涌"}, **as_client("10.0.0.1")).status_code == 200
 
 
 def test_without_proxies_a_forwarded_header_changes_nothing(limited):
     client = limited.test_client()
     codes = [
-        client.get("/api/complete", query_string={"q": "河"}, **as_client("10.0.0.1", f"192.0.2.{i}")).status_code
+        client.get(
+            "/api/complete", query_string={"q": "河"}, **as_client("10.0.0.1", f"192.0.2.{i}")
+        ).status_code
         for i in range(4)
     ]
     assert codes == [200, 200, 200, 429]  # one client, whatever it says it forwards
@@ -104,7 +108,9 @@ def test_behind_a_proxy_the_client_is_the_address_the_proxy_added(index_dir):
     proxy = "127.0.0.1"
 
     def complete(forwarded: str) -> int:
-        return client.get("/api/complete", query_string={"q": "河"}, **as_client(proxy, forwarded)).status_code
+        return client.get(
+            "/api/complete", query_string={"q": "河"}, **as_client(proxy, forwarded)
+        ).status_code
 
     assert [complete("198.51.100.7") for _ in range(4)] == [200, 200, 200, 429]
     assert complete("198.51.100.8") == 200  # another client behind the same proxy
