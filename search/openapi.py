@@ -353,7 +353,10 @@ SCHEMAS: dict[str, dict] = {
             "last_error": {
                 "oneOf": [
                     _object(
-                        "A build that failed (the index served stayed).", {"at": STRING, "error": STRING}
+                        "A build that failed (the index served stayed), and the seconds until it is "
+                        "tried again (doubling with each failure in a row, up to 300).",
+                        {"at": STRING, "error": STRING, "retry_in": {"type": "number"}},
+                        optional=("retry_in",),
                     ),
                     {"type": "null"},
                 ]
