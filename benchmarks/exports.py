@@ -4,9 +4,10 @@ Serves the shipped library with gunicorn as ``make serve`` does (loopback only; 
 limits off, as every request comes from one address here; no response cache, so every
 search is searched), then runs one pass of mixed queries from two clients alone (the
 reference), and the same number of other queries while ``--exports`` clients download the
-whole library (``/api/export?q=-某词``, every paragraph) again and again. Prints the search
-latency of both passes, and the exports: complete, cut (the file's last line says so),
-refused (503: a worker's exports all busy), rows and seconds.
+whole library (``/api/export?q=-某词``, every paragraph) again and again (the downloads
+under way when the searches end are finished). Prints the search latency of both passes,
+and the exports: complete, cut (the file's last line says so), refused (503: a worker's
+exports all busy), rows and seconds.
 
 Usage: python benchmarks/exports.py [--exports 8] [--queries 300] [--index DIR]
 """
@@ -107,7 +108,7 @@ def main() -> None:
         with Exports(port, args.exports) as exports:
             time.sleep(2)  # the exports under way
             during, failed_during = run_pass(port, queries[args.queries :], 2)
-            finished = list(exports.done)
+        finished = list(exports.done)  # with the downloads under way when the searches ended
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
