@@ -194,3 +194,27 @@ def test_the_command_says_the_disk_is_full_and_exits_1(tmp_path, disk):
     assert "disk is full" in result.output and "unchanged" in result.output
     assert "Traceback" not in result.output
     assert_served_intact(index, served)
+
+
+def test_a_generation_removed_mid_read_leaves_no_file_open_once_its_readers_are_done(tmp_path):
+    """A search holds a searcher of the served generation while a build switches to a new
+    one and removes the old: once that search is done and the next has opened the new
+    generation, no file of the old one stays open (its space is free)."""
+    corpus = small_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    build(corpus, index)
+    old = current_path(index)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index)})
+    client = app.test_client()
+    assert client.get("/api/search", query_string={"q": "河涌"}).status_code == 200
+    handle = app.extensions["search_index"]
+    reading = handle.acquire()  # a search under way
+    reading.stored_fields(0)
+    build(corpus, index, rebuild=True)
+    new = current_path(index)
+    assert new != old and not old.exists()
+    handle.release(reading)  # the search ends
+    del reading
+    assert client.get("/api/search", query_string={"q": "河涌"}).status_code == 200
+    deleted = [f for f in open_in(index, new) if f.endswith("(deleted)")]
+    assert deleted == []
