@@ -463,7 +463,8 @@ def export() -> Response:
         conn = exports.server.open(
             {
                 "path": request.path,
-                "query": request.query_string.decode("latin-1"),
+                # bytes past ASCII (a client may send UTF-8 as it is) escaped: the same arguments
+                "query": "".join(chr(b) if b < 128 else f"%{b:02X}" for b in request.query_string),
                 "base_url": request.url_root,
             }
         )

@@ -70,6 +70,14 @@ def test_a_whole_export_is_complete_and_says_how_many_rows_it_holds(client, fmt)
     assert len(rows) == total
 
 
+def test_a_query_sent_as_utf_8_bytes_exports_the_same_as_escaped(client):
+    """curl sends ``?q=河涌`` as it is, a browser escapes it: the same export."""
+    raw = client.get("/api/export?q=河涌&format=json")
+    escaped = client.get("/api/export", query_string={"q": "河涌", "format": "json"})
+    assert raw.status_code == escaped.status_code == 200
+    assert raw.get_json() == escaped.get_json() and len(raw.get_json()) > 0
+
+
 def test_an_export_past_the_maximum_is_refused_before_the_first_byte_and_says_how_to_ask_in_parts(
     client, index_dir
 ):
