@@ -77,6 +77,17 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def pss_mb(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in lines if line.startswith("Pss:")) / 1024
+    return total
+
+
 def open_files(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -172,7 +183,7 @@ def main() -> None:
     server = serve(index, port)
     duration = args.minutes * 60
     rebuild_at = [duration * (i + 1) / (args.rebuilds + 1) for i in range(args.rebuilds)]
-    samples: list[tuple[float, str, float, float, int, int]] = []
+    samples: list[tuple[float, str, float, float, int, float]] = []
     builds: list[str] = []
     started = time.monotonic()
     try:
@@ -213,21 +224,32 @@ def main() -> None:
             building = threading.Thread(target=builder)
             building.start()
             seen = 0
-            print("  time  phase               requests  failed  p95 ms   PSS MB (own + files)   open files")
+            print(
+                "  time  phase               requests  failed  p95 ms   workers' PSS MB (own + files)"
+                "   export servers' PSS MB   open files"
+            )
             while time.monotonic() - started < duration or building.is_alive() and rebuild_at:
                 time.sleep(args.sample)
                 with traffic.lock:
                     recent = traffic.results[seen:]
                     seen = len(traffic.results)
                 mem = workers_memory_mb(server)
-                fds = open_files(descendants(server.pid))
+                below = descendants(server.pid)
+                fds = open_files(below)
+                workers = set(
+                    subprocess.run(
+                        ["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True, text=True
+                    ).stdout.split()
+                )
+                exporting = pss_mb([p for p in below if str(p) not in workers])
                 times = [ms for _, _, ms, _ in recent] or [0.0]
                 failed = sum(not ok for *_, ok in recent)
                 elapsed = time.monotonic() - started
-                samples.append((elapsed, traffic.phase, mem["pss"], mem["pss_anon"], fds, len(recent)))
+                samples.append((elapsed, traffic.phase, mem["pss"], mem["pss_anon"], fds, exporting))
                 print(
                     f"{elapsed:6.0f}  {traffic.phase:<18}  {len(recent):8}  {failed:6}  {percentile(times, 95):6.0f}"
-                    f"   {mem['pss']:6.0f} ({mem['pss_anon']:.0f} + {mem['pss_file']:.0f})   {fds:10}",
+                    f"   {mem['pss']:6.0f} ({mem['pss_anon']:.0f} + {mem['pss_file']:.0f})"
+                    f"   {exporting:6.0f}   {fds:10}",
                     flush=True,
                 )
             traffic.stop.set()
@@ -249,6 +271,7 @@ def main() -> None:
             f"p50 {percentile(times, 50):.0f} ms  p95 {percentile(times, 95):.0f} ms  max {max(times):.0f} ms"
         )
     print("workers' own memory (PSS anon, MB):", " ".join(f"{s[3]:.0f}" for s in samples))
+    print("export servers' and exports' memory (PSS, MB):", " ".join(f"{s[5]:.0f}" for s in samples))
     print("open files (workers and exports):", " ".join(str(s[4]) for s in samples))
     print(f"load average: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
 
