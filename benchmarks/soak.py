@@ -107,6 +107,7 @@ class Traffic:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.results: list[tuple[float, str, float, bool]] = []  # (when, phase, ms, ok)
+        self.slowest: list[tuple[float, str]] = []  # (ms, path): the slowest few
         self.threads = [threading.Thread(target=self._client, args=(i,)) for i in range(clients)]
 
     def _request(self, rng: random.Random) -> str:
@@ -144,6 +145,7 @@ class Traffic:
             ms = (time.perf_counter() - started) * 1000
             with self.lock:
                 self.results.append((time.monotonic(), self.phase, ms, ok))
+                self.slowest = sorted([*self.slowest, (ms, path)], reverse=True)[:5]
 
     def __enter__(self) -> Traffic:
         for t in self.threads:
@@ -270,6 +272,8 @@ def main() -> None:
             f"{phase}: {len(rows)} requests, {sum(not ok for _, ok in rows)} failed; "
             f"p50 {percentile(times, 50):.0f} ms  p95 {percentile(times, 95):.0f} ms  max {max(times):.0f} ms"
         )
+    for ms, path in traffic.slowest:
+        print(f"slow: {ms:.0f} ms {path}")
     print("workers' own memory (PSS anon, MB):", " ".join(f"{s[3]:.0f}" for s in samples))
     print("export servers' and exports' memory (PSS, MB):", " ".join(f"{s[5]:.0f}" for s in samples))
     print("open files (workers and exports):", " ".join(str(s[4]) for s in samples))
