@@ -22,7 +22,14 @@ def _assets(name: str) -> Path:
 
 
 # what an export process's app takes from the app that asks it (search.forkserver)
-EXPORT_SETTINGS = ("TESTING", "CORPUS_DIR", "TRUSTED_HOSTS", "PUBLIC_URL", "EXPORT_MAX_ROWS")
+EXPORT_SETTINGS = (
+    "TESTING",
+    "CORPUS_DIR",
+    "TRUSTED_HOSTS",
+    "PUBLIC_URL",
+    "EXPORT_MAX_ROWS",
+    "EXPORT_TIME_LIMIT",
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -47,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         EXPORT_MAX_ROWS=50_000,  # paragraphs one export lists at most (more: a 413 saying how to ask in parts)
         EXPORT_CONCURRENCY=4,  # exports one process streams at once (more: a 503 with Retry-After)
         EXPORT_TIMEOUT=120,  # seconds an export process may send nothing before the file is cut
+        EXPORT_TIME_LIMIT=30,  # seconds an export's matching may take (its own process, lowest priority)
         **LIMITS,  # per client: LIMIT_EXPORT, LIMIT_OVERVIEW, LIMIT_COMPARE, LIMIT_COMPLETE; PROXIES
     )
     app.config.from_prefixed_env("SEARCH")

@@ -433,9 +433,6 @@ def complete() -> Response:
     return jsonify({"query": text, "completions": out})
 
 
-EXPORT_TIME_LIMIT = 10 * engine.TIME_LIMIT  # an export's matching, in its own process at the lowest priority
-
-
 def _export_args() -> tuple[str, str, str, ParsedQuery]:
     """What an export lists and how (``data``, ``format``, the query as typed and parsed),
     or a 400."""
@@ -529,9 +526,17 @@ def export_frames(send: Callable[[bytes, bytes], None], started: float) -> None:
     """An export, answered in an export process (search.forkserver) inside a request
     context: the header frame (the row count, or the error as this app renders it), then
     the body in frames, ending with ``E`` or, cut short, ``X`` and the reason."""
-    g.deadline = started + EXPORT_TIME_LIMIT
+    limit = float(current_app.config["EXPORT_TIME_LIMIT"])
+    g.deadline = started + limit
     try:
-        rows, chunks = _export_body()
+        try:
+            rows, chunks = _export_body()
+        except engine.SearchTimeout:
+            message = (
+                f"这次导出的检索超过 {limit:g} 秒仍未完成，已停止。服务器可能正忙："
+                "请稍后再试，或按年份、地区分批导出。"
+            )
+            raise ServiceUnavailable(message, retry_after=30) from None
     except Exception as exc:  # the error as the app answers it: its handlers, its JSON
         answer = current_app.make_response(current_app.handle_user_exception(exc))
         headers = {k: v for k, v in answer.headers.items() if k == "Retry-After"}

@@ -104,6 +104,15 @@ def test_an_export_past_the_maximum_is_refused_before_the_first_byte_and_says_ho
     )
 
 
+def test_an_export_whose_search_runs_out_of_time_is_a_503_before_the_first_byte(index_dir):
+    client = create_app(
+        {"TESTING": True, "INDEX_DIR": str(index_dir), "EXPORT_TIME_LIMIT": 1e-9}
+    ).test_client()
+    response = client.get("/api/export", query_string=EVERYTHING)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "导出的检索超过" in response.get_json()["error"] and "X-Export-Rows" not in response.headers
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_an_export_whose_process_dies_ends_with_a_line_that_says_the_file_is_cut(app, client, fmt):
     """The export process killed at some point of its work: the rows it sent (the export is
