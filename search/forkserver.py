@@ -32,7 +32,10 @@ import time
 import weakref
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 _FRAME = struct.Struct("!cI")
 SEND_AHEAD = 1 << 16  # bytes an export runs ahead of its reader: one that stops reading stops it
@@ -67,15 +70,51 @@ class ForkServer:
     @property
     def pid(self) -> int | None:
         """The server's process id while it runs (its children are the exports under way)."""
+        if self._state.get("shared"):
+            return self._state["pid"] if _alive(self._state["pid"]) else None
         proc: subprocess.Popen | None = self._state.get("proc")
         return proc.pid if proc is not None and proc.poll() is None else None
 
     def _socket(self) -> str:
         with self._lock:
+            if self._state.get("shared") and _alive(self._state["pid"]):
+                return self._state["socket"]
             proc: subprocess.Popen | None = self._state.get("proc")
             if proc is None or proc.poll() is not None or os.getpid() != self._state.get("owner"):
                 self._start()
             return self._state["socket"]
+
+    def fork_from(self, app: Flask) -> bool:
+        """Start the server as a fork of this process when it runs one thread only
+        (gunicorn's master with ``--preload``: the app and jieba loaded, its workers not yet
+        forked), for every worker: the server and its exports share those pages with the
+        workers instead of loading their own (an interpreter of its own is about 165 MB).
+        Whether it did; else each process starts its own on its first export."""
+        if threading.active_count() != 1:
+            return False
+        folder = tempfile.mkdtemp(prefix="exports-")
+        path = os.path.join(folder, "server.sock")
+        stop_read, stop_write = os.pipe()  # ends when this process and its workers have all gone
+        ready_read, ready_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                os.close(stop_write)
+                os.close(ready_read)
+                serve(path, answerer(app), os.fdopen(ready_write, "wb"), stop_read)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(stop_read)
+        os.close(ready_write)
+        with os.fdopen(ready_read, "rb") as ready:
+            if ready.readline() != READY:
+                raise RuntimeError("the export server did not start")
+        self._state.update(
+            shared=True, pid=pid, socket=path, folder=folder, owner=os.getpid(), stop=stop_write
+        )
+        return True
 
     def _start(self) -> None:
         _stop(self._state)
@@ -122,9 +161,23 @@ class Exports:
         self.slots = threading.BoundedSemaphore(concurrency)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _stop(state: dict) -> None:
+    """Stop the server ``state`` describes (if this process started it) and forget it."""
+    mine = state.get("owner") == os.getpid()
+    stop = state.pop("stop", None)
+    if stop is not None and mine:
+        os.close(stop)  # a shared server ends once the workers have gone too
+    state.pop("shared", None)
     proc: subprocess.Popen | None = state.pop("proc", None)
-    if proc is not None and state.get("owner") == os.getpid():
+    if proc is not None and mine:
         if proc.stdin is not None:
             proc.stdin.close()  # the server's signal to exit
         try:
@@ -135,7 +188,7 @@ def _stop(state: dict) -> None:
         if proc.stdout is not None:
             proc.stdout.close()
     folder = state.pop("folder", None)
-    if folder is not None:
+    if folder is not None and mine:
         for name in os.listdir(folder):
             os.unlink(os.path.join(folder, name))
         os.rmdir(folder)
@@ -146,9 +199,9 @@ def _stop(state: dict) -> None:
 Answer = Callable[[dict, socket.socket], None]
 
 
-def serve(path: str, answer: Answer, ready: IO[bytes]) -> None:
+def serve(path: str, answer: Answer, ready: IO[bytes], stop: int) -> None:
     """Listen on ``path`` and fork a child per connection that runs ``answer`` at the lowest
-    priority, until stdin ends."""
+    priority, until the pipe ``stop`` ends (every process holding it has gone)."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -157,11 +210,11 @@ def serve(path: str, answer: Answer, ready: IO[bytes]) -> None:
     ready.flush()
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
-    selector.register(sys.stdin.buffer, selectors.EVENT_READ)
+    selector.register(stop, selectors.EVENT_READ)
     while True:
         for key, _ in selector.select():
             if key.fileobj is not listener:
-                if not os.read(sys.stdin.fileno(), 4096):  # the worker is gone
+                if not os.read(stop, 4096):  # the processes it serves are gone
                     return
                 continue
             conn, _ = listener.accept()
@@ -181,14 +234,9 @@ def serve(path: str, answer: Answer, ready: IO[bytes]) -> None:
             conn.close()
 
 
-def main() -> None:
-    config = json.loads(sys.stdin.buffer.readline())
-    from indexer.analysis import segmenter
-
-    from . import create_app, views
-
-    app = create_app(config)
-    segmenter()  # jieba's dictionary, loaded once before the children fork
+def answerer(app: Flask) -> Answer:
+    """What an export process runs: the export, in a request context of ``app``."""
+    from . import views
 
     def answer(request: dict, conn: socket.socket) -> None:
         with app.test_request_context(
@@ -196,7 +244,20 @@ def main() -> None:
         ):
             views.export_frames(lambda kind, payload: send(conn, kind, payload), time.perf_counter())
 
-    serve(sys.argv[1], answer, sys.stdout.buffer)
+    return answer
+
+
+def main() -> None:
+    """A server of its own (``python -m search.forkserver SOCKET``, the app's settings as a
+    line of JSON on stdin): until stdin ends."""
+    config = json.loads(sys.stdin.buffer.readline())
+    from indexer.analysis import segmenter
+
+    from . import create_app
+
+    app = create_app(config)
+    segmenter()  # jieba's dictionary, loaded once before the children fork
+    serve(sys.argv[1], answerer(app), sys.stdout.buffer, sys.stdin.fileno())
 
 
 def frames(conn: socket.socket, timeout: float) -> Generator[tuple[bytes, bytes], None, None]:

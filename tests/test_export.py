@@ -10,6 +10,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from search import create_app, forkserver, views
+
+from .conftest import ROOT
 
 DEADLINE = 60.0  # seconds a condition may take to hold on a loaded machine
 
@@ -165,3 +169,33 @@ def test_a_silent_export_process_cuts_the_file_with_the_reason():
     assert response.headers["X-Export-Rows"] == "5"
     assert body == "\ufeffreport_id\r\n# 文件不完整：导出进程 0.2 秒没有送出数据，已停止\r\n"
     assert finished == [True] and ours.fileno() == -1
+
+
+def test_gunicorns_master_forks_one_export_server_for_its_workers_which_ends_with_them(index_dir):
+    """wsgi.py, imported by gunicorn's master (one thread, before the workers fork), forks
+    the export server from it: it answers, and it ends when the processes it serves end."""
+    code = (
+        "import os, sys\n"
+        "from search import create_app\n"
+        "app = create_app({'TESTING': True, 'INDEX_DIR': sys.argv[1]})\n"
+        "server = app.extensions['exports'].server\n"
+        "assert server.fork_from(app)\n"
+        "r = app.test_client().get('/api/export', query_string={'q': '河涌', 'format': 'json'})\n"
+        "assert r.status_code == 200 and len(r.get_json()) == int(r.headers['X-Export-Rows']) > 0\n"
+        "stat = open(f'/proc/{server.pid}/stat').read()\n"
+        "assert int(stat.rsplit(')', 1)[1].split()[1]) == os.getpid()  # a fork of this process\n"
+        "print(server.pid)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(index_dir)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    server = int(done.stdout)
+
+    def gone() -> bool:
+        try:
+            return Path(f"/proc/{server}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+
+    wait_for(gone, "the export server ended with the process it served")
