@@ -205,7 +205,7 @@ def main() -> None:
                         )
                         traffic.phase = "steady"
                     elif elapsed >= next_build:
-                        next_build += args.build_every
+                        next_build = elapsed + args.build_every  # after a long rebuild: not a burst
                         if added:
                             (corpus / HELD_BACK).unlink()
                         else:
