@@ -108,6 +108,7 @@ class Traffic:
         self.lock = threading.Lock()
         self.results: list[tuple[float, str, float, bool]] = []  # (when, phase, ms, ok)
         self.slowest: list[tuple[float, str]] = []  # (ms, path): the slowest few
+        self.failures: list[str] = []  # the first few failed requests, and why
         self.threads = [threading.Thread(target=self._client, args=(i,)) for i in range(clients)]
 
     def _request(self, rng: random.Random) -> str:
@@ -138,14 +139,17 @@ class Traffic:
                 response = conn.getresponse()
                 body = response.read()
                 ok = response.status == 200 and "文件不完整".encode() not in body[-300:]
-            except (OSError, http.client.HTTPException):
-                ok = False
+                why = f"{response.status} {body[-200:].decode(errors='replace')!r}"
+            except (OSError, http.client.HTTPException) as exc:
+                ok, why = False, type(exc).__name__
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             ms = (time.perf_counter() - started) * 1000
             with self.lock:
                 self.results.append((time.monotonic(), self.phase, ms, ok))
                 self.slowest = sorted([*self.slowest, (ms, path)], reverse=True)[:5]
+                if not ok and len(self.failures) < 10:
+                    self.failures.append(f"{path}: {why}")
 
     def __enter__(self) -> Traffic:
         for t in self.threads:
@@ -272,6 +276,8 @@ def main() -> None:
             f"{phase}: {len(rows)} requests, {sum(not ok for _, ok in rows)} failed; "
             f"p50 {percentile(times, 50):.0f} ms  p95 {percentile(times, 95):.0f} ms  max {max(times):.0f} ms"
         )
+    for failure in traffic.failures:
+        print(f"failed: {failure}")
     for ms, path in traffic.slowest:
         print(f"slow: {ms:.0f} ms {path}")
     print("workers' own memory (PSS anon, MB):", " ".join(f"{s[3]:.0f}" for s in samples))
