@@ -208,11 +208,15 @@ def test_a_generation_removed_mid_read_leaves_no_file_open_once_its_readers_are_
     client = app.test_client()
     assert client.get("/api/search", query_string={"q": "河涌"}).status_code == 200
     handle = app.extensions["search_index"]
+    handle.cache.clear()
+    handle._gen = None  # the next search opens the generation afresh (as an export process does)
     reading = handle.acquire()  # a search under way
     reading.stored_fields(0)
     build(corpus, index, rebuild=True)
     new = current_path(index)
     assert new != old and not old.exists()
+    # the search goes on reading the removed generation: its words too (mapped when opened)
+    assert reading.generation.document_frequency("content", "发展") > 0
     handle.release(reading)  # the search ends
     del reading
     assert client.get("/api/search", query_string={"q": "河涌"}).status_code == 200
