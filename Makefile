@@ -30,7 +30,7 @@ serve: index
 	$(PY) -m indexer watch --exit-with-parent & \
 	SEARCH_TRUSTED_HOSTS="$${SEARCH_TRUSTED_HOSTS:-127.0.0.1,localhost,::1,$(HOST)}" \
 	SEARCH_PUBLIC_URL="$${SEARCH_PUBLIC_URL:-http://$(HOST):$(PORT)}" \
-	exec $(VENV)/bin/gunicorn --preload --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
+	exec $(VENV)/bin/gunicorn --preload --workers 2 --threads 8 --bind $(HOST):$(PORT) wsgi:app
 
 # Browser tests drive Debian's Chromium (with CJK fonts, for readable screenshots) and scan
 # pages with axe-core from the npm registry; install them when we may and they are missing.

@@ -10,3 +10,4 @@ gunicorn.http.wsgi.SERVER = "-"
 
 app = create_app()
 segmenter()  # jieba's dictionary, loaded once before gunicorn --preload forks its workers
+app.extensions["exports"].server.fork_from(app)  # the export server, sharing all that with the workers

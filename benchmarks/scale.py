@@ -184,7 +184,7 @@ def serve(index: Path, port: int) -> subprocess.Popen:
             "--workers",
             "2",
             "--threads",
-            "4",
+            "8",
             "--bind",
             f"127.0.0.1:{port}",
             "wsgi:app",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import threading
@@ -75,6 +76,13 @@ def build(corpus: Path | None, index: Path | None, rebuild: bool, wait: float) -
         raise click.ClickException(str(exc)) from exc
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise click.ClickException(
+            f"the disk is full ({exc.strerror}: {exc.filename or index}): the build stopped and removed "
+            "what it had written; the index served is unchanged. Free space and build again."
+        ) from None
     for item in summary.refused:
         click.echo(f"refused {item['file']}: {item['reason']}", err=True)
     click.echo(summary.line())

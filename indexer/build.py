@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +28,7 @@ from .duplicates import same_text as same_text_share
 from .generation import RECORD, SHARDS, VOCAB, Derivation, Generation, link_tree, write_generation
 from .reading import ReadError
 from .schema import SCHEMA_VERSION
-from .shard import DATA, MAX_DOCS, write_shard
+from .shard import DATA, MAX_DOCS, abandon, write_shard
 from .store import (
     IndexMissing,
     build_lock,
@@ -442,10 +443,10 @@ def _link_kept(old: Generation, path: Path, kept: _Kept) -> None:
             try:
                 for rid in kept.deleting[name]:
                     w.delete_by_term("report_id", rid)
+                w.commit(merge=False)
             except BaseException:
-                w.cancel()
+                abandon(ix, w, sys.exc_info()[2])
                 raise
-            w.commit(merge=False)
             ix.close()
 
 

@@ -67,6 +67,9 @@ class Generation:
         self.offsets = np.zeros(len(self.shards) + 1, np.int64)
         np.cumsum([s.docs for s in self.shards], out=self.offsets[1:])
         self.docs = read_pack(path / DOCS)
+        # mapped now, not on first use: a build that switches generations removes this one,
+        # and a process that opened it (an export's, a worker's) must still read its words
+        self._vocab = read_pack(path / VOCAB)
         self.region_names: list[str] = self.info["places"]
         self.report_ids: list[str] = self.info["reports"]
         self.indexes = [s.open_index() for s in self.shards]  # each reads its table of contents
@@ -105,7 +108,7 @@ class Generation:
     def words(self) -> tuple[Strings, np.ndarray]:
         """The generation's words (``content``), sorted, and how many documents hold each
         (indexer.vocabulary)."""
-        pack = read_pack(self.path / VOCAB)
+        pack = self._vocab
         return Strings(pack["words"], pack["offsets"]), pack["counts"]
 
     def field_length(self, fieldname: str) -> int:

@@ -41,7 +41,9 @@ generation's ``live`` mask, and a generation reuses the files of every shard it 
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import zlib
 from array import array
 from collections import Counter
@@ -50,10 +52,12 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add
 from pathlib import Path
+from types import TracebackType
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import IndexWriter
 
 from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_starts, word_tokens
 from .pack import Strings, read_pack, strings, write_pack
@@ -322,16 +326,56 @@ class ShardWriter:
         return info
 
 
+def _close_files(obj: object, depth: int = 6, seen: set[int] | None = None) -> None:
+    """Close the open files ``obj`` holds, in its attributes (and theirs, ``depth`` deep)."""
+    seen = set() if seen is None else seen
+    if isinstance(obj, io.IOBase):
+        obj.close()
+        return
+    if depth == 0 or id(obj) in seen or not hasattr(obj, "__dict__"):
+        return
+    seen.add(id(obj))
+    for value in vars(obj).values():
+        if isinstance(value, dict):
+            value = list(value.values())
+        for item in value if isinstance(value, list | tuple) else (value,):
+            _close_files(item, depth - 1, seen)
+
+
 def write_shard(path: Path, documents: Iterable[dict]) -> dict:
     """Write a shard of ``documents`` into the new folder ``path``; its summary."""
-    writer = ShardWriter(path)
+    writer = None
     try:
+        writer = ShardWriter(path)
         for doc in documents:
             writer.add(doc)
+        return writer.finish()
     except BaseException:
-        writer.writer.cancel()
+        abandon(writer.ix if writer else None, writer.writer if writer else None, sys.exc_info()[2])
         raise
-    return writer.finish()
+
+
+def abandon(ix: whoosh_index.Index | None, writer: IndexWriter | None, failure: TracebackType | None) -> None:
+    """Close every file a failed Whoosh write left open (``failure``: its traceback), so
+    the build that removes its folder at once gets the space back at once (a full disk).
+    Whoosh closes its files in a commit or a cancel that succeeds; on a full disk both fail
+    halfway (a flush raises before its file is closed; a column file or a new table of
+    contents is a local of the function writing it), so what is still open is closed
+    underneath: in the writer, and in the frames the failure went through."""
+    while failure is not None:
+        for value in failure.tb_frame.f_locals.values():
+            _close_files(value, 2)
+        failure = failure.tb_next
+    if writer is not None and not writer.is_closed:
+        try:
+            writer.cancel()
+        except Exception:  # a flush that fails again: close the files below
+            for part in (writer.perdocwriter, writer.fieldwriter, writer.pool):
+                _close_files(part)
+            if writer.writelock:
+                writer.writelock.release()
+    if ix is not None:
+        ix.close()
 
 
 class Shard:

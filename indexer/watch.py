@@ -5,8 +5,10 @@ events are gathered until the folder has been quiet for ``STEP_MS`` (at most ``D
 so a burst of files is one batch; each changed file must then keep its size and time for
 ``SETTLE`` seconds (a file being copied grows), and the batch is one incremental build
 through :func:`indexer.build.build`. A file that cannot be read is refused by the build
-and named; a build that fails leaves the served index as it was and is tried again after
-``RETRY`` seconds. What the watcher did is logged and kept in ``watch.json`` beside the
+and named; a build that fails (the lock held, a full disk) leaves the served index as it
+was and is tried again after ``RETRY`` seconds, twice that after a second failure in a
+row, and so on up to ``MAX_RETRY``: a disk that stays full is not written to in a loop.
+What the watcher did is logged and kept in ``watch.json`` beside the
 index generations (``/api/status`` shows it).
 """
 
@@ -27,6 +29,7 @@ DEBOUNCE_MS = 2000  # the longest a batch gathers events before it is built
 STEP_MS = 300  # the quiet that ends a batch: files copied together arrive closer than this
 SETTLE = 1.0  # seconds a changed file keeps its size and time before it is read
 RETRY = 5.0  # seconds before a failed build is tried again (with nothing new in the folder)
+MAX_RETRY = 300.0  # ... doubling with each failure in a row, up to this
 Log = Callable[[str], None]
 
 
@@ -113,6 +116,8 @@ class Watcher:
             "last_build": None,
             "last_error": None,
         }
+        self.failures = 0  # builds failed in a row
+        self.retry_at = 0.0  # no build before this (time.monotonic), after a failure
 
     def run(self) -> None:
         """Catch up with what changed while no one watched, then build after each batch."""
@@ -121,6 +126,7 @@ class Watcher:
         self.log(f"watching {self.corpus}")
         preload()  # a dropped report then waits for its own build only
         pending = not self.build_now(0)
+        changed: set[Path] = set()
         for changes in watch(
             self.corpus,
             watch_filter=_visible(self.corpus.resolve()),
@@ -131,13 +137,14 @@ class Watcher:
             yield_on_timeout=True,
             raise_interrupt=False,
         ):
-            if not changes and not pending:
-                continue
-            paths = {Path(p) for _, p in changes}
-            wait_until_settled(paths, self.settle, self.stop)
+            changed |= {Path(p) for _, p in changes}
+            if (not changed and not pending) or time.monotonic() < self.retry_at:
+                continue  # nothing to do, or backing off after a failed build
+            wait_until_settled(changed, self.settle, self.stop)
             if self.stop.is_set():
                 break
-            pending = not self.build_now(len(paths))
+            pending = not self.build_now(len(changed))
+            changed = set()
         self.log("stopped watching")
 
     def build_now(self, files: int) -> bool:
@@ -147,10 +154,21 @@ class Watcher:
         try:
             summary = build(self.corpus, self.index_dir, wait=self.wait, log=self.log)
         except Exception as exc:  # a build that fails must not end the watching
-            self.log(f"build failed ({type(exc).__name__}: {exc}); the index served is unchanged")
-            self.state["last_error"] = {"at": started, "error": f"{type(exc).__name__}: {exc}"}
-            _write_state(self.index_dir, self.state)
+            self.failures += 1
+            delay = min(RETRY * 2 ** (self.failures - 1), MAX_RETRY)
+            self.retry_at = time.monotonic() + delay
+            self.log(
+                f"build failed ({type(exc).__name__}: {exc}); the index served is unchanged; "
+                f"trying again in {delay:g} s"
+            )
+            error = {"at": started, "error": f"{type(exc).__name__}: {exc}", "retry_in": delay}
+            self.state["last_error"] = error
+            try:
+                _write_state(self.index_dir, self.state)
+            except OSError as unwritten:  # the disk is full: the log says it all the same
+                self.log(f"watch.json not written ({unwritten})")
             return False
+        self.failures, self.retry_at = 0, 0.0
         self.state["builds"] += 1
         self.state["last_build"] = _record(summary, started, files)
         self.state["last_error"] = None

@@ -10,6 +10,8 @@ from flask.json.provider import DefaultJSONProvider
 
 from indexer.schema import corpus_dir, index_dir
 
+from .limits import DEFAULTS as LIMITS
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 
@@ -17,6 +19,17 @@ HERE = Path(__file__).resolve().parent
 def _assets(name: str) -> Path:
     """``templates`` or ``static``: at the top of a checkout, inside the package once installed."""
     return ROOT / name if (ROOT / name).is_dir() else HERE / name
+
+
+# what an export process's app takes from the app that asks it (search.forkserver)
+EXPORT_SETTINGS = (
+    "TESTING",
+    "CORPUS_DIR",
+    "TRUSTED_HOSTS",
+    "PUBLIC_URL",
+    "EXPORT_MAX_ROWS",
+    "EXPORT_TIME_LIMIT",
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -38,6 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         PUBLIC_URL="http://127.0.0.1:8000",  # scheme and host of absolute links (OpenSearch); paths from url_for
         SEND_FILE_MAX_AGE_DEFAULT=31536000,  # static files: their URLs carry their version
         RESPONSE_CACHE_MB=64,  # answers kept per process until the next build (search.cache); 0: none
+        EXPORT_MAX_ROWS=50_000,  # paragraphs one export lists at most (more: a 413 saying how to ask in parts)
+        EXPORT_CONCURRENCY=4,  # exports one process streams at once (more: a 503 with Retry-After)
+        EXPORT_TIMEOUT=120,  # seconds an export process may send nothing before the file is cut
+        EXPORT_TIME_LIMIT=30,  # seconds an export's matching may take (its own process, lowest priority)
+        **LIMITS,  # per client: LIMIT_EXPORT, LIMIT_OVERVIEW, LIMIT_COMPARE, LIMIT_COMPLETE; PROXIES
     )
     app.config.from_prefixed_env("SEARCH")
     if test_config:
@@ -54,8 +72,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_path = Path(os.getcwd()) / index_path
     app.extensions["search_index"] = IndexHandle(index_path)
 
-    from . import errors, headers, insights, similar, views, webapi
+    from . import errors, headers, insights, limits, similar, views, webapi
     from .cache import ResponseCache
+    from .forkserver import Exports, ForkServer
+
+    # the export processes' app: this one's settings (JSON), with the index path made absolute
+    shared = {k: app.config[k] for k in EXPORT_SETTINGS}
+    server = ForkServer(
+        {**shared, "INDEX_DIR": str(index_path), "RATELIMIT_ENABLED": False},
+        float(app.config["EXPORT_TIMEOUT"]),
+    )
+    app.extensions["exports"] = Exports(server, int(app.config["EXPORT_CONCURRENCY"]))
 
     app.register_blueprint(views.pages)
     app.register_blueprint(views.api)
@@ -65,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(views.release_searcher)
     errors.register(app)
     headers.register(app)
+    limits.register(app)
     kept = int(float(app.config["RESPONSE_CACHE_MB"]) * 2**20)
     app.wsgi_app = ResponseCache(app.wsgi_app, index_path, kept)  # type: ignore[method-assign]
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -299,20 +300,27 @@ def listing(
     sort: str = "relevance",
     deadline: float | None = None,
     cache: ScoreCache | None = None,
-) -> Iterator[dict]:
-    """Every listed paragraph of a query, in the order of its pages, lazily (an export
-    streams it): report id, title, place, year, section path, paragraph id, text, and
-    ``lacks``. The matching is done (within the deadline) before the first row."""
+    maximum: int | None = None,
+) -> tuple[int, Iterator[dict]]:
+    """How many paragraphs a query lists, and every one of them in the order of its pages,
+    lazily (an export streams it): report id, title, place, year, section path, paragraph
+    id, text, and ``lacks``. The matching is done (within the deadline) before the first
+    row; past ``maximum`` paragraphs no row is ranked or read (the caller refuses). The
+    rows themselves have no deadline: their number is what bounds them."""
     scorer = Scorer(searcher, cache, time.perf_counter() + TIME_LIMIT if deadline is None else deadline)
     p = plan(with_wordings(searcher, parsed))
     try:
         found = scorer.matching(p)
         misses, lacks = _near_misses(scorer, p, found)
+        total = len(found) + len(misses)
+        if maximum is not None and total > maximum:
+            return total, iter(())
         stream = iter(_Ordered(scorer, p, found, misses, lacks, scorer.columns(), sort))
         head = list(islice(stream, 1))  # the ranking's own work (leads, keyword ranks) done here
     except TimeLimit:
         raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
-    return _rows(searcher, p, misses, lacks, chain(head, stream))
+    scorer.deadline = math.inf
+    return total, _rows(searcher, p, misses, lacks, chain(head, stream))
 
 
 def with_wordings(searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery:

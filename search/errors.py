@@ -32,7 +32,7 @@ DEFAULT_MESSAGES = {
 }
 
 
-def render_error(exc: HTTPException) -> tuple[Response | str, int]:
+def render_error(exc: HTTPException) -> tuple[Response | str, int, dict[str, str]]:
     """The error as a page in Chinese with the search box and the query kept, or as JSON
     under /api/; werkzeug's own English descriptions are replaced."""
     code = exc.code or 500
@@ -40,14 +40,18 @@ def render_error(exc: HTTPException) -> tuple[Response | str, int]:
     message = (
         exc.description if own and exc.description else DEFAULT_MESSAGES.get(code, NAMES.get(code, exc.name))
     )
+    # what the error says besides its page (Retry-After of a 429 or a 503)
+    headers = {k: v for k, v in exc.get_headers() if k == "Retry-After"}
     if _wants_json():
-        return jsonify({"error": message, "status": code}), code
+        return jsonify({"error": message, "status": code}), code, headers
     name = NAMES.get(code, exc.name)
     if request_ctx.url_adapter is None:  # the Host header was refused: no URL can be built
-        return render_template("error_plain.html", code=code, name=name), code
-    return render_template(
-        "error.html", code=code, name=name, message=message, q=request.args.get("q", "")
-    ), code
+        return render_template("error_plain.html", code=code, name=name), code, headers
+    return (
+        render_template("error.html", code=code, name=name, message=message, q=request.args.get("q", "")),
+        code,
+        headers,
+    )
 
 
 def register(app: Flask) -> None:
@@ -72,8 +76,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(SearchTimeout)
     @app.errorhandler(TimeLimit)  # a deadline passed outside engine.search (completion, a feed)
     def timed_out(exc: Exception) -> ResponseReturnValue:
-        response = render_error(ServiceUnavailable(BUSY))
-        return response[0], 503, {"Retry-After": "5"}
+        return render_error(ServiceUnavailable(BUSY, retry_after=5))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:

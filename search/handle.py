@@ -79,16 +79,19 @@ class IndexHandle:
     def acquire(self) -> GenerationSearcher:
         """A searcher of the served generation; give it back with :meth:`release`."""
         for attempt in range(3):
+            before = current_path(self.index_dir)
             try:
                 gen = self.generation()
                 with self._lock:
                     if self._pool and self._pool[-1].generation is gen:
                         return self._pool.pop()
                 return _searcher(gen)
-            except (EmptyIndexError, FileNotFoundError):
+            except (EmptyIndexError, FileNotFoundError, IndexDamaged) as exc:
                 # A build switched generations and removed the one this handle had open
-                # between the look at `current` and the opening: open the current one.
-                if attempt == 2:
+                # between the look at `current` and the opening (half removed, it looks
+                # damaged): open the current one. A damaged generation still served is damage.
+                moved = current_path(self.index_dir) != before
+                if attempt == 2 or (isinstance(exc, IndexDamaged) and not moved):
                     raise
                 with self._lock:
                     self._gen = None

@@ -353,7 +353,10 @@ SCHEMAS: dict[str, dict] = {
             "last_error": {
                 "oneOf": [
                     _object(
-                        "A build that failed (the index served stayed).", {"at": STRING, "error": STRING}
+                        "A build that failed (the index served stayed), and the seconds until it is "
+                        "tried again (doubling with each failure in a row, up to 300).",
+                        {"at": STRING, "error": STRING, "retry_in": {"type": "number"}},
+                        optional=("retry_in",),
                     ),
                     {"type": "null"},
                 ]
@@ -550,6 +553,11 @@ HEADERS = {
     },
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": STRING},
     "Location": {"description": "The report's URL now.", "required": True, "schema": STRING},
+    "X-Export-Rows": {
+        "description": "The rows the export holds; a file cut short ends with a line `# 文件不完整：<reason>`.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
 }
 
 
@@ -572,6 +580,11 @@ RESPONSES = {
         "No index yet, a damaged one, or a search past its time limit (then with `Retry-After`).",
         {"Retry-After": _ref("Retry-After", "headers")},
     ),
+    "TooMany": _error(
+        "This client asked for this route more often than its limit allows (the message says the "
+        "limit): try again after `Retry-After` seconds. Limits are per client and per route.",
+        {"Retry-After": _ref("Retry-After", "headers")},
+    ),
     "NotModified": {
         "description": "The `If-None-Match` tag still holds: no body.",
         "headers": {"ETag": _ref("ETag", "headers")},
@@ -589,7 +602,7 @@ def _operation(
             "description": description,
             "parameters": [_ref(p, "parameters") for p in [*parameters, "If-None-Match"]],
             "responses": {
-                "200": {**ok, "headers": {"ETag": _ref("ETag", "headers")}},
+                "200": {**ok, "headers": {**ok.get("headers", {}), "ETag": _ref("ETag", "headers")}},
                 "304": _ref("NotModified", "responses"),
                 **(extra or {}),
                 "400": _ref("BadRequest", "responses"),
@@ -619,19 +632,29 @@ PATHS = {
     ),
     "/api/export": _operation(
         "Export every listed paragraph, or the counts per year or per place",
-        "Streamed, however many: `data=hits` lists every paragraph in the order of the result pages "
-        "(report, title, place, year, section path, paragraph id, anchor, absolute link, text); "
+        "Streamed: `data=hits` lists every paragraph in the order of the result pages "
+        "(report, title, place, year, section path, paragraph id, anchor, absolute link, text), "
+        "at most 50,000 of them (a larger export is a 413: ask for it by year or place); "
         "`data=years` and `data=places` the counts. CSV is UTF-8 with a byte order mark (a place is "
-        "its path joined with ` › `). Same-origin only: no CORS headers.",
+        "its path joined with ` › `). A file cut short (its process stopped) ends with a line "
+        "`# 文件不完整：<reason>` (in JSON too, which then does not parse). Same-origin only: no "
+        "CORS headers.",
         [*FILTERS, "sort", "data", "format"],
         {
             "description": "The rows, as an attachment.",
+            "headers": {"X-Export-Rows": _ref("X-Export-Rows", "headers")},
             "content": {
                 "text/csv": {"schema": STRING},
                 "application/json": {
                     "schema": _array({"oneOf": [_ref("ExportHit"), _ref("ExportYear"), _ref("ExportPlace")]})
                 },
             },
+        },
+        {
+            "413": _error(
+                "More paragraphs than one export lists: the message says how many, and to ask by year or place."
+            ),
+            "429": _ref("TooMany", "responses"),
         },
     ),
     "/api/complete": _operation(
@@ -640,6 +663,7 @@ PATHS = {
         "first, in the script typed.",
         ["q"],
         {"description": "The completions.", "content": _json(_ref("Completions"))},
+        {"429": _ref("TooMany", "responses")},
     ),
     "/api/reports": _operation(
         "List the reports",

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,12 +22,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import ServiceUnavailable
 from whoosh.searching import Searcher
 
 from indexer.analysis import fold
@@ -35,8 +35,9 @@ from indexer.places import PLACE_SEP, PlaceNode, place_tree
 from indexer.structure import EDITED, Block
 from indexer.watch import read_state
 
-from . import engine
+from . import engine, forkserver
 from .engine import SearchResult
+from .forkserver import Exports
 from .handle import IndexHandle
 from .params import EXPORTS, FORMATS, GROUPS, MEASURES, choice_arg, page_args, query_args, sort_arg
 from .query import ParsedQuery, holding, needles
@@ -432,19 +433,144 @@ def complete() -> Response:
     return jsonify({"query": text, "completions": out})
 
 
-@api.get("/export")
-def export() -> Response:
-    """The listed paragraphs (``data=hits``: report, title, place, year, section path,
-    paragraph id, link, text), or the counts per year or per place, as CSV (UTF-8 with a
-    byte order mark, so a spreadsheet opens it) or JSON; the paragraphs streamed as they
-    are read, however many."""
+def _export_args() -> tuple[str, str, str, ParsedQuery]:
+    """What an export lists and how (``data``, ``format``, the query as typed and parsed),
+    or a 400."""
     data = choice_arg(request.args, "data", EXPORTS, "hits")
     fmt = choice_arg(request.args, "format", FORMATS, "csv")
     text, parsed = query_args(request.args)
     if not parsed.terms and not parsed.excluded and not parsed.has_filters:
         abort(400, "没有可导出的内容：请给出查询 q（或年份、地区筛选）。")
+    return data, fmt, text, parsed
+
+
+@api.get("/export")
+def export() -> Response:
+    """The listed paragraphs (``data=hits``: report, title, place, year, section path,
+    paragraph id, link, text), or the counts per year or per place, as CSV (UTF-8 with a
+    byte order mark, so a spreadsheet opens it) or JSON; at most ``EXPORT_MAX_ROWS``
+    paragraphs (more: a 413 that says how to ask in parts). Made by a process of its own
+    (search.forkserver) and streamed from it: a file cut short says so in its last line."""
+    data, fmt, _, _ = _export_args()
+    exports: Exports = current_app.extensions["exports"]
+    if not exports.slots.acquire(blocking=False):
+        message = f"同时进行的导出已达上限（每个服务进程 {exports.concurrency} 个）。请稍后再试。"
+        raise ServiceUnavailable(message, retry_after=10)
+    try:
+        conn = exports.server.open(
+            {
+                "path": request.path,
+                # bytes past ASCII (a client may send UTF-8 as it is) escaped: the same arguments
+                "query": "".join(chr(b) if b < 128 else f"%{b:02X}" for b in request.query_string),
+                "base_url": request.url_root,
+            }
+        )
+    except BaseException:
+        exports.slots.release()
+        raise
+    stream = forkserver.frames(conn, exports.server.timeout)
+    finished: list[bool] = []
+
+    def finish() -> None:
+        """The connection closed (the export process stops if it has not) and the slot freed."""
+        if not finished:
+            finished.append(True)
+            stream.close()
+            exports.slots.release()
+
+    response = _exported(stream, fmt, finish)
+    response.call_on_close(finish)  # a client gone before the first byte
+    if response.status_code == 200:
+        response.headers["Content-Disposition"] = f'attachment; filename="export-{data}.{fmt}"'
+    return response
+
+
+def _exported(stream: Iterator[tuple[bytes, bytes]], fmt: str, finish: Callable[[], None]) -> Response:
+    """The answer of an export process: its error, or its rows streamed (``finish`` once
+    the answer is over)."""
+    kind, payload = next(stream, (b"", b""))
+    head: dict = json.loads(payload) if kind == b"H" else {"status": 503}
+    if head["status"] != 200:
+        finish()
+        if "body" not in head:
+            abort(503, "导出进程未能启动，请稍后再试。")
+        return Response(head["body"], head["status"], head.get("headers"), mimetype="application/json")
+
+    def body() -> Iterator[bytes]:
+        try:
+            for kind, payload in stream:
+                if kind == b"D":
+                    yield payload
+                elif kind == b"E":
+                    return
+                elif kind == b"X":
+                    yield cut_line(fmt, payload.decode())
+                    return
+            yield cut_line(fmt, "导出进程意外中止")
+        finally:
+            finish()
+
+    response = Response(body(), mimetype="text/csv" if fmt == "csv" else "application/json")
+    response.headers["X-Export-Rows"] = str(head["rows"])
+    return response
+
+
+def cut_line(fmt: str, reason: str) -> bytes:
+    """The last line of an export cut short: a spreadsheet shows it as the last row, and a
+    JSON file stops parsing there."""
+    line = f"# 文件不完整：{reason}"
+    return (f"{line}\r\n" if fmt == "csv" else f"\n{line}\n").encode()
+
+
+def export_frames(send: Callable[[bytes, bytes], None], started: float) -> None:
+    """An export, answered in an export process (search.forkserver) inside a request
+    context: the header frame (the row count, or the error as this app renders it), then
+    the body in frames, ending with ``E`` or, cut short, ``X`` and the reason."""
+    limit = float(current_app.config["EXPORT_TIME_LIMIT"])
+    g.deadline = started + limit
+    try:
+        try:
+            rows, chunks = _export_body()
+        except engine.SearchTimeout:
+            message = (
+                f"这次导出的检索超过 {limit:g} 秒仍未完成，已停止。服务器可能正忙："
+                "请稍后再试，或按年份、地区分批导出。"
+            )
+            raise ServiceUnavailable(message, retry_after=30) from None
+    except Exception as exc:  # the error as the app answers it: its handlers, its JSON
+        answer = current_app.make_response(current_app.handle_user_exception(exc))
+        headers = {k: v for k, v in answer.headers.items() if k == "Retry-After"}
+        head = {"status": answer.status_code, "body": answer.get_data(as_text=True), "headers": headers}
+        send(b"H", json.dumps(head).encode())
+        return
+    send(b"H", json.dumps({"status": 200, "rows": rows}).encode())
+    try:
+        for chunk in chunks:
+            send(b"D", chunk.encode())
+    except OSError:  # the client (and the worker's read) went away: nothing to tell
+        return
+    except Exception as exc:
+        current_app.logger.exception("an export failed")
+        send(b"X", f"导出出错（{type(exc).__name__}）".encode())
+        return
+    send(b"E", b"")
+
+
+def _export_body() -> tuple[int, Iterator[str]]:
+    """An export's row count and its text, in chunks."""
+    data, fmt, text, parsed = _export_args()
     if data == "hits":
-        rows = engine.listing(_searcher(), parsed, sort_arg(request.args), g.deadline, _handle().cache)
+        maximum = int(current_app.config["EXPORT_MAX_ROWS"])
+        total, rows = engine.listing(
+            _searcher(), parsed, sort_arg(request.args), g.deadline, _handle().cache, maximum
+        )
+        if total > maximum:
+            abort(
+                413,
+                f"这次导出有 {total:,} 段，超过一次导出的上限 {maximum:,} 段。请分批导出："
+                f"按年份（如 year=2018，或在查询中写 year:2015-2018）或按地区（如 region=广东省），"
+                f"每批不超过 {maximum:,} 段。",
+            )
         columns = [
             "report_id",
             "title",
@@ -478,12 +604,8 @@ def export() -> Response:
             records = [
                 {"place": label.split(PLACE_SEP), "paragraphs": n} for label, n in result.regions.items()
             ]
-    name = f"export-{data}.{fmt}"
-    body = _csv(records, columns) if fmt == "csv" else _json(records)
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        total = len(records)
+    return total, (_csv(records, columns) if fmt == "csv" else _json(records))
 
 
 def _csv(records: Iterable[dict], columns: list[str]) -> Iterator[str]:

@@ -20,6 +20,9 @@ SHARED_REPORTS = ROOT.parent / "shared" / "reports"
 # in Markdown, Hailar 2018 in Traditional characters, the national report of 2017) kept
 # at their paths there, and a report written to test escaping.
 SMALL_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+# Per-client limits are off in every app the tests make (and the servers they start), but
+# for the apps of tests/test_limits.py, which turn them on.
+os.environ.setdefault("SEARCH_RATELIMIT_ENABLED", "false")
 
 
 def shared(rel: str = "") -> Path:

@@ -163,9 +163,41 @@ def test_a_failed_build_leaves_the_old_index_serving_and_is_tried_again(watched)
         )
         assert "another build is running" in read_state(watched.index)["last_error"]["error"]
         assert watched.hits("河涌") == served and watched.hits("石榴园区") == 0
-    assert _until(lambda: watched.hits("石榴园区") > 0, FOUND_WITHIN) is not None, watched.output()
+    # tried again once its wait is over: 5 s after a failure, doubling with each in a row
+    assert _until(lambda: watched.hits("石榴园区") > 0, 60) is not None, watched.output()
     assert read_state(watched.index)["last_error"] is None
-    assert "build failed" in watched.output()
+    assert "build failed" in watched.output() and "trying again in 5 s" in watched.output()
+
+
+def test_failed_builds_are_tried_again_later_and_later(tmp_path, monkeypatch):
+    """A build that keeps failing (a full disk) is tried again after 5 s, then 10, 20, …,
+    at most every 5 minutes; one that succeeds starts the count over."""
+    import errno
+
+    import indexer.watch as watching
+
+    outcomes: list[Exception | None] = [OSError(errno.ENOSPC, "No space left on device")] * 8 + [None]
+
+    def build(*args, **kwargs):
+        failure = outcomes.pop(0)
+        if failure is not None:
+            raise failure
+        return watching.BuildSummary()
+
+    monkeypatch.setattr(watching, "build", build)
+    lines: list[str] = []
+    watcher = watching.Watcher(tmp_path / "corpus", tmp_path / "index", log=lines.append)
+    waits = []
+    for _ in range(8):
+        before = time.monotonic()
+        assert not watcher.build_now(1)
+        waits.append(read_state(tmp_path / "index")["last_error"]["retry_in"])
+        assert watcher.retry_at >= before + waits[-1]  # no build before then
+    assert waits == [5, 10, 20, 40, 80, 160, 300, 300]
+    assert "No space left on device" in read_state(tmp_path / "index")["last_error"]["error"]
+    assert watcher.build_now(1) and watcher.retry_at == 0 and watcher.failures == 0
+    assert read_state(tmp_path / "index")["last_error"] is None
+    assert sum("trying again in" in line for line in lines) == 8
 
 
 def test_the_watcher_of_make_serve_stops_with_the_server(tmp_path):
