@@ -73,7 +73,9 @@ class Traffic:
             t.join(60)
 
 
-def indexer(corpus: Path, index: Path, *args: str) -> subprocess.Popen:
+def indexer(corpus: Path, index: Path, *args: str, wait: int = 300) -> subprocess.Popen:
+    """``python -m indexer build`` of ``corpus`` into ``index``, waiting up to ``wait`` seconds
+    for another build, quietly."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -85,7 +87,7 @@ def indexer(corpus: Path, index: Path, *args: str) -> subprocess.Popen:
             "--index",
             str(index),
             "--wait",
-            "300",
+            str(wait),
             *args,
         ],
         cwd=ROOT,

@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from common import ROOT, percentile
+from load import indexer
 from scale import free_port, mixed, real_reports, serve, workers_memory_mb
 
 HELD_BACK = "全国/2026.md"  # added by one incremental build, removed by the next
@@ -40,24 +41,7 @@ WORK = Path(tempfile.gettempdir()) / "gov-report-soak"  # kept between runs: the
 
 
 def build(corpus: Path, index: Path, *args: str) -> int:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "indexer",
-            "build",
-            "--corpus",
-            str(corpus),
-            "--index",
-            str(index),
-            "--wait",
-            "600",
-            *args,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    ).returncode
+    return indexer(corpus, index, *args, wait=600).wait()
 
 
 def descendants(pid: int) -> list[int]:
