@@ -16,11 +16,6 @@ from search.query import parse
 from search.scoring import ScoreCache
 
 HERE = ROOT / "benchmarks"  # importing common first puts the packages before this folder
-JUDGMENTS = HERE / "judgments.tsv"  # the first set: topics as people type them
-POOL = HERE / "pool.tsv"  # the first set's candidates pooled since, for a blind grader
-WORDING = HERE / "queries-wording.tsv"  # the wording set: queries, the variant wordings pooled, why
-WORDING_JUDGMENTS = HERE / "judgments-wording.tsv"
-WORDING_POOL = HERE / "pool-wording.tsv"  # the wording set's candidates, for a blind grader
 
 Key = tuple[str, str]
 
@@ -33,12 +28,15 @@ def paragraph_key(year: object, text: str) -> Key:
 
 
 def rows(path: Path) -> list[list[str]]:
-    """A tab-separated file's rows after its comment lines and its header."""
+    """A tab-separated file's rows after its comment lines and its header (none if it is not
+    written yet)."""
+    if not path.exists():
+        return []
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     return [line.split("\t") for line in lines[1:] if line]
 
 
-def judgments(path: Path = JUDGMENTS) -> dict[str, dict[Key, int]]:
+def judgments(path: Path) -> dict[str, dict[Key, int]]:
     """Query -> graded paragraphs (0 holds the words only, 1 in passing, 2 about it)."""
     graded: dict[str, dict[Key, int]] = {}
     for q, year, _region, starts, grade in rows(path):
@@ -46,16 +44,45 @@ def judgments(path: Path = JUDGMENTS) -> dict[str, dict[Key, int]]:
     return graded
 
 
-def wording_queries() -> dict[str, list[str]]:
-    """The wording set: query -> the other searches pooled for it (its variant wordings, each
-    on its own, and together with OR)."""
-    return {q: [v.strip() for v in variants.split("|") if v.strip()] for q, variants, _why in rows(WORDING)}
+@dataclass
+class JudgedSet:
+    """A judged set: its graded paragraphs, the candidates pooled for its grader, and, for a
+    set written as queries first (query, variant wordings separated by |, why), that file."""
+
+    name: str
+    judgments: Path
+    pool: Path
+    queries: Path | None = None
+
+    def searches(self) -> dict[str, list[str]]:
+        """Query -> the searches pooled for it: as typed, then each variant wording (on its
+        own, and together with OR)."""
+        if self.queries is None:
+            return {q: [q] for q in judgments(self.judgments)}
+        return {
+            q: [q, *(v.strip() for v in variants.split("|") if v.strip())]
+            for q, variants, _why in rows(self.queries)
+        }
+
+    def graded(self) -> dict[str, dict[Key, int]]:
+        """Every query of the set with its graded paragraphs (none until it is graded)."""
+        graded = judgments(self.judgments)
+        return {q: graded.get(q, {}) for q in self.searches()}
 
 
-def wording_judgments() -> dict[str, dict[Key, int]]:
-    """Every query of the wording set with its graded paragraphs (none until it is graded)."""
-    graded = judgments(WORDING_JUDGMENTS)
-    return {q: graded.get(q, {}) for q in wording_queries()}
+SETS = {
+    # topics as people type them (no spaces)
+    "first": JudgedSet("first set", HERE / "judgments.tsv", HERE / "pool.tsv"),
+    # queries whose best paragraphs may use other wording (issue #28)
+    "wording": JudgedSet(
+        "wording set", HERE / "judgments-wording.tsv", HERE / "pool-wording.tsv", HERE / "queries-wording.tsv"
+    ),
+    # written and graded before the ranking within the as-typed tier was tuned on the two
+    # sets above, and never tuned on: the held-out measure of that tuning
+    "held": JudgedSet(
+        "held-out set", HERE / "judgments-held.tsv", HERE / "pool-held.tsv", HERE / "queries-held.tsv"
+    ),
+}
 
 
 @dataclass

@@ -1,38 +1,28 @@
 """Pool a judged set's candidate paragraphs for a grader who reads them blind.
 
-For each query of the wording set (``queries-wording.tsv``): the first 10 paragraphs (the
-paragraph list, not grouped by report) that the engine checked out lists for the query as
+For each query of a set written as queries first (the wording set, ``queries-wording.tsv``;
+the held-out set, ``queries-held.tsv``): the first 10 paragraphs (the paragraph list, not
+grouped by report; ``--depth`` for more) that the engine checked out lists for the query as
 typed and for each of its other searches (each variant wording on its own, and the variants
 together with OR), so that the paragraphs a better system should find are graded too; they are
-added to ``pool-wording.tsv``. With ``--set first``, for each query of ``judgments.tsv``: the
-first 10 for the query as typed, added to ``pool.tsv``. What is there stays: run it again after
-a ranking changes to pool that ranking's top 10. One row per paragraph as the judgments name it
-(year and first 24 characters), shuffled within each query and with nothing saying which search
-found it.
+added to the set's pool (``pool-wording.tsv``, ``pool-held.tsv``). With ``--set first``, for
+each query of ``judgments.tsv``: the first 10 for the query as typed, added to ``pool.tsv``.
+What is there stays: run it again after a ranking changes to pool that ranking's top 10. One
+row per paragraph as the judgments name it (year and first 24 characters), shuffled within each
+query and with nothing saying which search found it.
 
-Usage: python benchmarks/pool.py [--set wording|first] [--index DIR] [--ungraded FILE]
+Usage: python benchmarks/pool.py [--set wording|first|held] [--depth 10] [--index DIR]
+       [--ungraded FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from common import shared_index
-from judged import (
-    JUDGMENTS,
-    POOL,
-    WORDING_JUDGMENTS,
-    WORDING_POOL,
-    Key,
-    judgments,
-    rows,
-    top,
-    wording_queries,
-)
+from judged import SETS, Key, judgments, rows, top
 
 from search.handle import IndexHandle
 from search.scoring import ScoreCache
@@ -47,34 +37,11 @@ HEADER = (
 )
 
 
-@dataclass
-class JudgedSet:
-    """A judged set as the pool reads it: its pool, its grades, each query's searches."""
-
-    pool: Path
-    judgments: Path
-    searches: Callable[[], dict[str, list[str]]]
-    header: str
-
-
-SETS = {
-    "wording": JudgedSet(
-        WORDING_POOL,
-        WORDING_JUDGMENTS,
-        lambda: {q: [q, *variants] for q, variants in wording_queries().items()},
-        HEADER.format(
-            queries="the wording queries (queries-wording.tsv)",
-            judgments="judgments-wording.tsv",
-            variants=" and its variant wordings",
-        ),
-    ),
-    "first": JudgedSet(
-        POOL,
-        JUDGMENTS,
-        lambda: {q: [q] for q in judgments(JUDGMENTS)},
-        HEADER.format(queries="the first set's queries", judgments="judgments.tsv", variants=" as typed"),
-    ),
-}
+def header(chosen) -> str:
+    """The pool's comment lines and header for the set ``chosen``."""
+    named = f"the {chosen.name}'s queries" + (f" ({chosen.queries.name})" if chosen.queries else "")
+    variants = " and its variant wordings" if chosen.queries else " as typed"
+    return HEADER.format(queries=named, judgments=chosen.judgments.name, variants=variants)
 
 
 def pooled(path: Path) -> dict[str, dict[Key, list[str]]]:
@@ -90,11 +57,14 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def grow(pool: dict[Key, list[str]], searcher, query: str, searches: list[str], cache: ScoreCache) -> int:
-    """Add to ``pool`` the paragraphs of each search's top 10 it lacks; how many were added."""
+def grow(
+    pool: dict[Key, list[str]], searcher, query: str, searches: list[str], cache: ScoreCache, depth: int
+) -> int:
+    """Add to ``pool`` the paragraphs of each search's first ``depth`` it lacks; how many were
+    added."""
     added = 0
     for typed in searches:
-        for item in top(searcher, typed, cache)[1]:
+        for item in top(searcher, typed, cache, depth)[1]:
             if item.key not in pool:
                 year, starts = item.key
                 pool[item.key] = [query, year, item.region, starts, flat(item.section), flat(item.text)]
@@ -115,6 +85,7 @@ def write(path: Path, pool: dict[str, dict[Key, list[str]]], header: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=SETS, default="wording", help="the judged set to pool")
+    ap.add_argument("--depth", type=int, default=10, help="pool each search's first N paragraphs")
     ap.add_argument("--index", type=Path)
     ap.add_argument("--ungraded", type=Path, help="also write the pooled paragraphs not yet graded here")
     args = ap.parse_args()
@@ -127,15 +98,15 @@ def main() -> None:
     pool: dict[str, dict[Key, list[str]]] = {}
     for query, searches in chosen.searches().items():
         pool[query] = dict(old.get(query, {}))
-        added = grow(pool[query], searcher, query, searches, cache)
+        added = grow(pool[query], searcher, query, searches, cache, args.depth)
         ungraded = len(set(pool[query]) - set(graded.get(query, {})))
         print(f"{query}: {len(pool[query])} pooled ({added} new, {ungraded} not graded)")
     handle.release(searcher)
-    write(chosen.pool, pool, chosen.header)
+    write(chosen.pool, pool, header(chosen))
     print(f"{sum(map(len, pool.values()))} paragraphs for {len(pool)} queries in {chosen.pool.name}")
     if args.ungraded:
         todo = {q: {k: r for k, r in p.items() if k not in graded.get(q, {})} for q, p in pool.items()}
-        write(args.ungraded, todo, chosen.header)
+        write(args.ungraded, todo, header(chosen))
 
 
 if __name__ == "__main__":

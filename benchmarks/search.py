@@ -10,8 +10,9 @@ half through /api/search over loopback HTTP.
 
 Judged ranking, for each judged set apart: ``judgments.tsv`` (topics typed as people type
 them, no spaces) and the wording set (``queries-wording.tsv``, graded in
-``judgments-wording.tsv``: queries whose best paragraphs may use other wording), with the
-paragraphs a reader would cite graded by hand: nDCG@10 and precision@10 over the graded
+``judgments-wording.tsv``: queries whose best paragraphs may use other wording) and the
+held-out set (``queries-held.tsv``, ``judgments-held.tsv``: written and graded before the
+ranking was tuned on the other two, never tuned on), with the paragraphs a reader would cite graded by hand: nDCG@10 and precision@10 over the graded
 queries, the queries that find nothing, and the share of the top 10 not graded;
 ``--per-query`` adds each query's nDCG@10 and names those below 0.5.
 
@@ -37,7 +38,7 @@ import jieba
 import jieba.analyse
 import opencc
 from common import percentile, shared_index
-from judged import Key, judgments, top, wording_judgments
+from judged import SETS, Key, top
 from werkzeug.serving import make_server
 
 from indexer.analysis import fold, is_traditional, segmenter, word_tokens
@@ -317,7 +318,7 @@ def per_query(results: list[Judged], k: int = 10) -> None:
 
 def judged_sets(searcher, show: bool) -> None:
     """Each judged set, as typed and as one literal string; with ``show``, per query."""
-    for name, graded in (("first set", judgments()), ("wording set", wording_judgments())):
+    for name, graded in ((chosen.name, chosen.graded()) for chosen in SETS.values()):
         for label, as_typed in (
             ("as typed", lambda q: q),
             ('as one literal string ("…", as before #11)', lambda q: f'"{q}"'),
