@@ -2,7 +2,7 @@
 
 For each query of a set written as queries first (the wording set, ``queries-wording.tsv``;
 the held-out set, ``queries-held.tsv``): the first 10 paragraphs (the paragraph list, not
-grouped by report; ``--depth`` for more) that the engine checked out lists for the query as
+grouped by report; ``--depth`` for more of the query as typed) that the engine checked out lists for the query as
 typed and for each of its other searches (each variant wording on its own, and the variants
 together with OR), so that the paragraphs a better system should find are graded too; they are
 added to the set's pool (``pool-wording.tsv``, ``pool-held.tsv``). With ``--set first``, for
@@ -60,11 +60,11 @@ def flat(text: str) -> str:
 def grow(
     pool: dict[Key, list[str]], searcher, query: str, searches: list[str], cache: ScoreCache, depth: int
 ) -> int:
-    """Add to ``pool`` the paragraphs of each search's first ``depth`` it lacks; how many were
-    added."""
+    """Add to ``pool`` the paragraphs it lacks of the first ``depth`` of the query as typed and
+    the first 10 of each other search; how many were added."""
     added = 0
-    for typed in searches:
-        for item in top(searcher, typed, cache, depth)[1]:
+    for i, typed in enumerate(searches):
+        for item in top(searcher, typed, cache, depth if i == 0 else 10)[1]:
             if item.key not in pool:
                 year, starts = item.key
                 pool[item.key] = [query, year, item.region, starts, flat(item.section), flat(item.text)]
@@ -85,7 +85,7 @@ def write(path: Path, pool: dict[str, dict[Key, list[str]]], header: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=SETS, default="wording", help="the judged set to pool")
-    ap.add_argument("--depth", type=int, default=10, help="pool each search's first N paragraphs")
+    ap.add_argument("--depth", type=int, default=10, help="pool the first N paragraphs of the query as typed")
     ap.add_argument("--index", type=Path)
     ap.add_argument("--ungraded", type=Path, help="also write the pooled paragraphs not yet graded here")
     args = ap.parse_args()
