@@ -85,6 +85,14 @@ SETS = {
 }
 
 
+def ndcg(gains: list[int | None], grades: dict[Key, int], k: int = 10) -> float:
+    """nDCG@k of a list's grades (None, not graded, counts as 0) against the best order of
+    every graded paragraph of the query."""
+    dcg = sum((2 ** (g or 0) - 1) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+    best = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(grades.values(), reverse=True)[:k]))
+    return dcg / best if best else 0.0
+
+
 @dataclass
 class Listed:
     """One paragraph of a query's top list, as the judgments and the pool name it."""

@@ -38,7 +38,7 @@ import jieba
 import jieba.analyse
 import opencc
 from common import percentile, shared_index
-from judged import SETS, Key, top
+from judged import SETS, Key, ndcg, top
 from werkzeug.serving import make_server
 
 from indexer.analysis import fold, is_traditional, segmenter, word_tokens
@@ -271,13 +271,10 @@ def judge(searcher, query: str, grades: dict[Key, int], typed: str, k: int = 10)
     the counts precision and the unjudged share are drawn from."""
     found, listed = top(searcher, typed, SCORES, k)
     gains = [grades.get(item.key) for item in listed]
-    ideal = sorted(grades.values(), reverse=True)[:k]
-    dcg = sum((2 ** (g or 0) - 1) / math.log2(i + 2) for i, g in enumerate(gains))
-    best = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     return Judged(
         query,
         found,
-        (dcg / best if best else 0.0) if grades else None,
+        ndcg(gains, grades, k) if grades else None,
         sum((g or 0) >= 1 for g in gains),
         sum(g is None for g in gains),
         len(gains),

@@ -481,8 +481,7 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
     text, is asked of the documents in order only as far as the list is read."""
     ids = found.ids
     exact = held(ids, scorer.part(p.exact).ids) if p.exact is not None else np.zeros(len(ids), bool)
-    fragment = cols.fragment[ids]
-    body = (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
+    body = in_body(p, cols.fragment[ids])
     own, alike = np.ones(len(ids), bool), np.zeros(len(ids), bool)
     if p.own is not None:  # a short form or near-synonym searched too: the wording typed first
         own = reduce(np.logical_and, [held(ids, scorer.part(wq.Or(u)).ids) for u in p.own])
@@ -524,6 +523,12 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
     else:
         yield from tier(own, order_own, near_own)
     yield from tier(rest, order, near)
+
+
+def in_body(p: Plan, fragment: np.ndarray) -> np.ndarray:
+    """Which documents of a tier (by their ``fragment`` column) rank with the body, before
+    the headings, status lines and (for a topic) notes that say the same thing."""
+    return (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
 
 
 def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> np.ndarray:
