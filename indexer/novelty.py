@@ -459,12 +459,15 @@ def holders(
     for data, dead in packs:
         names = Strings(data["reports.blob"], data["reports.offsets"]).tolist()
         hashes = data["hash"]
-        lo = np.searchsorted(hashes, wanted, side="left")
-        hi = np.searchsorted(hashes, wanted, side="right")
-        counts = hi - lo
+        offsets = np.zeros(len(hashes) + 1, np.int64)
+        np.cumsum(data["count"], out=offsets[1:])
+        at = np.minimum(np.searchsorted(hashes, wanted), max(len(hashes) - 1, 0))
+        held = hashes[at] == wanted if len(hashes) else np.zeros(len(wanted), bool)
+        lo = offsets[at]
+        counts = np.where(held, offsets[at + 1] - lo, 0)
         which = np.repeat(np.arange(len(wanted)), counts)
         rows = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
-        local = data["report"][rows]
+        local = data["report"][rows].astype(np.int64)
         alive = np.array([n not in dead for n in names], bool)
         keep = alive[local] if len(names) else np.zeros(0, bool)
         terms_out.append(which[keep])
@@ -480,14 +483,31 @@ def holders(
 
 
 def write_terms(path: Path, ids: list[str], found: dict[int, Profile]) -> None:
-    """The terms pack of a shard: every (phrase said on its own, report) of its reports, by phrase."""
+    """The terms pack of a shard: every phrase its reports say on their own (hashes, sorted,
+    each once), how many of its reports say each, and those reports (by phrase), each array
+    in the smallest type that holds it (half a phrase's pairs are of one report)."""
     hashes = [p.held for p in found.values()]
-    reports = [np.full(len(p.held), i, np.int32) for i, p in found.items()]
+    reports = [np.full(len(p.held), i, np.int64) for i, p in found.items()]
     h = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
-    r = np.concatenate(reports) if reports else np.empty(0, np.int32)
+    r = np.concatenate(reports) if reports else np.empty(0, np.int64)
     order = np.argsort(h, kind="stable")
+    unique, counts = np.unique(h[order], return_counts=True)
     blob, offsets = strings(ids)
-    write_pack(path, {"hash": h[order], "report": r[order], "reports.blob": blob, "reports.offsets": offsets})
+    write_pack(
+        path,
+        {
+            "hash": unique,
+            "count": counts.astype(_smallest(counts.max(initial=0))),
+            "report": r[order].astype(_smallest(len(ids))),
+            "reports.blob": blob,
+            "reports.offsets": offsets,
+        },
+    )
+
+
+def _smallest(most: int) -> type:
+    """The smallest unsigned integer type that holds ``most``."""
+    return next(t for t in (np.uint8, np.uint16, np.uint32) if most <= np.iinfo(t).max)
 
 
 # --- ranking -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .analysis import (
     JiebaAnalyzer,
 )
 
-SCHEMA_VERSION = 29
+SCHEMA_VERSION = 30
 """Bump whenever the schema, an analyzer or how a report is cut into blocks changes: older
 indexes are then rebuilt."""
 
