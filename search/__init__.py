@@ -96,3 +96,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     kept = int(float(app.config["RESPONSE_CACHE_MB"]) * 2**20)
     app.wsgi_app = ResponseCache(app.wsgi_app, index_path, kept)  # type: ignore[method-assign]
     return app
+
+
+def prepare(app: Flask) -> None:
+    """Do once, before ``gunicorn --preload`` forks its workers, what each worker would
+    otherwise do on its first request: compile the templates and open the served generation
+    (its data memory-mapped: the workers share the pages). Each worker opens its searcher
+    (Whoosh's files, its own) as it starts, before its first request. Without an index the
+    first request says what is wrong."""
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+    handle = app.extensions["search_index"]
+    if handle.ready():
+        os.register_at_fork(after_in_child=handle.prime)

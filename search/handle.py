@@ -97,6 +97,24 @@ class IndexHandle:
                     self._gen = None
         raise AssertionError("unreachable")
 
+    def ready(self) -> bool:
+        """Open the served generation now (its data mapped, to be shared by the processes
+        forked from this one); whether there is an index that opens."""
+        try:
+            self.generation()
+        except (IndexMissing, IndexDamaged, EmptyIndexError, OSError):
+            return False
+        return True
+
+    def prime(self) -> None:
+        """In a process just forked: a searcher of its own, opened now and kept in the pool
+        (one inherited would share its open files with the parent: closed here)."""
+        _close_all(self._pool)
+        try:
+            self.release(self.acquire())
+        except (IndexMissing, IndexDamaged, EmptyIndexError, OSError):
+            pass  # the first request says what is wrong
+
     def release(self, s: GenerationSearcher) -> None:
         with self._lock:
             if s.generation is self._gen and len(self._pool) < POOL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import mmap
+import os
 import random
 import re
 import time
@@ -389,6 +390,31 @@ def test_a_first_search_reads_only_what_it_shows(index_dir, monkeypatch):
         assert len(reads) - opened == 10
         gen = s.generation
         assert all(_mapped(a) for a in gen.docs.values())
+
+
+def test_a_server_prepared_before_it_forks_starts_workers_ready(index_dir, monkeypatch):
+    """What gunicorn --preload runs before forking (wsgi.py): every template compiled and
+    the generation opened once; a process forked from it then opens a searcher of its own
+    at once (none shared with its parent), so its first request compiles and opens nothing."""
+    from search import create_app, prepare
+
+    hooks: list = []
+    monkeypatch.setattr(os, "register_at_fork", lambda after_in_child: hooks.append(after_in_child))
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    handle = app.extensions["search_index"]
+    prepare(app)
+    assert {t.name for t in app.jinja_env.cache.values()} == set(app.jinja_env.list_templates())
+    assert handle._gen is not None and not handle._pool and hooks == [handle.prime]
+    parents = handle.acquire()  # one the parent holds as it forks: never the child's
+    handle.release(parents)
+    hooks[0]()  # in the child, just forked
+    assert len(handle._pool) == 1 and handle._pool[0] is not parents and parents.is_closed
+    assert handle._pool[0].generation is handle._gen
+
+    missing = create_app({"TESTING": True, "INDEX_DIR": str(index_dir.parent / "nothing-here")})
+    hooks.clear()
+    prepare(missing)  # no index: nothing opened, nothing to do in a worker; its pages say so
+    assert hooks == [] and missing.test_client().get("/?q=x").status_code == 503
 
 
 def _mapped(array: np.ndarray) -> bool:
