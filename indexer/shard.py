@@ -404,7 +404,7 @@ class Shard:
         and characters where each first starts), or None when the shard keeps none for it (a
         term of ``WHOLE`` none of its documents holds; a rare word: read Whoosh's postings)."""
         keys = self.data[f"{fieldname}.keys"]
-        key = term_key(term)
+        key = keys.dtype.type(term_key(term))  # a Python int: numpy would cast all the keys, per look-up
         at = int(np.searchsorted(keys, key))
         terms = self._terms[fieldname]
         while at < len(keys) and keys[at] == key:

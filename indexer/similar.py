@@ -34,6 +34,7 @@ as the served generation found them (those with a report removed or replaced are
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -340,7 +341,8 @@ class SimilarPack:
         i = self.at.get(report_id)
         if i is None:
             return range(0)
-        return range(int(np.searchsorted(self.a, i)), int(np.searchsorted(self.a, i, side="right")))
+        at = self.a.dtype.type(i)  # a Python int would have numpy cast the whole column, per look-up
+        return range(int(np.searchsorted(self.a, at)), int(np.searchsorted(self.a, at, side="right")))
 
     def of_report(self, report_id: str) -> dict[str, list[Passage]]:
         """The similar passages of each paragraph (by anchor) of a report."""
@@ -349,6 +351,17 @@ class SimilarPack:
             out.setdefault(self.anchor_a[k], []).append(
                 Passage(self.ids[int(self.b[k])], self.anchor_b[k], int(self.share[k]) / 100)
             )
+        return out
+
+    def of_paragraph(self, report_id: str, anchor: str) -> list[Passage]:
+        """The similar passages of one paragraph (by anchor) of a report: its rows are found
+        by halving (a report's rows are sorted by anchor), none of the others decoded."""
+        rows = self._range(report_id)
+        k = bisect.bisect_left(self.anchor_a, anchor, rows.start, rows.stop)
+        out = []
+        while k < rows.stop and self.anchor_a[k] == anchor:
+            out.append(Passage(self.ids[int(self.b[k])], self.anchor_b[k], int(self.share[k]) / 100))
+            k += 1
         return out
 
     def rows(self) -> list[tuple[str, str, str, str, int]]:

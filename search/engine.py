@@ -37,6 +37,7 @@ __all__ = [
     "search",
 ]
 
+SMALL = 1023  # leads counted and keyword ranks (NOT_ABOUT: this) fit in 10 bits
 FEW = 10  # fewer paragraphs than this hold every word: those holding all but one follow
 
 
@@ -357,7 +358,7 @@ def _lacking(p: Plan, misses: Scores, lacks: np.ndarray, docnum: int) -> str | N
     """The word a listed document lacks (a near miss), else None."""
     if not held(np.array([docnum]), misses.ids)[0]:
         return None
-    return p.labels[int(lacks[np.searchsorted(misses.ids, docnum)])]
+    return p.labels[int(lacks[np.searchsorted(misses.ids, misses.ids.dtype.type(docnum))])]
 
 
 def _place(fields: dict) -> list[str]:
@@ -532,19 +533,15 @@ def in_body(p: Plan, fragment: np.ndarray) -> np.ndarray:
 
 
 def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> np.ndarray:
-    """``ids`` by relevance within a tier: the lead first for a topic, then the keyword
-    ranks, the lead, the score with its bonus, the newer report, index order."""
+    """``ids`` (sorted) by relevance within a tier: the lead first for a topic, then the
+    keyword ranks, the lead, the score with its bonus, the newer report, index order."""
     lead, bonus = scorer.leads(p, ids)
-    return np.lexsort(
-        (
-            ids,
-            -_year_key(ids, cols, "newest"),
-            -(values + bonus),
-            -lead,
-            scorer.about(p, ids),
-            -(lead if p.topic else 0 * lead),
-        )
-    )
+    lead = lead.astype(np.int64)
+    about = np.minimum(scorer.about(p, ids), SMALL).astype(np.int64)
+    # the small whole numbers in one key (exact): a sort pass each costs as much as the score's
+    first = (SMALL - (lead if p.topic else 0 * lead)) << 20 | about << 10 | (SMALL - lead)
+    # lexsort is stable and ``ids`` are sorted: index order breaks the ties left
+    return np.lexsort((-_year_key(ids, cols, "newest"), -(values + bonus), first))
 
 
 def _miss_order(misses: Scores, lacks: np.ndarray, cols: Columns, sort: str) -> np.ndarray:

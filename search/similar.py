@@ -102,7 +102,7 @@ def similar_to(report_id: str, anchor: str) -> tuple[Shown, list[Shown]] | None:
     own = _texts(report_id, {anchor})
     if anchor not in own:
         return None
-    found = pack().of_report(report_id).get(anchor, [])
+    found = pack().of_paragraph(report_id, anchor)
     by_report: dict[str, set[str]] = {}
     for p in found:
         by_report.setdefault(p.report_id, set()).add(p.anchor)
@@ -204,7 +204,7 @@ def similar_page(report_id: str) -> ResponseReturnValue:
 @pages.app_template_global()
 def also_in(report_id: str, anchor: str) -> int:
     """For a search result: how many other reports hold a passage similar to it."""
-    return len({p.report_id for p in pack().of_report(report_id).get(anchor, [])})
+    return len({p.report_id for p in pack().of_paragraph(report_id, anchor)})
 
 
 @pages.app_template_global()

@@ -26,9 +26,20 @@ def list_reports(meta: dict) -> list[dict]:
 def status(meta: dict, watch: dict | None = None) -> dict:
     """Counts (reports, paragraphs, regions, years), the record of the last build, where a
     report's text corrected its table's columns, and what the watcher (``watch``) did."""
+    return {**_of_build(meta), "watch": watch}
+
+
+_kept: list[tuple[dict, dict]] = []  # the last build record's status: every results page shows it
+
+
+def _of_build(meta: dict) -> dict:
+    """:func:`status` of a build record, worked out once per record (a generation's record is
+    read once per process: indexer.generation.Generation.record)."""
+    if _kept and _kept[-1][0] is meta:
+        return _kept[-1][1]
     summaries = meta.get("summaries", {}).values()
     years = sorted({s["year"] for s in summaries if s.get("year")})
-    return {
+    out = {
         "reports": meta.get("reports", 0),
         "paragraphs": meta.get("paragraphs", 0),
         "regions": len({s["region"] for s in summaries}),
@@ -42,5 +53,6 @@ def status(meta: dict, watch: dict | None = None) -> dict:
             for rid, s in sorted(meta.get("summaries", {}).items())
             for c in s.get("corrections", [])
         ],
-        "watch": watch,
     }
+    _kept[:] = [(meta, out)]
+    return out
