@@ -287,26 +287,80 @@ def derive(step: Derivation) -> None:
             a, b = s.reports[int(s.report[i])], s.reports[int(s.report[j])]
             rows.append((a, anchor(i), b, anchor(j), pct))
             rows.append((b, anchor(j), a, anchor(i), pct))
-    if step.old is not None:
-        gone = step.removed | set(step.written)
-        rows.extend(r for r in SimilarPack(step.old.path).rows() if r[0] not in gone and r[2] not in gone)
-    write(step.path / SIMILAR, rows)
+    old = SimilarPack(step.old.path) if step.old is not None else None
+    write(step.path / SIMILAR, rows, old, step.removed | set(step.written))
 
 
-def write(path: Path, rows: list[tuple[str, str, str, str, int]]) -> None:
+def write(
+    path: Path,
+    rows: list[tuple[str, str, str, str, int]],
+    old: SimilarPack | None = None,
+    gone: set[str] | frozenset[str] = frozenset(),
+) -> None:
     """``similar.pack``: each pair both ways, sorted by report and anchor: the report ids
-    (sorted), and per row the two reports (their numbers), the two anchors, the share."""
+    (sorted), and per row the two reports (their numbers), the two anchors, the share. The
+    pairs are ``rows`` and those of ``old`` whose reports are not ``gone``; these are taken as
+    they are stored (sorted already) and ``rows`` put in among them, so a build that adds a
+    report decodes only the rows it compares with, not every pair of the library."""
     rows = sorted(set(rows))
-    ids = sorted({r[0] for r in rows} | {r[2] for r in rows})
+    old = old or SimilarPack(None)
+    dead = np.array([rid in gone for rid in old.ids], bool)
+    kept = np.flatnonzero(~(dead[old.a] | dead[old.b])) if len(old.a) else np.zeros(0, np.int64)
+    held = np.unique(np.r_[old.a[kept], old.b[kept]]).tolist()
+    ids = sorted({old.ids[i] for i in held} | {r[0] for r in rows} | {r[2] for r in rows})
     at = {rid: i for i, rid in enumerate(ids)}
+    number = np.array([at.get(rid, -1) for rid in old.ids], np.int64)
+
+    def old_row(k: int) -> tuple[str, str, str, str]:
+        i = int(kept[k])
+        return (old.ids[int(old.a[i])], old.anchor_a[i], old.ids[int(old.b[i])], old.anchor_b[i])
+
+    # where each new row goes among the kept ones: its index in the merged list
+    into = [bisect.bisect_left(range(len(kept)), r[:4], key=old_row) for r in rows]
+    new_at = np.array(into, np.int64) + np.arange(len(rows))
+    total = len(kept) + len(rows)
+    is_new = np.zeros(total, bool)
+    is_new[new_at] = True
     arrays: dict[str, np.ndarray] = {}
     arrays["ids.blob"], arrays["ids.offsets"] = strings(ids)
-    arrays["a"] = np.array([at[r[0]] for r in rows], np.int32)
-    arrays["b"] = np.array([at[r[2]] for r in rows], np.int32)
-    arrays["shared"] = np.array([r[4] for r in rows], np.uint8)
-    arrays["anchor_a.blob"], arrays["anchor_a.offsets"] = strings([r[1] for r in rows])
-    arrays["anchor_b.blob"], arrays["anchor_b.offsets"] = strings([r[3] for r in rows])
+    for name, side, column in (("a", 0, old.a), ("b", 2, old.b)):
+        out = np.empty(total, np.int32)
+        out[~is_new] = number[column[kept]]
+        out[is_new] = [at[r[side]] for r in rows]
+        arrays[name] = out
+    shared = np.empty(total, np.uint8)
+    shared[~is_new] = old.share[kept]
+    shared[is_new] = [r[4] for r in rows]
+    arrays["shared"] = shared
+    arrays["anchor_a.blob"], arrays["anchor_a.offsets"] = _merged(
+        old.anchor_a, kept, [r[1] for r in rows], is_new
+    )
+    arrays["anchor_b.blob"], arrays["anchor_b.offsets"] = _merged(
+        old.anchor_b, kept, [r[3] for r in rows], is_new
+    )
     write_pack(path, arrays)
+
+
+def _merged(
+    column: Strings, kept: np.ndarray, new: list[str], is_new: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The strings ``kept`` of ``column`` and ``new`` as one blob and its offsets, ``new``
+    where ``is_new`` says, without decoding the kept ones."""
+    added_blob, added_offsets = strings(new)
+    starts = np.empty(len(is_new), np.int64)
+    sizes = np.empty(len(is_new), np.int64)
+    offsets = column.offsets.astype(np.int64)
+    starts[~is_new], sizes[~is_new] = offsets[kept], offsets[kept + 1] - offsets[kept]
+    base = len(column.blob)
+    added = added_offsets.astype(np.int64)
+    starts[is_new], sizes[is_new] = base + added[:-1], np.diff(added)
+    source = np.concatenate([np.asarray(column.blob, np.uint8), added_blob])
+    out = np.zeros(len(is_new) + 1, np.int64)
+    np.cumsum(sizes, out=out[1:])
+    gather = np.repeat(starts - out[:-1], sizes) + np.arange(out[-1])
+    if out[-1] < 2**32:
+        out = out.astype(np.uint32)
+    return source[gather], out
 
 
 @dataclass(frozen=True)
@@ -321,8 +375,8 @@ class Passage:
 class SimilarPack:
     """A generation's ``similar.pack``, mapped: a report's pairs are decoded when asked for."""
 
-    def __init__(self, generation: Path):
-        if not (generation / SIMILAR).exists():  # a generation built without the step
+    def __init__(self, generation: Path | None):
+        if generation is None or not (generation / SIMILAR).exists():  # none, or built without the step
             self.ids: list[str] = []
             self.at: dict[str, int] = {}
             self.a = self.b = np.zeros(0, np.int32)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build
+from indexer.pack import read_pack
 from indexer.similar import MIN_CHARS, SIMILAR, SimilarPack, shared, wording
 from indexer.store import current_path
 from search import create_app
@@ -173,6 +174,44 @@ def test_a_report_added_later_is_found_by_the_stored_keys_and_removed_with_its_p
     shutil.rmtree(source / "天河区")
     build(source, index)
     assert SimilarPack(current_path(index)).rows() == []
+
+
+def test_a_builds_pairs_are_the_kept_ones_and_the_new_ones_as_if_written_anew(tmp_path):
+    """A build writes the served pairs of the reports it keeps as they are stored and puts the
+    new ones in among them: the pack is the one written from every row, sorted (so a
+    paragraph's rows are found by halving), and a removed report's pairs are gone."""
+    import random
+
+    from indexer.similar import write
+
+    rng = random.Random(31)
+    reports = [f"r{i:02d}" for i in range(12)]
+
+    def pairs(n: int, among: list[str]) -> list[tuple[str, str, str, str, int]]:
+        out = []
+        for _ in range(n):
+            a, b = rng.sample(among, 2)
+            x, y, share = f"{rng.randrange(40):x}p", f"{rng.randrange(40):x}q", rng.randrange(80, 101)
+            out += [(a, x, b, y, share), (b, y, a, x, share)]
+        return out
+
+    first = pairs(300, reports[:10])
+    for name in ("old", "merged", "anew"):
+        (tmp_path / name).mkdir()
+    write(tmp_path / "old" / SIMILAR, first)
+    gone = {"r03", "r07"}
+    fresh = pairs(40, ["r03", "r10", "r11", "r05"])  # r03 written again, two new reports
+    write(tmp_path / "merged" / SIMILAR, fresh, SimilarPack(tmp_path / "old"), gone)
+    kept = [r for r in first if r[0] not in gone and r[2] not in gone]
+    write(tmp_path / "anew" / SIMILAR, kept + fresh)
+    arrays = [
+        {k: v.tolist() for k, v in read_pack(tmp_path / n / SIMILAR).items()} for n in ("merged", "anew")
+    ]
+    assert arrays[0] == arrays[1]
+    merged = SimilarPack(tmp_path / "merged")
+    assert merged.rows() == sorted(set(kept + fresh)) and len(merged.rows()) > 300
+    for rid, x, b, y, share in kept + fresh:
+        assert (b, y, share / 100) in {(p.report_id, p.anchor, p.shared) for p in merged.of_paragraph(rid, x)}
 
 
 def test_short_paragraphs_are_not_compared():
