@@ -208,15 +208,30 @@ def _distinct(bucket: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.bincount(pairs >> np.int64(32), minlength=int(bucket.max()) + 1 if len(bucket) else 0)
 
 
+def _holding(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which rows of ``keys`` hold one of the keys ``wanted``."""
+    table = _sorted_unique(wanted.ravel())
+    if not len(table):
+        return np.zeros(len(keys), bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return (table[at] == keys).any(axis=1)
+
+
 def candidates(s: _Sketched, fresh: np.ndarray) -> set[tuple[int, int]]:
     """Pairs of rows (of two reports, at least one ``fresh``) that share a band key, leaving
     out rows that hold a common key (of ``COMMON_PLACES`` places and ``COMMON_YEARS``
     years). Only the keys of the rows that could pair with a fresh one are counted, so an
-    incremental build does little more than sort the stored keys."""
+    incremental build sorts only the keys of the rows near a fresh one."""
     n, b = s.keys.shape
-    flat = s.keys.ravel()
+    subset = np.arange(n)
+    if fresh.any() and not fresh.all():
+        # an incremental build: only the keys of the rows sharing one with a fresh row count,
+        # each with every row holding it (whether it is common): not the library's every key
+        near = _holding(s.keys, s.keys[fresh])
+        subset = np.flatnonzero(_holding(s.keys, s.keys[near]))
+    flat = s.keys[subset].ravel()
     order = np.argsort(flat, kind="stable")
-    key, owner = flat[order], np.repeat(np.arange(n), b)[order]
+    key, owner = flat[order], np.repeat(subset, b)[order]
     new = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     bucket = np.cumsum(new) - 1
     starts = np.flatnonzero(new)

@@ -214,6 +214,41 @@ def test_a_builds_pairs_are_the_kept_ones_and_the_new_ones_as_if_written_anew(tm
         assert (b, y, share / 100) in {(p.report_id, p.anchor, p.shared) for p in merged.of_paragraph(rid, x)}
 
 
+def test_a_report_written_again_is_compared_through_the_keys_near_it_as_through_all(built, monkeypatch):
+    """An incremental build sorts only the keys of the rows near a fresh one (each with
+    every row holding it): the candidate pairs are those the whole library's keys give."""
+    import numpy as np
+
+    from indexer import similar
+
+    s = similar._sketched(current_path(built[1]))
+    for rid in range(len(s.reports)):
+        fresh = s.report == rid
+        near = similar.candidates(s, fresh)
+        with monkeypatch.context() as m:
+            m.setattr(similar, "_holding", lambda keys, wanted: np.ones(len(keys), bool))
+            assert similar.candidates(s, fresh) == near
+    assert any(similar.candidates(s, s.report == rid) for rid in range(len(s.reports)))
+    # a row sharing a key with the fresh one holds a formula too (a key of 4 places and 4
+    # years), which the fresh row does not: it is left out, so the formula's every row counts
+    keys = np.array([[1, 10], [1, 2], [3, 2], [4, 2], [5, 2], [6, 2], [7, 8]], np.uint64)
+    rows = len(keys)
+    made = similar._Sketched(
+        keys,
+        np.arange(rows),
+        np.arange(rows),
+        2000 + np.arange(rows),
+        np.zeros(rows, int),
+        np.arange(rows),
+        [f"r{i}" for i in range(rows)],
+        [],
+    )
+    fresh = np.arange(rows) == 0
+    assert similar.candidates(made, fresh) == set()
+    made.keys[1, 1] = 9  # no formula: the copy is found
+    assert similar.candidates(made, fresh) == {(0, 1)}
+
+
 def test_short_paragraphs_are_not_compared():
     from indexer.similar import band_keys
 
