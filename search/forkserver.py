@@ -90,6 +90,9 @@ class ForkServer:
         forked), for every worker: the server and its exports share those pages with the
         workers instead of loading their own (an interpreter of its own is about 165 MB).
         Whether it did; else each process starts its own on its first export."""
+        for other in threading.enumerate():  # the rate limits' memory starts a 10 ms timer (limits 5.8)
+            if isinstance(other, threading.Timer) and other is not threading.current_thread():
+                other.join(timeout=1.0)
         if threading.active_count() != 1:
             return False
         folder = tempfile.mkdtemp(prefix="exports-")
