@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 SMALL = 1023  # leads counted and keyword ranks (NOT_ABOUT: this) fit in 10 bits
+HEAD = 500  # documents of a tier sorted at once (the others when a list is read past them)
 FEW = 10  # fewer paragraphs than this hold every word: those holding all but one follow
 
 
@@ -488,42 +489,43 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
         own = reduce(np.logical_and, [held(ids, scorer.part(wq.Or(u)).ids) for u in p.own])
     if p.alike is not None:
         alike = held(ids, scorer.part(p.alike).ids) & ~exact
-    order, near = _order(scorer, p, ids, found.values, cols), scorer.close(p)
+    keys, near = _order(scorer, p, ids, found.values, cols), scorer.close(p)
     # the wording typed is ranked as if nothing else were searched (a variant adds nothing to
     # a paragraph's score or keyword ranks there); the others by every wording
-    order_own, near_own = order, near
+    keys_own, near_own = keys, near
     if p.plain is not None:
         plain = reduce(Scores.both, scorer.units(p.plain)).at(ids)
-        order_own, near_own = _order(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
+        keys_own, near_own = _order(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
     own &= ~exact & ~alike
     rest = ~exact & ~alike & ~own
 
-    def tier(mask: np.ndarray, ranks: np.ndarray, close: Callable[[int], bool] | None) -> Iterator[int]:
-        """``mask``'s documents in the order ``ranks``, paragraphs before fragments; with
+    def tier(mask: np.ndarray, keys: Keys, close: Callable[[int], bool] | None) -> Iterator[int]:
+        """``mask``'s documents in the order of ``keys``, paragraphs before fragments; with
         ``close``, those whose words stand close together first within each."""
         for in_body in (True, False):
-            docs = ids[ranks[mask[ranks] & (body[ranks] == in_body)]].tolist()
-            if close is None:
-                yield from docs
-                continue
             apart: list[int] = []
-            for d in docs:
-                if close(d):
-                    yield d
-                else:
-                    apart.append(d)
+            for part in _in_order(keys, np.flatnonzero(mask & (body == in_body))):
+                docs = ids[part].tolist()
+                if close is None:
+                    yield from docs
+                    continue
+                for d in docs:
+                    if close(d):
+                        yield d
+                    else:
+                        apart.append(d)
             yield from apart
 
-    yield from tier(exact, order_own, None)
+    yield from tier(exact, keys_own, None)
     if alike.any():  # the wording typed close together, then the query in a variant's wording
         close_own = np.zeros(len(ids), bool)
         close_own[own] = [near_own(d) for d in ids[own].tolist()]
-        yield from tier(own & close_own, order_own, None)
-        yield from tier(alike, order, None)
-        yield from tier(own & ~close_own, order_own, None)
+        yield from tier(own & close_own, keys_own, None)
+        yield from tier(alike, keys, None)
+        yield from tier(own & ~close_own, keys_own, None)
     else:
-        yield from tier(own, order_own, near_own)
-    yield from tier(rest, order, near)
+        yield from tier(own, keys_own, near_own)
+    yield from tier(rest, keys, near)
 
 
 def in_body(p: Plan, fragment: np.ndarray) -> np.ndarray:
@@ -532,16 +534,44 @@ def in_body(p: Plan, fragment: np.ndarray) -> np.ndarray:
     return (fragment == BODY) | ((fragment == NOTE) & (not p.topic))
 
 
-def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> np.ndarray:
-    """``ids`` (sorted) by relevance within a tier: the lead first for a topic, then the
-    keyword ranks, the lead, the score with its bonus, the newer report, index order."""
+Keys = tuple[np.ndarray, ...]  # a sort's keys as np.lexsort takes them: the primary last
+
+
+def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> Keys:
+    """What orders ``ids`` (sorted) by relevance within a tier: the lead first for a topic,
+    then the keyword ranks, the lead, the score with its bonus, the newer report, index
+    order (see :func:`_in_order`)."""
     lead, bonus = scorer.leads(p, ids)
     lead = lead.astype(np.int64)
     about = np.minimum(scorer.about(p, ids), SMALL).astype(np.int64)
     # the small whole numbers in one key (exact): a sort pass each costs as much as the score's
     first = (SMALL - (lead if p.topic else 0 * lead)) << 20 | about << 10 | (SMALL - lead)
-    # lexsort is stable and ``ids`` are sorted: index order breaks the ties left
-    return np.lexsort((-_year_key(ids, cols, "newest"), -(values + bonus), first))
+    return (-_year_key(ids, cols, "newest"), -(values + bonus), first)
+
+
+def _in_order(keys: Keys, docs: np.ndarray) -> Iterator[np.ndarray]:
+    """``docs`` (positions in ``keys``, ascending) in the order of ``keys``, index order last,
+    in two pieces: at once the first ``HEAD`` at least (every one ranked above the last of
+    them), and the others only if a list is read past them. A common word matches a third
+    of the library; a page shows its first few dozen."""
+    mine = tuple(k[docs] for k in keys)
+    chosen = np.arange(len(docs))
+    need = HEAD
+    sure: list[np.ndarray] = []
+    for key in reversed(mine):  # the primary first: those surely ahead, and the ties to go on with
+        if len(chosen) <= need:
+            break
+        values = key[chosen]
+        kth = np.partition(values, need - 1)[need - 1]
+        ahead = values < kth
+        sure.append(chosen[ahead])
+        need -= int(ahead.sum())
+        chosen = chosen[values == kth]
+    head = np.sort(np.concatenate([*sure, chosen]))  # every key tied past here: all of them
+    head = head[np.lexsort(tuple(k[head] for k in mine))]
+    yield docs[head]
+    if len(head) < len(docs):
+        yield docs[np.lexsort(mine)[len(head) :]]
 
 
 def _miss_order(misses: Scores, lacks: np.ndarray, cols: Columns, sort: str) -> np.ndarray:
