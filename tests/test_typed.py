@@ -177,6 +177,23 @@ def test_the_wording_set_is_new_and_pooled_blind():
     assert all(len(r) == 5 and r[4] in "012" and (r[0], r[1], r[3]) in set(keys) for r in graded)
 
 
+def test_the_held_out_set_is_new_pooled_blind_and_graded_whole():
+    """benchmarks/queries-held.tsv: at least 30 queries typed without spaces, none of the
+    first or the wording set's (the held-out measure of ranking tuned on those), some in
+    Traditional; every pooled paragraph graded 0–2, and no column of the pool saying which
+    search found it."""
+    others = {q for q, *_ in _rows("judgments.tsv")} | {q for q, *_ in _rows("queries-wording.tsv")}
+    held = {q for q, _variants, _why in _rows("queries-held.tsv")}
+    assert len(held) >= 30 and not any(" " in q for q in held) and not others & held
+    assert sum(is_traditional(q) for q in held) >= 4
+    pool = _rows("pool-held.tsv")
+    assert all(len(r) == 6 for r in pool) and {r[0] for r in pool} == held
+    keys = {(q, year, starts) for q, year, _region, starts, _section, _text in pool}
+    graded = _rows("judgments-held.tsv")
+    assert all(len(r) == 5 and r[4] in "012" for r in graded)
+    assert {(q, year, starts) for q, year, _region, starts, _grade in graded} == keys
+
+
 SYNONYM_REPORT = (
     "2019年测试县政府工作报告\n各位代表：\n一、工作回顾\n"
     "全县地区生产总值增长6.5%，居民消费价格涨幅控制在3%以内。\n"
