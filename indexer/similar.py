@@ -61,6 +61,7 @@ VERIFIED = 8  # characters: a run this long in common is rarely chance (cf. inde
 SHARED = 0.8  # share of the shorter paragraph's wording in common from which a pair is shown
 COMMON_PLACES = 4  # a band key held by this many places and ...
 COMMON_YEARS = 4  # ... this many years is common wording (a formula), not a copy
+FILTER_BITS = 24  # a table of 16 MB: which low bits the keys near a fresh paragraph have
 
 _NOT_TEXT = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")  # a number, decimals and all
@@ -209,12 +210,21 @@ def _distinct(bucket: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def _holding(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Which rows of ``keys`` hold one of the keys ``wanted``."""
+    """Which rows of ``keys`` hold one of the keys ``wanted``. The keys are hashes: their low
+    ``FILTER_BITS`` bits, looked up in a table of the wanted ones', rule out nearly every key
+    at once; the few left are looked up exactly."""
     table = _sorted_unique(wanted.ravel())
+    out = np.zeros(len(keys), bool)
     if not len(table):
-        return np.zeros(len(keys), bool)
-    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return (table[at] == keys).any(axis=1)
+        return out
+    low = np.uint64((1 << FILTER_BITS) - 1)
+    marked = np.zeros(1 << FILTER_BITS, bool)
+    marked[(table & low).astype(np.intp)] = True
+    rows, cols = np.nonzero(marked[(keys & low).astype(np.intp)])
+    maybe = keys[rows, cols]
+    at = np.minimum(np.searchsorted(table, maybe), len(table) - 1)
+    out[rows[table[at] == maybe]] = True
+    return out
 
 
 def candidates(s: _Sketched, fresh: np.ndarray) -> set[tuple[int, int]]:
