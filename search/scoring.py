@@ -454,14 +454,25 @@ class Scorer:
     def _phrase(self, q: wq.Phrase) -> Scores:
         """Whoosh scores a phrase as the sum of its terms' scores; here the documents are
         those that hold all its terms (a string's bigrams) and, read in their text, the
-        string itself. The index keeps no positions: checking the few documents that hold
-        every bigram against their text is as exact and costs less than writing a position
-        for every character of the collection."""
+        string itself. The index keeps no positions, only where each bigram first starts in a
+        text: a document whose bigrams first start one after another holds the string there;
+        the others that hold every bigram are checked against their text, as exact and
+        cheaper than writing a position for every character of the collection."""
         terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
         candidates = reduce(Scores.both, sorted(terms, key=len))
         needle = q.words[0] + "".join(w[1:] for w in q.words[1:])
         self._check_time()
-        found = candidates.keep(self.generation.holding(candidates.ids, (needle,)))
+        holds = np.zeros(len(candidates), bool)
+        if q.fieldname == "chars":
+            # where each bigram first starts (kept by the build): bigrams first starting one
+            # after another spell the string there, with no text read
+            firsts = [self.postings("chars", w).first_at(candidates.ids).astype(np.int64) for w in q.words]
+            holds = firsts[0] < NOWHERE
+            for i, first in enumerate(firsts[1:], 1):
+                holds &= (first == firsts[0] + i) & (first < NOWHERE)
+        check = np.flatnonzero(~holds)
+        holds[check] = self.generation.holding(candidates.ids[check], (needle,))
+        found = candidates.keep(holds)
         return reduce(Scores.plus, terms, Scores(found.ids, np.zeros(len(found))))
 
     # --- a query plan --------------------------------------------------------------------
