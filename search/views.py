@@ -31,7 +31,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from whoosh.searching import Searcher
 
 from indexer.analysis import fold
-from indexer.places import PLACE_SEP, PlaceNode, place_tree
+from indexer.places import PLACE_SEP, PlaceNode, place_key, place_tree
 from indexer.structure import EDITED, Block
 from indexer.watch import read_state
 
@@ -217,13 +217,24 @@ def region_facet(counts: dict[str, int], chosen: list[str]) -> list[tuple[int, s
     wanted = [fold(c) for c in chosen]
     rows: list[tuple[int, str, int, bool]] = []
 
-    def walk(nodes: list[PlaceNode], depth: int) -> None:
-        for node in nodes:
-            rows.append((depth, node.name, node.total, any(w == fold(node.name) for w in wanted)))
-            if len(nodes) == 1 or any(w in fold(name) for w in wanted for name in node.path):
-                walk(node.children, depth + 1)
+    def walk(entries: list[tuple[tuple[str, ...], int]], depth: int) -> None:
+        """The places ``depth`` deep of ``entries`` (paths below one place, and matches), in
+        the order of places; a place's own places only where it is opened, and only until
+        the facet is full (a common word's matches lie in thousands of places)."""
+        below: dict[tuple[str, ...], list[tuple[tuple[str, ...], int]]] = {}
+        for path, n in entries:
+            below.setdefault(path[: depth + 1], []).append((path, n))
+        places = sorted(below, key=place_key)
+        for place in places:
+            if len(rows) >= FACET_PLACES:
+                return
+            rows.append(
+                (depth, place[-1], sum(n for _, n in below[place]), any(w == fold(place[-1]) for w in wanted))
+            )
+            if len(places) == 1 or any(w in fold(name) for w in wanted for name in place):
+                walk([(path, n) for path, n in below[place] if len(path) > depth + 1], depth + 1)
 
-    walk(place_tree((label.split(PLACE_SEP), n, None) for label, n in counts.items()), 0)
+    walk([(tuple(label.split(PLACE_SEP)), n) for label, n in counts.items()], 0)
     return rows[:FACET_PLACES]
 
 
