@@ -427,10 +427,12 @@ class SimilarPack:
         """The similar passages of each paragraph (by anchor) of a report."""
         out: dict[str, list[Passage]] = {}
         for k in self._range(report_id):
-            out.setdefault(self.anchor_a[k], []).append(
-                Passage(self.ids[int(self.b[k])], self.anchor_b[k], int(self.share[k]) / 100)
-            )
+            out.setdefault(self.anchor_a[k], []).append(self._passage(k))
         return out
+
+    def _passage(self, k: int) -> Passage:
+        """Row ``k``'s other paragraph."""
+        return Passage(self.ids[int(self.b[k])], self.anchor_b[k], int(self.share[k]) / 100)
 
     def of_paragraph(self, report_id: str, anchor: str) -> list[Passage]:
         """The similar passages of one paragraph (by anchor) of a report: its rows are found
@@ -439,7 +441,7 @@ class SimilarPack:
         k = bisect.bisect_left(self.anchor_a, anchor, rows.start, rows.stop)
         out = []
         while k < rows.stop and self.anchor_a[k] == anchor:
-            out.append(Passage(self.ids[int(self.b[k])], self.anchor_b[k], int(self.share[k]) / 100))
+            out.append(self._passage(k))
             k += 1
         return out
 

@@ -489,22 +489,22 @@ def _ranked(scorer: Scorer, p: Plan, found: Scores, cols: Columns) -> Iterator[i
         own = reduce(np.logical_and, [held(ids, scorer.part(wq.Or(u)).ids) for u in p.own])
     if p.alike is not None:
         alike = held(ids, scorer.part(p.alike).ids) & ~exact
-    keys, near = _order(scorer, p, ids, found.values, cols), scorer.close(p)
+    keys, near = _keys(scorer, p, ids, found.values, cols), scorer.close(p)
     # the wording typed is ranked as if nothing else were searched (a variant adds nothing to
     # a paragraph's score or keyword ranks there); the others by every wording
     keys_own, near_own = keys, near
     if p.plain is not None:
         plain = reduce(Scores.both, scorer.units(p.plain)).at(ids)
-        keys_own, near_own = _order(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
+        keys_own, near_own = _keys(scorer, p.plain, ids, plain, cols), scorer.close(p.plain)
     own &= ~exact & ~alike
     rest = ~exact & ~alike & ~own
 
     def tier(mask: np.ndarray, keys: Keys, close: Callable[[int], bool] | None) -> Iterator[int]:
         """``mask``'s documents in the order of ``keys``, paragraphs before fragments; with
         ``close``, those whose words stand close together first within each."""
-        for in_body in (True, False):
+        for bodies in (True, False):
             apart: list[int] = []
-            for part in _in_order(keys, np.flatnonzero(mask & (body == in_body))):
+            for part in _in_order(keys, np.flatnonzero(mask & (body == bodies))):
                 docs = ids[part].tolist()
                 if close is None:
                     yield from docs
@@ -537,7 +537,7 @@ def in_body(p: Plan, fragment: np.ndarray) -> np.ndarray:
 Keys = tuple[np.ndarray, ...]  # a sort's keys as np.lexsort takes them: the primary last
 
 
-def _order(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> Keys:
+def _keys(scorer: Scorer, p: Plan, ids: np.ndarray, values: np.ndarray, cols: Columns) -> Keys:
     """What orders ``ids`` (sorted) by relevance within a tier: the lead first for a topic,
     then the keyword ranks, the lead, the score with its bonus, the newer report, index
     order (see :func:`_in_order`)."""
