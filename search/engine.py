@@ -86,6 +86,23 @@ class Hit:
         }
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """Paragraphs per place (a row per place of ``names``) and year (a column per year of
+    the axis from ``first``)."""
+
+    counts: np.ndarray
+    first: int
+    names: list[str]
+
+    def grid(self) -> dict[str, dict[int, int]]:
+        rows, columns = np.nonzero(self.counts)
+        out: dict[str, dict[int, int]] = {}
+        for r, c, n in zip(rows.tolist(), columns.tolist(), self.counts[rows, columns].tolist(), strict=True):
+            out.setdefault(self.names[r], {})[self.first + c] = n
+        return out
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -104,7 +121,13 @@ class SearchResult:
     expanded: bool = False  # short forms or near-synonyms searched too (expand=0 switches them off)
     groups: list[Group] | None = None  # grouped by report: this page's reports
     series: Series | None = None  # with facets: per year
-    grid: dict[str, dict[int, int]] = field(default_factory=dict)  # with facets: place -> year -> paragraphs
+    cells: _Cells | None = field(default=None, repr=False)  # with facets: paragraphs per place and year
+
+    @property
+    def grid(self) -> dict[str, dict[int, int]]:
+        """With facets: place -> year -> paragraphs (its years on the series' axis), for the
+        places holding any; built when asked (the overview), not for every search."""
+        return self.cells.grid() if self.cells is not None else {}
 
     @property
     def pages(self) -> int:
@@ -418,23 +441,30 @@ def _count(
     scorer: Scorer, p: Plan, result: SearchResult, everything: Scores, misses: Scores, cols: Columns
 ) -> None:
     """The facets (each within the other filters), the series per year and the place × year
-    grid of ``result``. ``everything`` holds every word, within no filter."""
+    grid of ``result``. ``everything`` holds every word, within no filter. Without filters
+    (most searches) every count is of the same documents: their years and places are
+    gathered once."""
     filters = p.filters
     if not result.matched:  # near misses only: their counts, within every filter
         everything = misses
-    by_year = np.bincount(cols.years[everything.where(scorer.allowed(filters.without("year"))).ids])
+
+    def within(f: Filters) -> np.ndarray:
+        return everything.where(scorer.allowed(f)).ids if f else everything.ids
+
+    listed = within(filters)
+    years, places = cols.years[listed], cols.regions[listed]
+    # a facet counts the documents the other filters let through: the listed ones if it has none
+    by_year = np.bincount(cols.years[within(filters.without("year"))] if filters.years else years)
     result.years = {int(y): int(by_year[y]) for y in np.flatnonzero(by_year) if y}
     by_place = np.bincount(
-        cols.regions[everything.where(scorer.allowed(filters.without("region"))).ids],
+        cols.regions[within(filters.without("region"))] if filters.regions else places,
         minlength=len(cols.region_names),
     )
     result.regions = {
         cols.region_names[r]: int(by_place[r]) for r in np.argsort(-by_place, kind="stable") if by_place[r]
     }
-    listed = everything.where(scorer.allowed(filters)).ids
-    years = cols.years[listed]
     # reports per year: of those holding a match, of those the filters let through
-    holding = np.unique(cols.reports[listed])
+    holding = np.flatnonzero(np.bincount(cols.reports[listed], minlength=len(cols.report_ids)))
     axis = _once_a_year(cols, np.flatnonzero(scorer.allowed_reports(filters)))
     axis = axis[axis > 0]
     if filters.years:
@@ -452,17 +482,18 @@ def _count(
     def per_year(values: np.ndarray) -> list[int]:
         return np.bincount(offsets(values), minlength=size)[1 : len(span) + 1].astype(int).tolist()
 
+    # the listed paragraphs per place and year: the grid, and summed over places the series
+    cells = np.bincount(
+        places.astype(np.int64) * size + offsets(years), minlength=len(cols.region_names) * size
+    )
+    cells = cells.reshape(len(cols.region_names), size)
     result.series = Series(
         years=span.tolist(),
-        paragraphs=per_year(years),
+        paragraphs=cells.sum(axis=0)[1 : len(span) + 1].astype(int).tolist(),
         reports=per_year(_once_a_year(cols, holding)),
         available=per_year(axis),
     )
-    cells = np.bincount(cols.regions[listed] * size + offsets(years))
-    for i in np.flatnonzero(cells):
-        place, at = divmod(int(i), size)
-        if 0 < at <= len(span):
-            result.grid.setdefault(cols.region_names[place], {})[lo + at - 1] = int(cells[i])
+    result.cells = _Cells(cells[:, 1 : len(span) + 1], lo, cols.region_names)
 
 
 def _year_key(ids: np.ndarray, cols: Columns, sort: str) -> np.ndarray:
