@@ -159,14 +159,7 @@ class Generation:
         for s in np.unique(shard).tolist():
             at = np.flatnonzero(shard == s)
             strings: Strings = getattr(self.shards[s], what)
-            local = (docs[at] - self.offsets[s]).tolist()
-            if within is None:
-                found = [any(f in strings[d] for f in forms) for d in local]
-            else:
-                reach = within + max(len(f) for f in forms) - 1
-                heads = [strings.head(d, reach) for d in local]
-                found = [any(h.find(f, 0, within + len(f) - 1) >= 0 for f in forms) for h in heads]
-            out[at] = found
+            out[at] = strings.holding(docs[at] - self.offsets[s], forms, within)
         return out
 
     # --- postings -------------------------------------------------------------------------

@@ -656,7 +656,7 @@ def derive(step: Derivation) -> None:
         write_terms(target, ids, {ids.index(rid): p for rid, p in found.items()})
     before = read_all(step.old.path) if step.old is not None and (step.old.path / NOVELTY).exists() else {}
     redo = _affected(step, library, before)
-    packs = [
+    packs: list[tuple[dict[str, np.ndarray], set[str]]] = [
         (read_pack(step.path / TERMS / f"{name}.pack"), set(entry.get("removed", [])))
         for name, entry in shards.entries.items()
     ]

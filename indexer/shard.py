@@ -384,9 +384,11 @@ class Shard:
     def __init__(self, path: Path):
         self.path = path
         self.info = json.loads((path / INFO).read_text(encoding="utf-8"))
-        self.data = read_pack(path / DATA)
-        self.texts = Strings(self.data["texts.blob"], self.data["texts.offsets"], TEXT_ENCODING)
-        self.leads = Strings(self.data["leads.blob"], self.data["leads.offsets"], TEXT_ENCODING)
+        self.data = data = read_pack(path / DATA)
+        self.texts, self.leads = (
+            Strings(data[f"{name}.blob"], data[f"{name}.offsets"], TEXT_ENCODING, data.finder(f"{name}.blob"))
+            for name in ("texts", "leads")
+        )
         self.anchors = Strings(self.data["anchors.blob"], self.data["anchors.offsets"])
         self._terms = {
             name: Strings(self.data[f"{name}.terms"], self.data[f"{name}.term_offsets"]) for name in FIELDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer.schema import corpus_dir, index_dir
 
 from .limits import DEFAULTS as LIMITS
+from .status import status
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -100,12 +102,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def prepare(app: Flask) -> None:
     """Do once, before ``gunicorn --preload`` forks its workers, what each worker would
-    otherwise do on its first request: compile the templates and open the served generation
-    (its data memory-mapped: the workers share the pages). Each worker opens its searcher
-    (Whoosh's files, its own) as it starts, before its first request. Without an index the
-    first request says what is wrong."""
+    otherwise do on its first request: compile the templates, open the served generation
+    (its data memory-mapped: the workers share the pages) and read its build record (every
+    results page shows its counts). Each worker opens its searcher (Whoosh's files, its own)
+    as it starts, before its first request. Without an index the first request says what is
+    wrong.
+
+    What is loaded then stays for the process's life: it is moved out of the garbage
+    collector's sight (``gc.freeze``). A full collection visits every object it tracks,
+    and with a 10,000-report record among them each took 56 ms in the middle of a search."""
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
     handle = app.extensions["search_index"]
     if handle.ready():
+        status(handle.generation().record)
         os.register_at_fork(after_in_child=handle.prime)
+    gc.freeze()

@@ -392,6 +392,50 @@ def test_a_first_search_reads_only_what_it_shows(index_dir, monkeypatch):
         assert all(_mapped(a) for a in gen.docs.values())
 
 
+def test_a_string_is_found_in_the_mapped_texts_as_in_the_decoded_ones(tmp_path):
+    """A string looked for in a shard's texts where they lie (their UTF-16 bytes, none
+    decoded) is found where it is in the decoded text, and only there: a match of its bytes
+    that straddles two characters is none (一丁 is 00 4E 01 4E, and Ŏ is 4E 01); within a
+    text's first characters too."""
+    from indexer.pack import Strings, read_pack, strings, write_pack
+
+    texts = [
+        "一丁",
+        "丁一丁",
+        "",
+        "ab一丁cd",
+        "发展的褒奖",
+        "𠀀发展",
+        "褒奖发展的",
+        "ŎŎ一",
+        "x" * 50 + "一丁",
+    ]
+    forms = [("Ŏ",), ("一丁",), ("丁一",), ("发展",), ("褒奖", "Ŏ"), ("cd",), ("𠀀",), ("没有",)]
+    blob, offsets = strings(texts, "utf-16-le")
+    write_pack(tmp_path / "t.pack", {"blob": blob, "offsets": offsets})
+    pack = read_pack(tmp_path / "t.pack")
+    mapped = Strings(pack["blob"], pack["offsets"], "utf-16-le", pack.finder("blob"))
+    copied = Strings(blob, offsets, "utf-16-le")
+    items = np.arange(len(texts))
+    for found in forms:
+        expected = [any(f in t for f in found) for t in texts]
+        assert mapped.holding(items, found) == copied.holding(items, found) == expected, found
+        for within in (1, 2, 4):  # characters; a character past U+FFFF counts two (its UTF-16 units)
+            units = ["".join(map(_utf16_units, t)) for t in [*texts, *found]]
+            near = [
+                any(u.find(f, 0, within + len(f) - 1) >= 0 for f in units[len(texts) :])
+                for u in units[: len(texts)]
+            ]
+            assert mapped.holding(items, found, within) == near, (found, within)
+    assert mapped.holding(np.array([4, 0]), ("褒奖",)) == [True, False]
+
+
+def _utf16_units(c: str) -> str:
+    """A character as its UTF-16 code units (a surrogate pair past U+FFFF)."""
+    n = ord(c) - 0x10000
+    return c if n < 0 else chr(0xD800 + (n >> 10)) + chr(0xDC00 + (n & 0x3FF))
+
+
 def test_a_server_prepared_before_it_forks_starts_workers_ready(index_dir, monkeypatch):
     """What gunicorn --preload runs before forking (wsgi.py): every template compiled and
     the generation opened once; a process forked from it then opens a searcher of its own
@@ -405,6 +449,12 @@ def test_a_server_prepared_before_it_forks_starts_workers_ready(index_dir, monke
     prepare(app)
     assert {t.name for t in app.jinja_env.cache.values()} == set(app.jinja_env.list_templates())
     assert handle._gen is not None and not handle._pool and hooks == [handle.prime]
+    # the build record read (every page shows its counts), and with all that was loaded
+    # kept out of the collector's full passes: none visits it in the middle of a search
+    record = handle._gen.record
+    assert record["summaries"] and gc.get_freeze_count() > 0
+    assert not any(o is record for o in gc.get_objects())
+    gc.unfreeze()
     parents = handle.acquire()  # one the parent holds as it forks: never the child's
     handle.release(parents)
     hooks[0]()  # in the child, just forked
@@ -423,7 +473,7 @@ def _mapped(array: np.ndarray) -> bool:
     while base is not None:
         if isinstance(base, (np.memmap, mmap.mmap)):
             return True
-        base = getattr(base, "base", None)
+        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
     return False
 
 
