@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from indexer.places import PLACE_SEP, place_key
 from indexer.schema import corpus_dir, index_dir
 
 from .limits import DEFAULTS as LIMITS
@@ -103,8 +104,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def prepare(app: Flask) -> None:
     """Do once, before ``gunicorn --preload`` forks its workers, what each worker would
     otherwise do on its first request: compile the templates, open the served generation
-    (its data memory-mapped: the workers share the pages) and read its build record (every
-    results page shows its counts). Each worker opens its searcher (Whoosh's files, its own)
+    (its data memory-mapped: the workers share the pages), read its build record (every
+    results page shows its counts) and its wordings, and work out the order of its places.
+    Each worker opens its searcher (Whoosh's files, its own)
     as it starts, before its first request. Without an index the first request says what is
     wrong.
 
@@ -115,6 +117,12 @@ def prepare(app: Flask) -> None:
         app.jinja_env.get_template(name)
     handle = app.extensions["search_index"]
     if handle.ready():
-        status(handle.generation().record)
+        gen = handle.generation()
+        status(gen.record)
+        _ = gen.wordings  # the short forms and near-synonyms every search expands with
+        for name in gen.region_names:  # the region facet orders places (and those above them) by these
+            path = name.split(PLACE_SEP)
+            for depth in range(1, len(path) + 1):
+                place_key(path[:depth])
         os.register_at_fork(after_in_child=handle.prime)
     gc.freeze()

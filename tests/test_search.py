@@ -438,20 +438,28 @@ def _utf16_units(c: str) -> str:
 
 def test_a_server_prepared_before_it_forks_starts_workers_ready(index_dir, monkeypatch):
     """What gunicorn --preload runs before forking (wsgi.py): every template compiled and
-    the generation opened once; a process forked from it then opens a searcher of its own
+    the generation opened once, its record, wordings and place order read; a process forked
+    from it then opens a searcher of its own
     at once (none shared with its parent), so its first request compiles and opens nothing."""
+    from indexer.places import PLACE_SEP, _place_key, place_key
     from search import create_app, prepare
 
     hooks: list = []
     monkeypatch.setattr(os, "register_at_fork", lambda after_in_child: hooks.append(after_in_child))
     app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
     handle = app.extensions["search_index"]
+    _place_key.cache_clear()
     prepare(app)
     assert {t.name for t in app.jinja_env.cache.values()} == set(app.jinja_env.list_templates())
     assert handle._gen is not None and not handle._pool and hooks == [handle.prime]
     # the build record read (every page shows its counts), and with all that was loaded
     # kept out of the collector's full passes: none visits it in the middle of a search
     record = handle._gen.record
+    assert "wordings" in vars(handle._gen)  # read, kept: every search expands with them
+    looked_up = _place_key.cache_info()
+    for name in handle._gen.region_names:  # each place's order (the region facet's) worked out already
+        place_key(name.split(PLACE_SEP))
+    assert _place_key.cache_info().misses == looked_up.misses
     assert record["summaries"] and gc.get_freeze_count() > 0
     assert not any(o is record for o in gc.get_objects())
     gc.unfreeze()
