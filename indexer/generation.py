@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -152,14 +152,30 @@ class Generation:
     ) -> np.ndarray:
         """Which of ``docs`` hold one of ``forms`` in their text (or lead), starting in its
         first ``within`` characters if given: a mask."""
+        return self._by_shard(docs, what, lambda strings, local, at: strings.holding(local, forms, within))
+
+    def spelling(self, docs: np.ndarray, starts: np.ndarray, form: str) -> np.ndarray:
+        """Which of ``docs`` spell ``form`` in their text from character ``starts`` on (see
+        :meth:`indexer.pack.Strings.spelling`): a mask."""
+        return self._by_shard(
+            docs, "texts", lambda strings, local, at: strings.spelling(local, starts[at], form)
+        )
+
+    def _by_shard(
+        self,
+        docs: np.ndarray,
+        what: str,
+        check: Callable[[Strings, np.ndarray, np.ndarray], Sequence[bool] | np.ndarray],
+    ) -> np.ndarray:
+        """``check(strings, local, at)`` of each shard's texts (or leads), its documents
+        among ``docs`` (numbers in the shard) and where they are in ``docs``: one mask."""
         out = np.zeros(len(docs), bool)
         if not len(docs):
             return out
         shard = self.shard_of(docs)
         for s in np.unique(shard).tolist():
             at = np.flatnonzero(shard == s)
-            strings: Strings = getattr(self.shards[s], what)
-            out[at] = strings.holding(docs[at] - self.offsets[s], forms, within)
+            out[at] = check(getattr(self.shards[s], what), docs[at] - self.offsets[s], at)
         return out
 
     # --- postings -------------------------------------------------------------------------

@@ -155,6 +155,18 @@ class Strings:
             out.append(held)
         return out
 
+    def spelling(self, items: np.ndarray, starts: np.ndarray, form: str) -> np.ndarray:
+        """Whether each of ``items`` spells ``form`` from its unit ``starts[i]`` of the
+        encoding on (its character, but past a character outside the Basic Multilingual
+        Plane in UTF-16): the bytes there compared for all at once, none decoded."""
+        needle = np.frombuffer(form.encode(self.encoding), np.uint8)
+        begin = self.offsets[items].astype(np.int64) + starts.astype(np.int64) * self._unit
+        at = np.flatnonzero(begin + len(needle) <= self.offsets[items + 1])
+        out = np.zeros(len(items), bool)
+        if len(at) and len(needle):
+            out[at] = (self.blob[begin[at, None] + np.arange(len(needle))] == needle).all(axis=1)
+        return out
+
     def tolist(self) -> list[str]:
         data = bytes(self.blob)
         offsets = self.offsets.tolist()

@@ -490,6 +490,11 @@ class Scorer:
             holds = firsts[0] < NOWHERE
             for i, first in enumerate(firsts[1:], 1):
                 holds &= (first == firsts[0] + i) & (first < NOWHERE)
+            # else the string may stand where one of its bigrams first starts (质量发展 where
+            # 量发 does, though 发展 came earlier): those few characters read for all at once
+            for i, first in enumerate(firsts):
+                maybe = np.flatnonzero(~holds & (first < NOWHERE) & (first >= i))
+                holds[maybe] = self.generation.spelling(candidates.ids[maybe], first[maybe] - i, needle)
         check = np.flatnonzero(~holds)
         holds[check] = self.generation.holding(candidates.ids[check], (needle,))
         found = candidates.keep(holds)

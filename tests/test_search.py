@@ -396,7 +396,7 @@ def test_a_string_is_found_in_the_mapped_texts_as_in_the_decoded_ones(tmp_path):
     """A string looked for in a shard's texts where they lie (their UTF-16 bytes, none
     decoded) is found where it is in the decoded text, and only there: a match of its bytes
     that straddles two characters is none (一丁 is 00 4E 01 4E, and Ŏ is 4E 01); within a
-    text's first characters too."""
+    text's first characters too, and read at a given character."""
     from indexer.pack import Strings, read_pack, strings, write_pack
 
     texts = [
@@ -428,6 +428,12 @@ def test_a_string_is_found_in_the_mapped_texts_as_in_the_decoded_ones(tmp_path):
             ]
             assert mapped.holding(items, found, within) == near, (found, within)
     assert mapped.holding(np.array([4, 0]), ("褒奖",)) == [True, False]
+    # spelled from a given character on: read there, for many texts at once
+    for form in ("一丁", "丁", "褒奖", "发展的", "cd", "Ŏ"):
+        for start in range(0, 6):
+            starts = np.full(len(texts), start)
+            expected = [t[start : start + len(form)] == form and "𠀀" not in t for t in texts]
+            assert mapped.spelling(items, starts, form).tolist() == expected, (form, start)
 
 
 def _utf16_units(c: str) -> str:
