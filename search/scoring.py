@@ -582,8 +582,9 @@ class Scorer:
         """Which of ``ids`` hold one of ``forms`` in their lead (with ``early``: starting in
         their first ``EARLY`` characters), read from where the form's bigrams first start
         (the build keeps it, indexer.shard): a form of one or two characters is settled by
-        that alone, a longer one is checked in the text of the documents it lets through,
-        and so is a document whose lead does not open its text."""
+        that alone, a longer one is read where one of its bigrams first starts and then, if
+        not found there, searched in the text of the documents it lets through, and so is a
+        document whose lead does not open its text."""
         out = np.zeros(len(ids), bool)
         lead_len = self.generation.column("lead_len")[ids].astype(np.int32)
         for form in (f for f in forms if f):
@@ -599,7 +600,16 @@ class Scorer:
                 maybe = reduce(np.logical_and, [f <= reach for f in firsts]) | irregular
                 exact &= ~irregular
             out |= maybe & exact
-            check = np.flatnonzero(maybe & ~exact & ~out)
+            pending = maybe & ~exact & ~out
+            if len(form) > 2:  # read where one of its bigrams first starts, for all at once
+                last = EARLY - 1 if early else np.where(lead_len < 0, -1, lead_len - len(form))
+                for j, first in enumerate(firsts):
+                    start = first.astype(np.int32) - j
+                    at = np.flatnonzero(pending & (first < NOWHERE) & (start >= 0) & (start <= last))
+                    spelled = at[self.generation.spelling(ids[at], start[at], form)]
+                    out[spelled] = True
+                    pending[spelled] = False
+            check = np.flatnonzero(pending)
             if len(check):
                 self._check_time()
                 out[check] = self.generation.holding(
