@@ -263,7 +263,7 @@ def search(
         stream = iter(ordered)
         if group:  # each report with its first GROUP_HITS documents in the order of the whole list
             reports = _first_reports(stream, cols, needed)[(page - 1) * per_page :]
-            groups = [list(islice(ordered.of_report(r), GROUP_HITS)) for r in reports]
+            groups = [list(islice(mine, GROUP_HITS)) for mine in ordered.of_reports(reports)]
         else:
             docs = list(islice(stream, needed))[(page - 1) * per_page :]
     except TimeLimit:
@@ -413,11 +413,25 @@ class _Ordered:
             yield from self.found.ids[_by_year(self.found, self.cols, self.sort)].tolist()
         yield from self.misses.ids[_miss_order(self.misses, self.lacks, self.cols, self.sort)].tolist()
 
-    def of_report(self, report: int) -> _Ordered:
-        """The same list, of one report's documents only (report number of ``cols``)."""
-        keep = self.cols.reports[self.misses.ids] == report
-        mine = self.found.keep(self.cols.reports[self.found.ids] == report)
-        return replace(self, found=mine, misses=self.misses.keep(keep), lacks=self.lacks[keep])
+    def of_reports(self, reports: list[int]) -> list[_Ordered]:
+        """The same list for each of ``reports`` (report numbers of ``cols``), of its
+        documents only: the list's reports read once for a page of them."""
+        wanted = np.array(reports, dtype=self.cols.reports.dtype)
+        found_in, missed_in = (self.cols.reports[s.ids] for s in (self.found, self.misses))
+        found_at, missed_at = (np.flatnonzero(np.isin(r, wanted)) for r in (found_in, missed_in))
+        out = []
+        for report in reports:
+            mine = found_at[found_in[found_at] == report]
+            near = missed_at[missed_in[missed_at] == report]
+            out.append(
+                replace(
+                    self,
+                    found=Scores(self.found.ids[mine], self.found.values[mine]),
+                    misses=Scores(self.misses.ids[near], self.misses.values[near]),
+                    lacks=self.lacks[near],
+                )
+            )
+        return out
 
 
 def _once_a_year(cols: Columns, reports: np.ndarray) -> np.ndarray:
