@@ -479,14 +479,15 @@ class Scorer:
         the others that hold every bigram are checked against their text, as exact and
         cheaper than writing a position for every character of the collection."""
         terms = [self.part(wq.Term(q.fieldname, w)) for w in q.words]
-        candidates = reduce(Scores.both, sorted(terms, key=len))
+        fewest, *others = sorted(terms, key=len)
+        candidates = reduce(lambda ids, term: ids[held(ids, term.ids)], others, fewest.ids)  # every term
         needle = q.words[0] + "".join(w[1:] for w in q.words[1:])
         self._check_time()
         holds = np.zeros(len(candidates), bool)
         if q.fieldname == "chars":
             # where each bigram first starts (kept by the build): bigrams first starting one
             # after another spell the string there, with no text read
-            firsts = [self.postings("chars", w).first_at(candidates.ids).astype(np.int64) for w in q.words]
+            firsts = [self.postings("chars", w).first_at(candidates).astype(np.int64) for w in q.words]
             holds = firsts[0] < NOWHERE
             for i, first in enumerate(firsts[1:], 1):
                 holds &= (first == firsts[0] + i) & (first < NOWHERE)
@@ -494,11 +495,11 @@ class Scorer:
             # 量发 does, though 发展 came earlier): those few characters read for all at once
             for i, first in enumerate(firsts):
                 maybe = np.flatnonzero(~holds & (first < NOWHERE) & (first >= i))
-                holds[maybe] = self.generation.spelling(candidates.ids[maybe], first[maybe] - i, needle)
+                holds[maybe] = self.generation.spelling(candidates[maybe], first[maybe] - i, needle)
         check = np.flatnonzero(~holds)
-        holds[check] = self.generation.holding(candidates.ids[check], (needle,))
-        found = candidates.keep(holds)
-        return reduce(Scores.plus, terms, Scores(found.ids, np.zeros(len(found))))
+        holds[check] = self.generation.holding(candidates[check], (needle,))
+        found = candidates[holds]
+        return reduce(Scores.plus, terms, Scores(found, np.zeros(len(found))))
 
     # --- a query plan --------------------------------------------------------------------
 
