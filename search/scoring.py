@@ -351,6 +351,9 @@ class Postings:
         return out
 
 
+SCORED_APART = 8  # a word holding this many times the documents asked about is scored at those alone
+
+
 class Scorer:
     """One search's view of the index: its searcher (of a generation), the handle's cache
     and the request's deadline (past it, :class:`whoosh.collectors.TimeLimit` is raised)."""
@@ -399,6 +402,27 @@ class Scorer:
         if isinstance(q, wq.Prefix):
             return self.cache.get((self.state, q), lambda: self._prefix(q))
         return self.cache.get((self.state, q), lambda: self._collected(q))
+
+    def part_at(self, q: wq.Query, ids: np.ndarray) -> Scores:
+        """:meth:`part` at ``ids`` (sorted) only, the same scores there: a word whose
+        documents far outnumber ``ids`` (的 in 800,000 paragraphs, as an optional part of a
+        query 20 paragraphs match) is scored at those alone, unless it was scored whole
+        before."""
+        if q.boost != 1.0:
+            return self.part_at(q.with_boost(1.0), ids).times(q.boost)
+        if isinstance(q, (wq.And, wq.Or)) and q.subqueries:
+            subs = [self.part_at(sub, ids) for sub in q.subqueries]
+            return reduce(Scores.both if isinstance(q, wq.And) else Scores.either, subs)
+        if isinstance(q, wq.Term) and q.fieldname != "kind" and (self.state, q) not in self.cache:
+            found = self.postings(q.fieldname, q.text)
+            if len(ids) * SCORED_APART < len(found):
+                at = np.minimum(np.searchsorted(found.ids, ids), len(found) - 1)
+                at = at[found.ids[at] == ids]
+                if not len(at):
+                    return EMPTY
+                mine = Postings(found.ids[at], found.weights[at], None)
+                return self._bm25(q.fieldname, self._idf(q.fieldname, q.text), mine)
+        return self.part(q)
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """A term's postings (``chars1``: a character's, as the bigrams it starts), read
@@ -531,7 +555,7 @@ class Scorer:
         if filters:
             result = result.where(self.allowed(filters))
         for q in plan.optional:
-            result = result.plus(self.part(q))
+            result = result.plus(self.part_at(q, result.ids))
         return result
 
     def matching(self, plan: Plan, filters: Filters | None = None) -> Scores:

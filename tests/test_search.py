@@ -24,7 +24,7 @@ from search import scoring
 from search.engine import search
 from search.handle import IndexHandle
 from search.query import needles, parse, plan, variants
-from search.scoring import ScoreCache, Scorer, Scores
+from search.scoring import ScoreCache, Scorer, Scores, held
 from search.snippets import match_spans
 
 S2T, T2S = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
@@ -434,6 +434,27 @@ def test_a_string_is_found_in_the_mapped_texts_as_in_the_decoded_ones(tmp_path):
             starts = np.full(len(texts), start)
             expected = [t[start : start + len(form)] == form and "𠀀" not in t for t in texts]
             assert mapped.spelling(items, starts, form).tolist() == expected, (form, start)
+
+
+@pytest.mark.parametrize("query", ["发展的褒奖", "GDP", "医疗改革", "城乡居民 医疗保险", "建设"])
+def test_an_optional_part_scored_at_a_few_documents_scores_them_as_scored_whole(handle, query, monkeypatch):
+    """The words a query also scores (its optional parts: 的 of 发展的褒奖) are scored at
+    the documents it found alone when those are few beside the word's: exactly the scores
+    the word's whole postings give them."""
+    monkeypatch.setattr(scoring, "SCORED_APART", 2)  # the small library: both ways taken
+    with handle.searcher() as s:
+        p = plan(parse(query))
+        scorer = Scorer(s, ScoreCache(), math.inf)
+        everything = scorer.postings("chars1", "的").ids  # nearly every paragraph
+        rng = np.random.default_rng(7)
+        for size in (1, 5, 40, len(everything) // 3):
+            ids = np.sort(rng.choice(everything, size, replace=False))
+            for q in p.optional:
+                apart = Scorer(s, ScoreCache(), math.inf).part_at(q, ids)
+                whole = scorer.part(q)
+                assert np.array_equal(apart.at(ids), whole.at(ids)), (q, size)
+                assert np.array_equal(held(ids, apart.ids), held(ids, whole.ids)), (q, size)
+    assert p.optional
 
 
 def _utf16_units(c: str) -> str:
