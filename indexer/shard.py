@@ -62,7 +62,7 @@ from whoosh.writing import IndexWriter
 from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_starts, word_tokens
 from .pack import Strings, read_pack, strings, write_pack
 from .schema import HEADING, REPORT, IndexCodec, make_schema
-from .similar import band_keys, bands
+from .similar import bands, keys_of, signature
 
 WHOOSH = "whoosh"  # the shard's Whoosh index, a folder of its own
 DATA = "data.pack"
@@ -212,7 +212,7 @@ class ShardWriter:
         self.anchors: list[str] = []
         self.starts = bytearray()  # per character of the texts: 1 where a jieba word starts
         self.sketched: list[int] = []  # paragraphs long enough to compare (indexer.similar)
-        self.band_keys: list[np.ndarray] = []
+        self.signatures: list[np.ndarray] = []  # their MinHash signatures: band keys at :meth:`finish`
         self.text_bytes = 0
         self.chars_length = 0  # the bigrams of every text: for the average length BM25 scores with
         self.content_length = 0  # the words of every text, as Whoosh would sum them
@@ -267,10 +267,10 @@ class ShardWriter:
         # each character starts one bigram: how often, and where first, it starts one
         self.postings["chars1"].add(number, Counter(stripped), _firsts(list(stripped)))
         self.postings["content"].add(number, words)
-        keys = band_keys(stripped) if doc["kind"] != HEADING else None
-        if keys is not None:
+        sig = signature(stripped) if doc["kind"] != HEADING else None
+        if sig is not None:
             self.sketched.append(number)
-            self.band_keys.append(keys)
+            self.signatures.append(sig)
         self.postings["keywords"].add(number, ranks)
         doc.pop("content", None)  # the text again: its words are in the postings
 
@@ -304,8 +304,9 @@ class ShardWriter:
             arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = strings(texts, TEXT_ENCODING)
         arrays["anchors.blob"], arrays["anchors.offsets"] = strings(self.anchors)  # ASCII: UTF-8
         arrays["similar.docs"] = np.array(self.sketched, np.uint32)
+        # the band keys of every signature at once: a few array operations per band, not per paragraph
         arrays["similar.keys"] = (
-            np.stack(self.band_keys) if self.band_keys else np.zeros((0, bands()[0]), np.uint64)
+            keys_of(np.stack(self.signatures)) if self.signatures else np.zeros((0, bands()[0]), np.uint64)
         )
         arrays["words.starts"] = np.packbits(np.frombuffer(self.starts, np.uint8))
         # where each text's flags start, in characters (4 bytes each, as the texts' offsets)

@@ -82,13 +82,15 @@ def bands() -> tuple[int, int]:
 
 @cache
 def _minhash() -> MinHash:
-    """An empty MinHash (its permutations made once): copied for each paragraph."""
+    """An empty MinHash (its permutations made once): its scheme and permutations are those
+    :func:`signature` computes with."""
     return MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=int)
 
 
 def _shingle_hashes(text: str) -> np.ndarray:
     """32-bit hashes of the runs of ``HASHED`` characters of ``text`` (a polynomial hash,
-    mixed): computed as arrays, so MinHash only permutes them."""
+    mixed), as many as there are runs (a run twice, its hash twice: a minimum does not
+    care): computed as arrays, so MinHash only permutes them."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     n = len(codes) - HASHED + 1
     h = np.zeros(n, np.uint64)
@@ -97,18 +99,46 @@ def _shingle_hashes(text: str) -> np.ndarray:
     h ^= h >> np.uint64(29)
     h *= np.uint64(0x9E3779B97F4A7C15)
     h ^= h >> np.uint64(32)
-    return np.unique(h & np.uint64(0xFFFFFFFF))
+    return (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch's ``affine32`` scheme mixes a value."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s3)
+
+
+def signature(stripped: str) -> np.ndarray | None:
+    """The MinHash signature (``PERMUTATIONS`` values) of a paragraph's folded text, or None
+    for a paragraph too short to compare. The values datasketch's ``MinHash.update_batch``
+    computes (its ``affine32`` scheme: mixed, permuted, the least per permutation), as
+    arrays: a MinHash object per paragraph, copied and fed a list, cost a build more than
+    the hashing (tests/test_similar.py holds the two equal)."""
+    text = wording(stripped)
+    if len(text) < MIN_CHARS:
+        return None
+    m = _minhash()
+    if m.scheme != "affine32":  # another datasketch: its own way
+        m = m.copy()
+        m.update_batch(_shingle_hashes(text).tolist())
+        return m.hashvalues
+    a, b = m.permutations
+    return np.minimum(m.hashvalues, (_fmix32(_shingle_hashes(text))[:, None] * a + b).min(axis=0))
 
 
 def band_keys(stripped: str) -> np.ndarray | None:
     """The LSH band keys (``BANDS`` 64-bit values) of a paragraph's folded text, or None for
-    a paragraph too short to compare."""
-    text = wording(stripped)
-    if len(text) < MIN_CHARS:
-        return None
-    m = _minhash().copy()
-    m.update_batch(_shingle_hashes(text).tolist())
-    return keys_of(m.hashvalues[None, :])[0]
+    a paragraph too short to compare (a shard computes its paragraphs' keys at once:
+    :func:`signature`, :func:`keys_of`)."""
+    sig = signature(stripped)
+    return None if sig is None else keys_of(sig[None, :])[0]
 
 
 def keys_of(signatures: np.ndarray) -> np.ndarray:

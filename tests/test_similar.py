@@ -256,6 +256,19 @@ def test_short_paragraphs_are_not_compared():
     assert band_keys("数" * MIN_CHARS) is not None
 
 
+def test_a_signature_is_datasketchs_minhash():
+    from datasketch import MinHash
+
+    from indexer.similar import PERMUTATIONS, _shingle_hashes, signature, wording
+
+    text = "今年政府工作的总体要求是，坚持稳中求进工作总基调，完整准确全面贯彻新发展理念" * 3
+    m = MinHash(num_perm=PERMUTATIONS, seed=1, hashfunc=int)
+    m.update_batch(sorted(set(_shingle_hashes(wording(text)).tolist())))
+    sig = signature(text)
+    assert sig is not None and sig.dtype == m.hashvalues.dtype
+    assert sig.tolist() == m.hashvalues.tolist()
+
+
 def test_a_search_result_says_where_else_it_appears_and_the_report_who_shares_most(client):
     rid = district_id(client)
     html = client.get("/", query_string={"q": "深入推进数字经济创新发展"}).get_data(as_text=True)
