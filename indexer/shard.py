@@ -170,6 +170,58 @@ def _bigrams(stripped: str) -> tuple[Counter[str], dict[str, int]]:
     return Counter(grams), _firsts(grams)
 
 
+_CHAR_BITS = 21  # a character's code point, in a bigram's number
+_TERM_BITS = 2 * _CHAR_BITS  # a bigram, as two code points; a document's number above it
+
+
+def _substrings(texts: list[str]) -> tuple[_Postings, _Postings]:
+    """The postings of the chars and chars1 fields of a shard's ``texts`` (in order), as
+    :meth:`_Postings.add` makes them document by document with :func:`_bigrams` and
+    :func:`_firsts` (terms numbered as first met, a document's new ones in order), computed
+    as arrays over the shard's whole text: one Counter, dict and list of strings per text
+    cost a third of a shard writer's own time."""
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    # each character as its code point (a lone surrogate too, as the text holds it)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)
+    if not len(codes):
+        return _Postings(), _Postings()
+    ends = np.cumsum(lengths)
+    doc = np.repeat(np.arange(len(texts), dtype=np.uint64), lengths)
+    at = np.arange(len(codes)) - np.repeat(ends - lengths, lengths)  # where in its text
+    following = np.empty_like(codes)
+    following[:-1] = codes[1:]
+    following[ends[lengths > 0] - 1] = ord(END)  # a text's last character, with END
+    grams = _grouped(doc, codes << np.uint64(_CHAR_BITS) | following, at, 2)
+    return grams, _grouped(doc, codes, at, 1)
+
+
+def _grouped(doc: np.ndarray, term: np.ndarray, at: np.ndarray, chars: int) -> _Postings:
+    """The postings of the terms ``term`` (``chars`` code points each) found in documents
+    ``doc`` at ``at``: per document and term, how often and where first (in the first
+    ``PREFIX_CHARS``, else ``NOWHERE``)."""
+    key = doc << np.uint64(_TERM_BITS) | term
+    order = np.argsort(key, kind="stable")  # by document, then term, then position
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    first = at[order][starts]
+    terms = key[starts] & np.uint64((1 << _TERM_BITS) - 1)
+    distinct, met = np.unique(terms, return_index=True)  # each term's first posting
+    by_met = np.argsort(met, kind="stable")
+    numbers = np.empty(len(distinct), np.uint32)
+    numbers[by_met] = np.arange(len(distinct), dtype=np.uint32)
+    points = distinct[by_met]
+    if chars == 2:
+        points = np.stack([points >> np.uint64(_CHAR_BITS), points & np.uint64((1 << _CHAR_BITS) - 1)], 1)
+    joined = points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    names = [joined[i : i + chars] for i in range(0, len(joined), chars)]
+    out = _Postings(terms=dict(zip(names, range(len(names)), strict=True)))
+    out.tids.frombytes(numbers[np.searchsorted(distinct, terms)].tobytes())
+    out.docs.frombytes((key[starts] >> np.uint64(_TERM_BITS)).astype(np.uint16).tobytes())
+    out.weights.frombytes(np.diff(np.r_[starts, len(key)]).astype(np.uint32).tobytes())
+    out.first.frombytes(np.where(first < PREFIX_CHARS, first, NOWHERE).astype(np.uint8).tobytes())
+    return out
+
+
 def lead_of(doc: dict) -> str:
     """A block's lead as search ranks it: a heading's own text, else the heading that leads
     the paragraph, else its first sentence."""
@@ -254,7 +306,6 @@ class ShardWriter:
         # whether a word is in it), else -1: the lead is checked in its own text
         regular = stripped.startswith(lead) and len(lead) < PREFIX_CHARS
         cols["lead_len"].append(len(lead) if regular else -1)
-        grams, first = _bigrams(stripped)
         words = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=True))
         self.starts += word_starts(folded, stripped)
         ranks = keyword_ranks(text)
@@ -263,9 +314,6 @@ class ShardWriter:
         self.content_length += length
         cols["len.chars"].append(byte_to_length(length_to_byte(len(stripped))))
         cols["len.content"].append(byte_to_length(length_to_byte(length)))
-        self.postings["chars"].add(number, grams, first)
-        # each character starts one bigram: how often, and where first, it starts one
-        self.postings["chars1"].add(number, Counter(stripped), _firsts(list(stripped)))
         self.postings["content"].add(number, words)
         sig = signature(stripped) if doc["kind"] != HEADING else None
         if sig is not None:
@@ -297,6 +345,8 @@ class ShardWriter:
     def finish(self) -> dict:
         """Commit the Whoosh index (one segment) and write the shard's data; its summary."""
         self._write_whoosh()
+        # every bigram and character (each starts one bigram: how often, and where first)
+        self.postings["chars"], self.postings["chars1"] = _substrings(self.texts)
         arrays: dict[str, np.ndarray] = {
             name: np.frombuffer(values, dtype=values.typecode) for name, values in self.columns.items()
         }

@@ -89,6 +89,31 @@ def test_the_builds_postings_are_what_whooshs_formats_write(text):
     assert sorted(FoldedFrequency().word_values(build, None)) == whooshs
 
 
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("河涌發展经济发展白鹅潭ab1%，\ud800")), max_size=300),
+        max_size=6,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_a_shards_substring_postings_are_those_of_its_texts_one_by_one(texts):
+    """The chars and chars1 postings a shard computes as arrays over all its texts are what
+    adding each text's bigrams and characters one by one gives (indexer.shard._Postings)."""
+    from collections import Counter
+
+    from indexer.shard import _bigrams, _firsts, _Postings, _substrings
+
+    grams, chars = _Postings(), _Postings()
+    for doc, text in enumerate(texts):
+        grams.add(doc, *_bigrams(text))
+        chars.add(doc, Counter(text), _firsts(list(text)))
+    for ours, theirs in zip(_substrings(texts), (grams, chars), strict=True):
+        assert list(ours.terms.items()) == list(theirs.terms.items())
+        assert sorted(zip(ours.tids, ours.docs, ours.weights, ours.first, strict=True)) == sorted(
+            zip(theirs.tids, theirs.docs, theirs.weights, theirs.first, strict=True)
+        )
+
+
 def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():
     """A paragraph's keywords (indexed with their rank, for ranking by what a paragraph is
     about) are jieba.analyse's TF-IDF keywords of its folded text, in the same order."""
