@@ -39,6 +39,7 @@ __all__ = [
     "keywords",
     "query_chars",
     "word_tokens",
+    "words",
 ]
 
 _t2s = opencc.OpenCC("t2s")
@@ -153,6 +154,27 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
                         yield gram, pos, start + i, start + i + n
 
 
+def words(folded: str) -> tuple[list[str], list[str]]:
+    """The words of folded text as :func:`word_tokens` yields them, without their places:
+    in search mode, and jieba's own only. One pass over the cut for both, and no tuple per
+    word: the shard writer takes a paragraph's words for the word field and its keywords."""
+    searched: list[str] = []
+    own: list[str] = []
+    freq = segmenter().FREQ
+    for word, _, _ in _cut(folded):
+        if not _is_word(word):  # white space and punctuation: no word
+            continue
+        own.append(word)
+        searched.append(word)
+        if len(word) > 2:
+            for n in (2, 3):
+                for i in range(len(word) - n + 1):
+                    gram = word[i : i + n]
+                    if gram != word and freq.get(gram):
+                        searched.append(gram)
+    return searched, own
+
+
 def word_starts(folded: str, stripped: str) -> bytes:
     """Where jieba's words (punctuation too) of ``folded`` start in ``stripped``, the same
     text without its white space: one byte per character of ``stripped``, 1 at a start."""
@@ -229,11 +251,17 @@ def keywords(folded: str, limit: int | None = KEYWORDS) -> list[str]:
     as ``jieba.analyse.extract_tags`` ranks them, with jieba's inverse document
     frequencies (from a general corpus, so a paragraph's keywords do not change as
     reports are added) and stop words; equal weights keep the order of first sight."""
-    counts = Counter(
-        w for w, _, _, _ in word_tokens(folded, search_mode=False) if len(w) >= 2 and w not in _STOP_WORDS
-    )
+    return _ranked([w for w, _, _, _ in word_tokens(folded, search_mode=False)], limit)
+
+
+def _ranked(own: list[str], limit: int | None) -> list[str]:
+    """:func:`keywords` of a text's jieba words ``own`` (:func:`words`)."""
+    counts = Counter(w for w in own if len(w) >= 2 and w not in _STOP_WORDS)
     idf, median = keyword_weights()
-    return sorted(counts, key=lambda w: -counts[w] * idf.get(w, median))[:limit]
+    # each weight computed once, the sort keyed by position: no Python function per word
+    weights = [-n * idf.get(w, median) for w, n in counts.items()]
+    terms = list(counts)
+    return [terms[i] for i in sorted(range(len(terms)), key=weights.__getitem__)[:limit]]
 
 
 END = "\ufffe"  # a noncharacter: after a text's last character, so that every character starts a bigram
@@ -365,12 +393,14 @@ class FoldedFrequency(Frequency):
             yield gram, n, n * self.field_boost, pack_uint(n)
 
 
-def keyword_ranks(text: str) -> dict[str, int]:
+def keyword_ranks(text: str, own: list[str] | None = None) -> dict[str, int]:
     """A paragraph's :func:`keywords` with their ranks (1 for the most telling word). A
     Traditional paragraph's keywords are those of its Simplified form and of its own text,
     folded (the better rank counts): the keywords a reader picks from it are cut from the
-    text they read."""
-    ranks = {w: r for r, w in enumerate(keywords(fold(text)), 1)}
+    text they read. ``own``: the jieba words of ``fold(text)`` (:func:`words`), where the
+    caller has them."""
+    folded = fold(text)
+    ranks = {w: r for r, w in enumerate(keywords(folded) if own is None else _ranked(own, KEYWORDS), 1)}
     if is_traditional(text):  # jieba cuts Traditional text its own way: 基礎 建設 設施
         for r, w in enumerate(map(fold, keywords(text.lower())), 1):
             ranks[w] = min(r, ranks.get(w, r))

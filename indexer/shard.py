@@ -59,7 +59,7 @@ from whoosh import index as whoosh_index
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import IndexWriter
 
-from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_starts, word_tokens
+from .analysis import END, Analyzed, first_sentence, fold, keyword_ranks, word_starts, words
 from .pack import Strings, read_pack, strings, write_pack
 from .schema import HEADING, REPORT, IndexCodec, make_schema
 from .similar import bands, keys_of, signature
@@ -306,15 +306,16 @@ class ShardWriter:
         # whether a word is in it), else -1: the lead is checked in its own text
         regular = stripped.startswith(lead) and len(lead) < PREFIX_CHARS
         cols["lead_len"].append(len(lead) if regular else -1)
-        words = Counter(w for w, _, _, _ in word_tokens(folded, search_mode=True))
+        searched, own = words(folded)
+        counted = Counter(searched)
         self.starts += word_starts(folded, stripped)
-        ranks = keyword_ranks(text)
+        ranks = keyword_ranks(text, own)
         self.chars_length += len(stripped)  # a bigram per character
-        length = sum(words.values())
+        length = len(searched)
         self.content_length += length
         cols["len.chars"].append(byte_to_length(length_to_byte(len(stripped))))
         cols["len.content"].append(byte_to_length(length_to_byte(length)))
-        self.postings["content"].add(number, words)
+        self.postings["content"].add(number, counted)
         sig = signature(stripped) if doc["kind"] != HEADING else None
         if sig is not None:
             self.sketched.append(number)

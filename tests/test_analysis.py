@@ -114,6 +114,25 @@ def test_a_shards_substring_postings_are_those_of_its_texts_one_by_one(texts):
         )
 
 
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("河涌發展经济发展白鹅潭中华人民共和国ＡＢab12 .%，。")), max_size=80
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_a_shards_words_and_keywords_are_those_of_the_tokenizers(text):
+    """The shard writer's one pass over a text's cut (words) gives word_tokens' words, and
+    the keywords and ranks computed from it are those of the text on its own."""
+    from indexer.analysis import is_traditional, keyword_ranks, keywords, word_tokens, words
+
+    folded = fold(text)
+    searched, own = words(folded)
+    assert searched == [w for w, _, _, _ in word_tokens(folded, search_mode=True)]
+    assert own == [w for w, _, _, _ in word_tokens(folded, search_mode=False)]
+    assert keyword_ranks(text, own) == keyword_ranks(text)
+    assert list(keyword_ranks(text, own)) == keywords(folded) or is_traditional(text)
+
+
 def test_keywords_are_jieba_extract_tags_ranking_of_the_folded_text():
     """A paragraph's keywords (indexed with their rank, for ranking by what a paragraph is
     about) are jieba.analyse's TF-IDF keywords of its folded text, in the same order."""
