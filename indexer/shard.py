@@ -171,7 +171,8 @@ def _bigrams(stripped: str) -> tuple[Counter[str], dict[str, int]]:
 
 
 _CHAR_BITS = 21  # a character's code point, in a bigram's number
-_TERM_BITS = 2 * _CHAR_BITS  # a bigram, as two code points; a document's number above it
+_TERM_BITS = 2 * _CHAR_BITS  # a bigram, as two code points
+_DOC_BITS = 16  # a document's number (MAX_DOCS), below its term's
 
 
 def _substrings(texts: list[str]) -> tuple[_Postings, _Postings]:
@@ -198,25 +199,28 @@ def _substrings(texts: list[str]) -> tuple[_Postings, _Postings]:
 def _grouped(doc: np.ndarray, term: np.ndarray, at: np.ndarray, chars: int) -> _Postings:
     """The postings of the terms ``term`` (``chars`` code points each) found in documents
     ``doc`` at ``at``: per document and term, how often and where first (in the first
-    ``PREFIX_CHARS``, else ``NOWHERE``)."""
-    key = doc << np.uint64(_TERM_BITS) | term
-    order = np.argsort(key, kind="stable")  # by document, then term, then position
+    ``PREFIX_CHARS``, else ``NOWHERE``). One sort, by term and then document: a term's
+    postings in the order of its documents, as :meth:`_Postings.arrays` keeps them."""
+    key = term << np.uint64(_DOC_BITS) | doc
+    order = np.argsort(key)
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    first = at[order][starts]
-    terms = key[starts] & np.uint64((1 << _TERM_BITS) - 1)
-    distinct, met = np.unique(terms, return_index=True)  # each term's first posting
-    by_met = np.argsort(met, kind="stable")
-    numbers = np.empty(len(distinct), np.uint32)
-    numbers[by_met] = np.arange(len(distinct), dtype=np.uint32)
-    points = distinct[by_met]
+    first = np.minimum.reduceat(at[order], starts)
+    terms = key[starts] >> np.uint64(_DOC_BITS)
+    docs = key[starts] & np.uint64((1 << _DOC_BITS) - 1)
+    opens = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])  # each term's first document
+    # terms numbered as first met: by the document they first appear in, then in order
+    by_met = np.argsort(docs[opens] << np.uint64(_TERM_BITS) | terms[opens])
+    numbers = np.empty(len(opens), np.uint32)
+    numbers[by_met] = np.arange(len(opens), dtype=np.uint32)
+    points = terms[opens][by_met]
     if chars == 2:
         points = np.stack([points >> np.uint64(_CHAR_BITS), points & np.uint64((1 << _CHAR_BITS) - 1)], 1)
     joined = points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     names = [joined[i : i + chars] for i in range(0, len(joined), chars)]
     out = _Postings(terms=dict(zip(names, range(len(names)), strict=True)))
-    out.tids.frombytes(numbers[np.searchsorted(distinct, terms)].tobytes())
-    out.docs.frombytes((key[starts] >> np.uint64(_TERM_BITS)).astype(np.uint16).tobytes())
+    out.tids.frombytes(np.repeat(numbers, np.diff(np.r_[opens, len(terms)])).tobytes())
+    out.docs.frombytes(docs.astype(np.uint16).tobytes())
     out.weights.frombytes(np.diff(np.r_[starts, len(key)]).astype(np.uint32).tobytes())
     out.first.frombytes(np.where(first < PREFIX_CHARS, first, NOWHERE).astype(np.uint8).tobytes())
     return out
