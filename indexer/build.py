@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -526,14 +527,15 @@ def write_changes(old: Generation | None, path: Path, changes: Changes, log: Log
         _link_kept(old, path, kept)
     added = _write_shards(path, to_write, log)
     write_generation(path, kept.shards + added, kept.deleted, kept.removed)
-    write_vocabulary(
+    (path / RECORD).write_text(json.dumps(changes.record, ensure_ascii=False), encoding="utf-8")
+    vocabulary = partial(
+        write_vocabulary,
         path / VOCAB,
         old.path / VOCAB if old is not None else None,
         [path / SHARDS / name / DATA for name in added],
         [old.path / SHARDS / name / DATA for name in kept.dropped] if old is not None else [],
     )
-    (path / RECORD).write_text(json.dumps(changes.record, ensure_ascii=False), encoding="utf-8")
-    _derive(Derivation(path, old, changes.to_write, set(changes.to_delete), changes.record), log)
+    _derive(Derivation(path, old, changes.to_write, set(changes.to_delete), changes.record), log, vocabulary)
 
 
 def _timed(derive: Callable[[Derivation], None], step: Derivation) -> float:
@@ -543,19 +545,22 @@ def _timed(derive: Callable[[Derivation], None], step: Derivation) -> float:
     return time.monotonic() - started
 
 
-def _derive(step: Derivation, log: Log) -> None:
-    """Run the derivation steps (``DERIVED``). With more than one core, ``APART`` runs in a
-    process of its own (forked: it gets the step as it is, and dies with the build) while
-    this one runs the rest: the steps take a few seconds of a full build one after another,
-    and a core would sit idle."""
+def _derive(step: Derivation, log: Log, vocabulary: Callable[[], None]) -> None:
+    """Write the generation's ``vocabulary`` and run the derivation steps (``DERIVED``; none
+    reads the vocabulary). With more than one core, ``APART`` runs in a process of its own
+    (forked: it gets the step as it is, and dies with the build) while this one runs the
+    rest: they take a few seconds of a full build one after another, and a core would sit
+    idle."""
     here = [derive for derive in DERIVED if derive is not APART or (os.cpu_count() or 1) < 2]
     if len(here) == len(DERIVED):
+        vocabulary()
         for derive in here:
             log(f"{derive.__module__}: {_timed(derive, step):.1f} s")
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
         apart = pool.submit(_timed, APART, step)
+        vocabulary()
         for derive in here:
             log(f"{derive.__module__}: {_timed(derive, step):.1f} s")
         log(f"{APART.__module__}: {apart.result():.1f} s (beside the others)")
