@@ -113,16 +113,23 @@ def pinyin_place(name: str) -> list[str]:
     return list(path)
 
 
+@cache
+def _parents() -> list[tuple[tuple[str, ...], str]]:
+    """Every province's and city's path with its stem (of two characters or more), in the
+    order of :func:`_places`: what :func:`named_parent` looks for in every report."""
+    return [
+        (path, stem(path[-1]))
+        for paths in _places()[0].values()
+        for path in paths
+        if len(path) <= 2 and len(stem(path[-1])) >= 2
+    ]
+
+
 def named_parent(context: str) -> list[str]:
     """The city (else province) a report's opening names most often, at least twice: where a
     place the divisions do not hold (大鹏新区) sits."""
     folded = fold(context)
-    counts = {
-        path: folded.count(stem(path[-1]))
-        for paths in _places()[0].values()
-        for path in paths
-        if len(path) <= 2 and len(stem(path[-1])) >= 2
-    }
+    counts = {path: folded.count(short) for path, short in _parents()}
     best = max(counts, key=lambda p: (counts[p], len(p)), default=None)
     return list(best) if best and counts[best] >= 2 else []
 
