@@ -78,7 +78,9 @@ def drop_chrome(lines: list[Line]) -> list[Line]:
             while kept and kept[-1].text.isdigit():
                 kept.pop()
             continue
-        if mark := _WATERMARK.search(folded):
+        # a watermark names 马克数据网 or its address: a search of every line for it, from
+        # every character (the optional words before it), only where it can be
+        if ("马" in folded or "www.macrodatas.cn" in folded) and (mark := _WATERMARK.search(folded)):
             text, folded = text[: mark.start()], folded[: mark.start()]
             if not text:
                 continue
