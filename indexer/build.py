@@ -550,8 +550,10 @@ def _derive(step: Derivation, log: Log, vocabulary: Callable[[], None]) -> None:
     reads the vocabulary). With more than one core, ``APART`` runs in a process of its own
     (forked: it gets the step as it is, and dies with the build) while this one runs the
     rest: they take a few seconds of a full build one after another, and a core would sit
-    idle."""
-    here = [derive for derive in DERIVED if derive is not APART or (os.cpu_count() or 1) < 2]
+    idle. A build of fewer than ``PARALLEL_FROM`` reports (a report added) runs them one
+    after another: they take a fraction of a second, less than forking this process."""
+    apart = (os.cpu_count() or 1) > 1 and len(step.written) >= PARALLEL_FROM
+    here = [derive for derive in DERIVED if derive is not APART or not apart]
     if len(here) == len(DERIVED):
         vocabulary()
         for derive in here:
@@ -559,11 +561,11 @@ def _derive(step: Derivation, log: Log, vocabulary: Callable[[], None]) -> None:
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-        apart = pool.submit(_timed, APART, step)
+        beside = pool.submit(_timed, APART, step)
         vocabulary()
         for derive in here:
             log(f"{derive.__module__}: {_timed(derive, step):.1f} s")
-        log(f"{APART.__module__}: {apart.result():.1f} s (beside the others)")
+        log(f"{APART.__module__}: {beside.result():.1f} s (beside the others)")
 
 
 def _open_existing(index_dir: Path, log: Log) -> tuple[Generation | None, dict]:
