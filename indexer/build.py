@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
@@ -559,13 +560,46 @@ def _derive(step: Derivation, log: Log, vocabulary: Callable[[], None]) -> None:
         for derive in here:
             log(f"{derive.__module__}: {_timed(derive, step):.1f} s")
         return
+    # a process forked with the step in its memory: the step holds the served generation,
+    # whose files are mapped, and is not sent (pickled) to it
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-        beside = pool.submit(_timed, APART, step)
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_beside, args=(APART, step, os.getpid(), send), daemon=True)
+    child.start()
+    send.close()
+    answered = False
+    try:
         vocabulary()
         for derive in here:
             log(f"{derive.__module__}: {_timed(derive, step):.1f} s")
-        log(f"{APART.__module__}: {beside.result():.1f} s (beside the others)")
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            raise RuntimeError(f"{APART.__module__} stopped without finishing") from None
+        answered = True
+    finally:
+        if not answered:  # this build failed: the step beside it is of no use
+            child.kill()
+        child.join()
+        receive.close()
+    if isinstance(outcome, BaseException):
+        raise outcome
+    log(f"{APART.__module__}: {outcome:.1f} s (beside the others)")
+
+
+def _beside(derive: Callable[[Derivation], None], step: Derivation, parent: int, send: Connection) -> None:
+    """In a process forked by :func:`_derive`: run ``derive`` and send back its seconds, or
+    what it raised (as it is where it pickles, else as a RuntimeError naming it)."""
+    _die_with(parent)
+    try:
+        outcome: float | BaseException = _timed(derive, step)
+    except BaseException as exc:
+        outcome = exc
+    try:
+        send.send(outcome)
+    except Exception:  # an error that does not pickle
+        send.send(RuntimeError(f"{derive.__module__}: {outcome!r}"))
+    send.close()
 
 
 def _open_existing(index_dir: Path, log: Log) -> tuple[Generation | None, dict]:

@@ -482,3 +482,39 @@ def test_a_builds_vocabulary_is_what_it_would_be_written_from_scratch(corpus, tm
     (corpus / "yangben-2022.txt").unlink()
     build(corpus, index)
     same_as_from_scratch()
+
+
+def test_the_step_run_beside_the_others_gets_the_served_index_and_its_failure_fails_the_build(
+    corpus, tmp_path, monkeypatch
+):
+    """A build on two cores runs its longest derivation step (new wording) in a forked
+    process beside the others. That process has the step as the build has it (the served
+    generation, whose files are mapped, is not sent to it: an index that held them failed
+    every incremental build with "cannot pickle 'mmap.mmap' object"); what it raises, the
+    build raises, and the index served stays as it was."""
+    import errno
+
+    import indexer.build as building
+
+    monkeypatch.setattr(building, "PARALLEL_FROM", 1)  # the small corpus: a build of several
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    index = tmp_path / "index"
+    build(corpus, index)
+    write(corpus, "样本区-2022.txt", "推进石榴园区建设。")
+    build(corpus, index)  # the served generation handed to new wording, beside the others
+    served = current_path(index)
+    assert (served / "novelty.pack").exists() and total(
+        create_app({"INDEX_DIR": str(index)}).test_client(), "石榴园区"
+    ) > 0
+
+    def fails(step) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(building, "APART", fails)
+    monkeypatch.setattr(
+        building, "DERIVED", tuple(fails if d is building.novelty.derive else d for d in building.DERIVED)
+    )
+    write(corpus, "样本区-2023.txt", "推进蜜柚园区建设。")
+    with pytest.raises(OSError, match="No space left"):
+        build(corpus, index)
+    assert current_path(index) == served
