@@ -50,7 +50,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import add
 from pathlib import Path
 from types import TracebackType
 
@@ -152,35 +151,19 @@ class _Postings:
         return {"vocab.words": blob, "vocab.offsets": offsets, "vocab.counts": counts}
 
 
-def _firsts(items: list[str]) -> dict[str, int]:
-    """Where each of ``items`` first stands among the first ``PREFIX_CHARS``."""
-    first: dict[str, int] = {}
-    for at, item in enumerate(items[:PREFIX_CHARS]):
-        first.setdefault(item, at)
-    return first
-
-
-def _bigrams(stripped: str) -> tuple[Counter[str], dict[str, int]]:
-    """The bigrams the chars field indexes (:func:`indexer.analysis.char_tokens`: each
-    character with the next, the last with ``END``), counted, and where each first starts
-    in the first ``PREFIX_CHARS`` characters."""
-    if not stripped:
-        return Counter(), {}
-    grams = list(map(add, stripped, stripped[1:] + END))
-    return Counter(grams), _firsts(grams)
-
-
 _CHAR_BITS = 21  # a character's code point, in a bigram's number
 _TERM_BITS = 2 * _CHAR_BITS  # a bigram, as two code points
 _DOC_BITS = 16  # a document's number (MAX_DOCS), below its term's
 
 
 def _substrings(texts: list[str]) -> tuple[_Postings, _Postings]:
-    """The postings of the chars and chars1 fields of a shard's ``texts`` (in order), as
-    :meth:`_Postings.add` makes them document by document with :func:`_bigrams` and
-    :func:`_firsts` (terms numbered as first met, a document's new ones in order), computed
-    as arrays over the shard's whole text: one Counter, dict and list of strings per text
-    cost a third of a shard writer's own time."""
+    """The postings of the chars and chars1 fields of a shard's ``texts`` (in order): each
+    text's bigrams (:func:`indexer.analysis.char_tokens`: each character with the next, the
+    last with ``END``) and characters, counted, with where each first starts in the first
+    ``PREFIX_CHARS`` (terms numbered as first met, a document's new ones in order), as
+    :meth:`_Postings.add` would take them text by text; computed as arrays over the shard's
+    whole text: one Counter, dict and list of strings per text cost a third of a shard
+    writer's own time."""
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     # each character as its code point (a lone surrogate too, as the text holds it)
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.uint64)

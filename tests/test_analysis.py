@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT, Schema
@@ -74,7 +76,6 @@ def test_the_builds_postings_are_what_whooshs_formats_write(text):
     from collections import Counter
 
     from indexer.analysis import Analyzed, word_tokens
-    from indexer.shard import _bigrams
 
     for analyzer in (JiebaAnalyzer(), BigramAnalyzer()):
         for boost in (1.0, 2.0):
@@ -101,7 +102,7 @@ def test_a_shards_substring_postings_are_those_of_its_texts_one_by_one(texts):
     adding each text's bigrams and characters one by one gives (indexer.shard._Postings)."""
     from collections import Counter
 
-    from indexer.shard import _bigrams, _firsts, _Postings, _substrings
+    from indexer.shard import _Postings, _substrings
 
     grams, chars = _Postings(), _Postings()
     for doc, text in enumerate(texts):
@@ -173,3 +174,23 @@ def test_a_long_text_is_folded_as_str_translate_folds_it(text):
     text = text + "\ud800臺灣ＡＢ"
     assert _translate(text) == text.translate(_FOLD)
     assert fold(text * 12) == (text * 12).translate(_FOLD)
+
+
+def _firsts(items: list[str]) -> dict[str, int]:
+    """Where each of ``items`` first stands among the first ``PREFIX_CHARS``."""
+    from indexer.shard import PREFIX_CHARS
+
+    first: dict[str, int] = {}
+    for at, item in enumerate(items[:PREFIX_CHARS]):
+        first.setdefault(item, at)
+    return first
+
+
+def _bigrams(stripped: str) -> tuple[Counter[str], dict[str, int]]:
+    """The bigrams the chars field indexes, text by text (each character with the next, the
+    last with ``END``), counted, and where each first starts: what a shard computes for all
+    its texts at once (indexer.shard._substrings)."""
+    if not stripped:
+        return Counter(), {}
+    grams = [a + b for a, b in zip(stripped, stripped[1:] + END, strict=True)]
+    return Counter(grams), _firsts(grams)
