@@ -11,8 +11,11 @@ from flask.json.provider import DefaultJSONProvider
 
 from indexer.places import PLACE_SEP, place_key
 from indexer.schema import corpus_dir, index_dir
+from indexer.shard import TEXT_ENCODING
+from indexer.similar import SIMILAR, SimilarPack
 
 from .limits import DEFAULTS as LIMITS
+from .query import synonyms
 from .status import status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,8 +108,8 @@ def prepare(app: Flask) -> None:
     """Do once, before ``gunicorn --preload`` forks its workers, what each worker would
     otherwise do on its first request: compile the templates, open the served generation
     (its data memory-mapped: the workers share the pages), read its build record (every
-    results page shows its counts) and its wordings, and work out the order of its places.
-    Each worker opens its searcher (Whoosh's files, its own)
+    results page shows its counts), its wordings and synonyms and its similar passages'
+    table, and work out the order of its places. Each worker opens its searcher (Whoosh's files, its own)
     as it starts, before its first request. Without an index the first request says what is
     wrong.
 
@@ -120,9 +123,12 @@ def prepare(app: Flask) -> None:
         gen = handle.generation()
         status(gen.record)
         _ = gen.wordings  # the short forms and near-synonyms every search expands with
+        synonyms()
         for name in gen.region_names:  # the region facet orders places (and those above them) by these
             path = name.split(PLACE_SEP)
             for depth in range(1, len(path) + 1):
                 place_key(path[:depth])
+        handle.derived(gen, SIMILAR, SimilarPack)  # every hit says in how many other reports it stands (另见)
+        "".encode(TEXT_ENCODING)  # the texts' codec, looked up once
         os.register_at_fork(after_in_child=handle.prime)
     gc.freeze()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,6 +63,11 @@ class IndexHandle:
                 self._gen = open_current(self.index_dir)
                 _close_all(self._pool)
             return self._gen
+
+    def derived(self, gen: Generation, key: str, load: Callable[[Path], object]) -> object:
+        """What the build derived into ``gen`` beside the index (``load`` of its folder),
+        read once per generation and process."""
+        return self.cache.per_document(gen.name, key, lambda: load(gen.path))
 
     def vocabulary(self, searcher: GenerationSearcher) -> Vocabulary:
         """The generation's words and their paragraph counts (completion, corrections)."""

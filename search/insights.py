@@ -19,7 +19,6 @@ from indexer.targets import read as read_targets
 
 from .params import choice_arg
 from .query import year_range
-from .scoring import index_state
 from .targets_table import Filters, Targets, chart, grid
 from .views import _csv, _handle, _meta, _moved_or_404, _searcher, report_url
 
@@ -33,9 +32,7 @@ COLUMNS = ["report_id", "place", "year", "indicator", "label", "text", "low", "h
 def _generation_data(key: str, load: Callable[[Path], object]) -> object:
     """What the build derived into the served generation (``load`` of its folder), read once
     per generation and process."""
-    s = _searcher()
-    path = s.generation.path
-    return _handle().cache.per_document(index_state(s), key, lambda: load(path))
+    return _handle().derived(_searcher().generation, key, load)
 
 
 def targets() -> Targets:

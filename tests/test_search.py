@@ -483,6 +483,11 @@ def test_a_server_prepared_before_it_forks_starts_workers_ready(index_dir, monke
     # kept out of the collector's full passes: none visits it in the middle of a search
     record = handle._gen.record
     assert "wordings" in vars(handle._gen)  # read, kept: every search expands with them
+    from indexer.similar import SIMILAR
+
+    handle.cache.per_document(
+        handle._gen.name, SIMILAR, lambda: pytest.fail("similar passages read by a worker")
+    )
     looked_up = _place_key.cache_info()
     for name in handle._gen.region_names:  # each place's order (the region facet's) worked out already
         place_key(name.split(PLACE_SEP))
