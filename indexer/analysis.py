@@ -173,12 +173,18 @@ def word_tokens(folded: str, search_mode: bool = True) -> Iterator[tuple[str, in
             continue
         yield word, pos, start, end
         if search_mode and len(word) > 2:
-            freq = segmenter().FREQ
-            for n in (2, 3):
-                for i in range(len(word) - n + 1):
-                    gram = word[i : i + n]
-                    if gram != word and freq.get(gram):
-                        yield gram, pos, start + i, start + i + n
+            for gram, i in _inside(word, segmenter().FREQ):
+                yield gram, pos, start + i, start + i + len(gram)
+
+
+def _inside(word: str, freq: dict[str, int]) -> Iterator[tuple[str, int]]:
+    """The dictionary words of two and three characters inside a longer ``word`` (jieba's
+    search mode), with where each starts in it."""
+    for n in (2, 3):
+        for i in range(len(word) - n + 1):
+            gram = word[i : i + n]
+            if gram != word and freq.get(gram):
+                yield gram, i
 
 
 def words(folded: str) -> tuple[list[str], list[str]]:
@@ -194,11 +200,7 @@ def words(folded: str) -> tuple[list[str], list[str]]:
         own.append(word)
         searched.append(word)
         if len(word) > 2:
-            for n in (2, 3):
-                for i in range(len(word) - n + 1):
-                    gram = word[i : i + n]
-                    if gram != word and freq.get(gram):
-                        searched.append(gram)
+            searched.extend(gram for gram, _ in _inside(word, freq))
     return searched, own
 
 

@@ -516,14 +516,34 @@ class Scorer:
             for i, first in enumerate(firsts[1:], 1):
                 holds &= (first == firsts[0] + i) & (first < NOWHERE)
             # else the string may stand where one of its bigrams first starts (质量发展 where
-            # 量发 does, though 发展 came earlier): those few characters read for all at once
-            for i, first in enumerate(firsts):
-                maybe = np.flatnonzero(~holds & (first < NOWHERE) & (first >= i))
-                holds[maybe] = self.generation.spelling(candidates[maybe], first[maybe] - i, needle)
+            # 量发 does, though 发展 came earlier)
+            holds |= self._spelled(candidates, firsts, needle, ~holds)
         check = np.flatnonzero(~holds)
         holds[check] = self.generation.holding(candidates[check], (needle,))
         found = candidates[holds]
         return reduce(Scores.plus, terms, Scores(found, np.zeros(len(found))))
+
+    def _spelled(
+        self,
+        ids: np.ndarray,
+        firsts: list[np.ndarray],
+        form: str,
+        pending: np.ndarray,
+        last: int | np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Which of the ``pending`` documents of ``ids`` spell ``form`` where one of its
+        bigrams first starts (``firsts``: where each does, ``NOWHERE`` past the first
+        characters), starting at ``last`` at most if given: the few characters there read
+        for all of them at once (:meth:`indexer.generation.Generation.spelling`)."""
+        proven = np.zeros(len(ids), bool)
+        for j, first in enumerate(firsts):
+            start = first.astype(np.int64) - j
+            maybe = pending & ~proven & (first < NOWHERE) & (start >= 0)
+            if last is not None:
+                maybe &= start <= last
+            at = np.flatnonzero(maybe)
+            proven[at[self.generation.spelling(ids[at], start[at], form)]] = True
+        return proven
 
     # --- a query plan --------------------------------------------------------------------
 
@@ -626,14 +646,11 @@ class Scorer:
                 exact &= ~irregular
             out |= maybe & exact
             pending = maybe & ~exact & ~out
-            if len(form) > 2:  # read where one of its bigrams first starts, for all at once
+            if len(form) > 2:  # read where one of its bigrams first starts
                 last = EARLY - 1 if early else np.where(lead_len < 0, -1, lead_len - len(form))
-                for j, first in enumerate(firsts):
-                    start = first.astype(np.int32) - j
-                    at = np.flatnonzero(pending & (first < NOWHERE) & (start >= 0) & (start <= last))
-                    spelled = at[self.generation.spelling(ids[at], start[at], form)]
-                    out[spelled] = True
-                    pending[spelled] = False
+                spelled = self._spelled(ids, firsts, form, pending, last)
+                out |= spelled
+                pending &= ~spelled
             check = np.flatnonzero(pending)
             if len(check):
                 self._check_time()
