@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import cache_dir, segmenter
+from .analysis import dictionary_cache, segmenter
 from .generation import GENERATION, SHARDS, Derivation
 from .pack import Strings, read_pack, strings, write_pack
 from .places import NATIONAL, place_label
@@ -103,16 +103,13 @@ TAGS_VERSION = 1  # of the cached tables below: raise it when the lists or tags 
 def tagged() -> Tagged:
     """The hashes of the words in jieba's dictionary by their part of speech, and of the
     words phrases do not start or end with: made from the dictionary once (a second) and
-    kept beside jieba's own cache, read in a hundredth of that by the builds after."""
+    kept beside jieba's prefixes (:func:`indexer.analysis.dictionary_cache`)."""
+    return dictionary_cache(segmenter(), f"novelty-tags-{TAGS_VERSION}", _tagged)
+
+
+def _tagged() -> Tagged:
+    by: dict[str, list[str]] = defaultdict(list)
     with segmenter().get_dict_file() as fh:  # jieba's own dictionary, as bytes
-        stat = os.fstat(fh.fileno())
-        cached = cache_dir() / f"tags-{TAGS_VERSION}-{stat.st_size}-{stat.st_mtime_ns}.npz"
-        try:
-            with np.load(cached) as saved:
-                return Tagged(**{name: saved[name] for name in Tagged.__dataclass_fields__})
-        except (OSError, ValueError, KeyError):  # not made yet (or damaged): make it
-            pass
-        by: dict[str, list[str]] = defaultdict(list)
         for line in fh:
             parts = line.decode("utf-8").split()
             if len(parts) == 3:
@@ -121,7 +118,7 @@ def tagged() -> Tagged:
     def hashes(words: Iterable[str]) -> np.ndarray:
         return np.unique(string_hashes([w for w in words if w]))
 
-    made = Tagged(
+    return Tagged(
         strong=hashes(
             [*(w for t in STRONG_TAGS for w in by[t]), *(w for w in LEADING + TRAILING if len(w) > 1), "等"]
         ),
@@ -133,14 +130,6 @@ def tagged() -> Tagged:
         leading=hashes(LEADING),
         trailing=hashes(TRAILING),
     )
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.npz")
-        np.savez(tmp, **{name: getattr(made, name) for name in Tagged.__dataclass_fields__})
-        os.replace(tmp, cached)
-    except OSError:  # a read-only cache folder: made again next time
-        pass
-    return made
 
 
 def member(values: np.ndarray, table: np.ndarray) -> np.ndarray:

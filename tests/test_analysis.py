@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
+import jieba
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT, Schema
@@ -11,7 +13,17 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.formats import Frequency
 from whoosh.query import Phrase, Term
 
-from indexer.analysis import END, KEYWORDS, BigramAnalyzer, FoldedFrequency, JiebaAnalyzer, fold, query_chars
+from indexer.analysis import (
+    END,
+    KEYWORDS,
+    BigramAnalyzer,
+    FoldedFrequency,
+    JiebaAnalyzer,
+    dictionary_cache,
+    fold,
+    query_chars,
+    segmenter,
+)
 
 from .conftest import SEED
 
@@ -194,3 +206,54 @@ def _bigrams(stripped: str) -> tuple[Counter[str], dict[str, int]]:
         return Counter(), {}
     grams = [a + b for a, b in zip(stripped, stripped[1:] + END, strict=True)]
     return Counter(grams), _firsts(grams)
+
+
+@cache
+def _jieba() -> jieba.Tokenizer:
+    """jieba's own tokenizer over the same dictionary, the reference :class:`Segmenter` cuts as."""
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    return reference
+
+
+# the characters of a report, its punctuation and white space, Latin letters, digits and
+# the signs jieba keeps inside a block (+#&._%-), characters its dictionary lacks, and
+# some that are no word on their own but start one (仫佬族, 偺们)
+_CUT_ALPHABET = list("推进白鹅潭中心商务区建设加快河涌整治增长改革开放经济发展坚持以人民为中心醃鱻犇龘")
+_CUT_ALPHABET += ["仫", "佬", "族", "偺", "们", "仫佬", "偺们", "改革", "开放"]
+_CUT_ALPHABET += list("，。、；：！？（）“”《》 \t\n\r\u3000ＧＤＰgdpAB0123456789+#&._%-")
+
+
+@given(st.lists(st.sampled_from(_CUT_ALPHABET), max_size=100).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_segmenter_cuts_as_jieba_does(text):
+    """This project's jieba tokenizer finds jieba's own words, in jieba's order (accurate
+    mode with HMM, the cut of every text), and its other modes are jieba's."""
+    seg = segmenter()
+    assert list(seg.cut(text)) == list(_jieba().cut(text))
+    assert list(seg.cut(text)) == list(seg.cut(text))  # a block's cut kept, given again
+    assert list(seg.tokenize(text, mode="search")) == list(_jieba().tokenize(text, mode="search"))
+    assert list(seg.cut(text, HMM=False)) == list(_jieba().cut(text, HMM=False))
+
+
+def test_the_segmenter_cuts_the_seed_report_as_jieba_does():
+    """Every line of a real report, folded and as written (Traditional)."""
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        for text in (line, fold(line)):
+            assert list(segmenter().cut(text)) == list(_jieba().cut(text))
+
+
+def test_what_is_made_from_the_dictionary_is_kept_and_made_again_when_damaged(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    made = []
+
+    def make() -> dict[str, int]:
+        made.append(1)
+        return {"政府": 1}
+
+    assert dictionary_cache(segmenter(), "test", make) == {"政府": 1}
+    assert dictionary_cache(segmenter(), "test", make) == {"政府": 1} and len(made) == 1  # kept
+    [kept] = (tmp_path / "gov-report-search").glob("test-*.pickle")
+    kept.write_bytes(kept.read_bytes()[:10])  # cut short
+    assert dictionary_cache(segmenter(), "test", make) == {"政府": 1} and len(made) == 2
+    assert dictionary_cache(segmenter(), "test", make) == {"政府": 1} and len(made) == 2  # kept again

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from ..analysis import SENTENCE_END, fold, segmenter
+from ..analysis import SENTENCE_END, dictionary_cache, fold, segmenter
 from ..reading import Line
 
 if TYPE_CHECKING:
@@ -103,10 +103,23 @@ def _run_in(text: str, sure: bool) -> str | None:
 
 @lru_cache(maxsize=1)
 def tagger() -> jieba.posseg.POSTokenizer:
-    """jieba's part-of-speech tagger over this project's dictionary (loaded when first needed)."""
+    """jieba's part-of-speech tagger over this project's dictionary (loaded when first
+    needed), its words' tags kept beside the dictionary's prefixes (read in half the time
+    jieba takes to read them from the dictionary)."""
     import jieba.posseg
 
-    return jieba.posseg.POSTokenizer(segmenter())
+    class Tagger(jieba.posseg.POSTokenizer):
+        def load_word_tag(self, f: IO[bytes]) -> None:
+            f.close()
+            parent = super()
+
+            def made() -> dict[str, str]:
+                parent.load_word_tag(self.tokenizer.get_dict_file())
+                return self.word_tag_tab
+
+            self.word_tag_tab = dictionary_cache(self.tokenizer, "word-tags", made)
+
+    return Tagger(segmenter())
 
 
 def run_in_headings(lines: list[Line]) -> dict[int, str]:
