@@ -11,6 +11,7 @@ from pathlib import Path
 
 from common import ROOT
 
+from indexer.documents import stored_block
 from search.engine import search
 from search.query import parse
 from search.scoring import ScoreCache
@@ -110,6 +111,6 @@ def top(searcher, typed: str, cache: ScoreCache, k: int = 10) -> tuple[int, list
     result = search(searcher, typed, parse(typed), per_page=k, cache=cache, deadline=math.inf)
     listed = []
     for hit in result.hits:
-        text = searcher.document(uid=f"{hit.report_id}#{hit.paragraph_id}")["text"]
+        text = stored_block(searcher, hit.report_id, hit.paragraph_id)["text"]
         listed.append(Listed(paragraph_key(hit.year, text), hit.region, " › ".join(hit.section_path), text))
     return result.total, listed

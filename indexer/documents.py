@@ -86,7 +86,7 @@ def fragment_kind(kind: str, text: str) -> int:
 def read_report(searcher: Searcher, report_id: str) -> Report | None:
     """A report as :func:`report_documents` keeps it, or None when the index holds none by
     that id."""
-    doc = searcher.document(uid=report_id, kind=REPORT)
+    doc = searcher.document(report_id=report_id, kind=REPORT)
     if doc is None:
         return None
     data = json.loads(doc["data"])
@@ -102,3 +102,8 @@ def read_report(searcher: Searcher, report_id: str) -> Report | None:
                 header=stored.get("header") or [],
             )
     return Report.from_dict(data)
+
+
+def stored_block(searcher: Searcher, report_id: str, block_id: str) -> dict:
+    """The stored fields of a report's block (a paragraph or heading a search found)."""
+    return next(f for f in searcher.documents(report_id=report_id) if f.get("block_id") == block_id)

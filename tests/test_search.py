@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from indexer.analysis import END, fold
 from indexer.build import build
+from indexer.documents import stored_block
 from indexer.schema import HEADING, PARAGRAPH
 from search import scoring
 from search.engine import search
@@ -168,7 +169,7 @@ def test_paragraphs_holding_the_query_as_typed_come_first(handle, q, exact):
     rank above paragraphs that only hold the words apart or in another wording."""
     with handle.searcher() as s:
         hits = search(s, q, parse(q), per_page=100, cache=handle.cache).hits
-        texts = [s.document(uid=f"{h.report_id}#{h.paragraph_id}")["text"] for h in hits]
+        texts = [stored_block(s, h.report_id, h.paragraph_id)["text"] for h in hits]
     holds = [exact in re.sub(r"\s", "", fold(t)) for t in texts]
     assert any(holds) and not all(holds), q
     assert holds == sorted(holds, reverse=True), q

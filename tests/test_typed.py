@@ -11,6 +11,7 @@ import pytest
 
 from indexer.analysis import is_traditional
 from indexer.build import build
+from indexer.documents import stored_block
 from search import create_app
 from search.engine import search
 from search.handle import IndexHandle
@@ -60,7 +61,7 @@ def ranked(index, q: str) -> list[str]:
     names = {text: name for name, text in TOPICS.items()}
     with IndexHandle(index).searcher() as s:
         hits = search(s, q, parse(q), per_page=50).hits
-        return [names[s.document(uid=f"{h.report_id}#{h.paragraph_id}")["text"]] for h in hits if not h.lacks]
+        return [names[stored_block(s, h.report_id, h.paragraph_id)["text"]] for h in hits if not h.lacks]
 
 
 @pytest.mark.parametrize(
