@@ -19,9 +19,11 @@ them, :class:`indexer.analysis.Analyzed`), and the same analysis fills ``data.pa
   kept in Whoosh they cost a third of its postings writing (benchmarks/scale.py);
 - for the words (``content``), the postings of the terms held by at least
   ``IMPACT_MIN_DOCS`` of the shard's documents; only the rarer words are written to
-  Whoosh, and read from its postings (a few dozen at most per shard): each word's postings
-  are in one place, and the frequent ones, most of the postings, cost Whoosh nothing
-  (a ninth of a build's time, benchmarks/scale.py). What Whoosh would count for a word
+  Whoosh, and read from its postings (a few at most per shard): each word's postings are
+  in one place, and the others, 91% of the postings (three quarters of the words are
+  rarer), cost Whoosh nothing (it writes a posting with a dozen Python calls: Whoosh's
+  part of a shard writer's time was 30% with the words in fewer than 96 documents, 22%
+  with those in fewer than 8). What Whoosh would count for a word
   (the documents that hold it, the field's length) is counted by the build: the shard's
   words with their documents below, and ``content_length`` in ``shard.json``;
 - the shard's words (``content``) with the number of its documents that hold each;
@@ -66,7 +68,7 @@ from .similar import bands, keys_of, signature
 WHOOSH = "whoosh"  # the shard's Whoosh index, a folder of its own
 DATA = "data.pack"
 INFO = "shard.json"
-IMPACT_MIN_DOCS = 96  # a word in fewer of a shard's documents is read from Whoosh
+IMPACT_MIN_DOCS = 8  # a word in fewer of a shard's documents is read from Whoosh
 MAX_DOCS = 65535  # documents of a shard: numbered in two bytes
 BIG_WEIGHT = 255  # a weight this high or higher is kept at full size, apart
 FIELDS = ("chars", "chars1", "content", "keywords")  # chars1: one character, as the bigrams it starts
