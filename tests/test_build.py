@@ -510,7 +510,7 @@ def test_the_step_run_beside_the_others_gets_the_served_index_and_its_failure_fa
     def fails(step) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(building, "APART", fails)
+    monkeypatch.setattr(building, "APART", (fails,))
     monkeypatch.setattr(
         building, "DERIVED", tuple(fails if d is building.novelty.derive else d for d in building.DERIVED)
     )
