@@ -18,7 +18,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache, partial
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import mul
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -141,8 +142,8 @@ class Segmenter(jieba.Tokenizer):
     """jieba's tokenizer with its accurate mode and HMM (the cut this project makes of every
     text) twice as fast: the same words, found by the same maximum-probability route over
     the same dictionary, but in one pass per block of text where jieba builds the graph of
-    words (a dict of lists) and then walks it with a generator per character. A cut is
-    half of what a build's shard writers do. The dictionary is jieba's, never changed."""
+    words (a dict of lists) and then walks it with a generator per character (jieba's cut
+    was a third of a shard writer's time). The dictionary is jieba's, never changed."""
 
     def initialize(self, dictionary: str | None = None) -> None:
         if dictionary is not None or self.dictionary is not None:
@@ -225,12 +226,19 @@ class Segmenter(jieba.Tokenizer):
                 if len(singles) == 1 or (singles and self.FREQ.get(singles)):
                     out.extend(singles)
                 elif singles:
-                    out.extend(jieba.finalseg.cut(singles))
+                    out += _unknown_words(singles)
                 singles = ""
                 if at < n:
                     out.append(text[at:stop])
             at = stop
         return tuple(out)
+
+
+@lru_cache(maxsize=CUT_BLOCKS)
+def _unknown_words(run: str) -> tuple[str, ...]:
+    """jieba's HMM cut of a run of characters its dictionary has no word for (names, rare
+    words: they recur, in other blocks; the HMM was a fifth of a cut)."""
+    return tuple(jieba.finalseg.cut(run))
 
 
 @cache
@@ -423,10 +431,11 @@ def _ranked(own: list[str], limit: int | None) -> list[str]:
     for w in [w for w in counts if len(w) < 2 or w in _STOP_WORDS]:
         del counts[w]
     idf, median = keyword_weights()
-    # each weight computed once, the sort keyed by position: no Python function per word
-    weights = [-n * idf.get(w, median) for w, n in counts.items()]
+    # each weight computed once (in C: map), the sort keyed by position, the heaviest first
+    # (a reversed sort keeps equal weights in their order): no Python function per word
+    weights = list(map(mul, counts.values(), map(idf.get, counts, repeat(median))))
     terms = list(counts)
-    return [terms[i] for i in sorted(range(len(terms)), key=weights.__getitem__)[:limit]]
+    return [terms[i] for i in sorted(range(len(terms)), key=weights.__getitem__, reverse=True)[:limit]]
 
 
 END = "\ufffe"  # a noncharacter: after a text's last character, so that every character starts a bigram
