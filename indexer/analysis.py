@@ -134,7 +134,7 @@ def cache_dir() -> Path:
     return Path(base) / "gov-report-search"
 
 
-_NOT_A_PREFIX = object()
+_NOT_A_PREFIX = 1.0  # no log probability is above 0
 CUT_BLOCKS = 65536  # blocks (runs of words between punctuation) whose cuts a process keeps
 
 
@@ -144,6 +144,10 @@ class Segmenter(jieba.Tokenizer):
     the same dictionary, but in one pass per block of text where jieba builds the graph of
     words (a dict of lists) and then walks it with a generator per character (jieba's cut
     was a third of a shard writer's time). The dictionary is jieba's, never changed."""
+
+    initialized: bool
+    FREQ: dict[str, int]
+    total: int
 
     def initialize(self, dictionary: str | None = None) -> None:
         if dictionary is not None or self.dictionary is not None:
@@ -202,7 +206,7 @@ class Segmenter(jieba.Tokenizer):
             x = -1
             i = k
             p = logp(text[k], no)
-            while p is not no:
+            while p != no:
                 if p is not None:
                     s = p + score[i + 1]
                     if s >= best:
@@ -213,7 +217,7 @@ class Segmenter(jieba.Tokenizer):
                 p = logp(text[k : i + 1], no)
             if x < 0:  # no word starts here: the character alone
                 p = logp(text[k])
-                best, x = (self._unknown if p is None or p is no else p) + score[k + 1], k
+                best, x = (self._unknown if p is None else p) + score[k + 1], k
             score[k], end[k] = best, x
         out: list[str] = []
         singles = ""  # a run of single characters

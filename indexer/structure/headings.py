@@ -111,10 +111,9 @@ def tagger() -> jieba.posseg.POSTokenizer:
     class Tagger(jieba.posseg.POSTokenizer):
         def load_word_tag(self, f: IO[bytes]) -> None:
             f.close()
-            parent = super()
 
             def made() -> dict[str, str]:
-                parent.load_word_tag(self.tokenizer.get_dict_file())
+                jieba.posseg.POSTokenizer.load_word_tag(self, self.tokenizer.get_dict_file())
                 return self.word_tag_tab
 
             self.word_tag_tab = dictionary_cache(self.tokenizer, "word-tags", made)
