@@ -33,14 +33,14 @@ def did_you_mean(
     text: str,
     parsed: ParsedQuery,
     matched: int,
-    count: Callable[[str], int],
+    count: Callable[[str], int | None],
     deadline: float,
 ) -> Suggestion | None:
     """A correction of the query from the index's own words, weighted by how many
     paragraphs hold them: for a typed word the index does not hold, a word that sounds the
     same (城市更薪 -> 城市更新), one character away (changed, missing or extra), or its other
     script. Offered only when it finds more paragraphs than the query (``matched``);
-    ``count`` counts a query's."""
+    ``count`` counts a query's (None: out of time, and so no correction)."""
     for term in parsed.terms:
         if term in parsed.literal or vocabulary.count(fold(term)):
             continue
@@ -58,6 +58,8 @@ def did_you_mean(
                 return None
             corrected = text.replace(part, shown)
             found = count(corrected)
+            if found is None:
+                return None
             if found > matched:
                 return Suggestion(corrected, corrected, found=found)
     return None

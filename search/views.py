@@ -53,7 +53,10 @@ api = Blueprint("api", __name__, url_prefix="/api")
 @pages.before_app_request
 def start_the_clock() -> None:
     """One deadline for the whole request: the search, then the suggestions with what is left
-    (they are dropped, not late, when nothing is)."""
+    (they are dropped, not late, when nothing is). It starts once what every search reads
+    is loaded (already, in a server prepared before it forked; else now, on a process's first
+    request and the first after a build)."""
+    _handle().load()
     g.deadline = time.perf_counter() + engine.TIME_LIMIT
 
 
@@ -80,10 +83,15 @@ def release_searcher(exc: BaseException | None = None) -> None:
 
 
 def _run_search(
-    per_page_default: int = 10, facets: bool = False, group: str = "paragraph", query: str | None = None
+    per_page_default: int = 10,
+    facets: bool = False,
+    group: str = "paragraph",
+    query: str | None = None,
+    deadline: float | None = None,
 ) -> tuple[str, ParsedQuery, SearchResult | None]:
     """This request's search (``query`` instead of its ``q``, if given): grouped by report
-    when ``group`` (or the request's ``group``) says so."""
+    when ``group`` (or the request's ``group``) says so; stopped at ``deadline``, else at
+    the request's."""
     args: MultiDict = request.args
     if query is not None:
         args = args.copy()
@@ -103,7 +111,7 @@ def _run_search(
         sort=sort,
         facets=facets,
         group=grouped,
-        deadline=g.deadline,
+        deadline=g.deadline if deadline is None else deadline,
         cache=_handle().cache,
     )
     return text, parsed, result
@@ -170,8 +178,13 @@ def index() -> ResponseReturnValue:
         deadline = min(g.deadline, time.perf_counter() + SUGGEST_TIME)
         vocabulary = _handle().vocabulary(_searcher())
 
-        def count(query: str) -> int:
-            _, _, found = _run_search(per_page_default=1, query=query)
+        def count(query: str) -> int | None:
+            """A correction's paragraphs; None when the suggestions' time ran out counting
+            them (the page is served without a correction, not as a 503)."""
+            try:
+                _, _, found = _run_search(per_page_default=1, query=query, deadline=deadline)
+            except engine.SearchTimeout:
+                return None
             return found.matched if found else 0
 
         corrected = did_you_mean(vocabulary, text, parsed, result.matched, count, deadline)

@@ -43,6 +43,26 @@ def test_did_you_mean_is_shown_only_when_it_finds_more(client):
     assert found == client.get("/api/search", query_string={"q": "河涌"}).get_json()["matched"] > 0
 
 
+def test_a_correction_out_of_time_is_dropped_and_the_results_served(index_dir, monkeypatch):
+    """Counting a correction's paragraphs runs under the suggestions' own deadline; when it
+    runs out (a busy server), the page is the search's, without a correction, not a 503."""
+    from search import engine
+
+    search = engine.search
+
+    def slow_corrections(searcher, text, *args, **kwargs):
+        if text != "河甬 year:2017":
+            raise engine.SearchTimeout("the correction's count ran out of time")
+        return search(searcher, text, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "search", slow_corrections)
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
+    response = client.get("/", query_string={"q": "河甬 year:2017"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "data-corrected" not in page
+    assert 'value="河甬 year:2017"' in page
+
+
 def test_completion_offers_the_index_words_and_phrases_most_frequent_first(client):
     data = client.get("/api/complete", query_string={"q": "发展"}).get_json()
     counts = [c["paragraphs"] for c in data["completions"]]
