@@ -2,13 +2,11 @@
 
 import gunicorn.http.wsgi
 
-from indexer.analysis import segmenter
 from search import create_app, prepare
 
 # gunicorn names itself and its version in every response (Server: gunicorn/23.0.0): no banner.
 gunicorn.http.wsgi.SERVER = "-"
 
 app = create_app()
-segmenter()  # jieba's dictionary, loaded once before gunicorn --preload forks its workers
-prepare(app)  # templates compiled, the generation opened: a worker's first search is like its later ones
+prepare(app)  # templates compiled, jieba and the generation loaded: a worker's first search is like its later ones
 app.extensions["exports"].server.fork_from(app)  # the export server, sharing all that with the workers

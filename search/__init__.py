@@ -9,14 +9,9 @@ from pathlib import Path
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from indexer.places import PLACE_SEP, place_key
 from indexer.schema import corpus_dir, index_dir
-from indexer.shard import TEXT_ENCODING
-from indexer.similar import SIMILAR, SimilarPack
 
 from .limits import DEFAULTS as LIMITS
-from .query import synonyms
-from .status import status
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -106,12 +101,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def prepare(app: Flask) -> None:
     """Do once, before ``gunicorn --preload`` forks its workers, what each worker would
-    otherwise do on its first request: compile the templates, open the served generation
-    (its data memory-mapped: the workers share the pages), read its build record (every
-    results page shows its counts), its wordings and synonyms and its similar passages'
-    table, and work out the order of its places. Each worker opens its searcher (Whoosh's files, its own)
-    as it starts, before its first request. Without an index the first request says what is
-    wrong.
+    otherwise do on its first request: compile the templates and load what every search
+    reads (:meth:`IndexHandle.load`: jieba's dictionary, the served generation opened, its
+    data memory-mapped, so the workers share the pages). Each worker opens its searcher
+    (Whoosh's files, its own) as it starts, before its first request. Without an index the
+    first request says what is wrong.
 
     What is loaded then stays for the process's life: it is moved out of the garbage
     collector's sight (``gc.freeze``). A full collection visits every object it tracks,
@@ -119,16 +113,6 @@ def prepare(app: Flask) -> None:
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
     handle = app.extensions["search_index"]
-    if handle.ready():
-        gen = handle.generation()
-        status(gen.record)
-        _ = gen.wordings  # the short forms and near-synonyms every search expands with
-        synonyms()
-        for name in gen.region_names:  # the region facet orders places (and those above them) by these
-            path = name.split(PLACE_SEP)
-            for depth in range(1, len(path) + 1):
-                place_key(path[:depth])
-        handle.derived(gen, SIMILAR, SimilarPack)  # every hit says in how many other reports it stands (另见)
-        "".encode(TEXT_ENCODING)  # the texts' codec, looked up once
+    if handle.load() is not None:
         os.register_at_fork(after_in_child=handle.prime)
     gc.freeze()

@@ -11,10 +11,16 @@ from pathlib import Path
 
 from whoosh.index import EmptyIndexError
 
+from indexer.analysis import segmenter
 from indexer.generation import Generation, GenerationSearcher
+from indexer.places import PLACE_SEP, place_key
+from indexer.shard import TEXT_ENCODING
+from indexer.similar import SIMILAR, SimilarPack
 from indexer.store import IndexDamaged, IndexMissing, current_path, damage, open_current, read_manifest
 
+from .query import synonyms
 from .scoring import WEIGHTING, ScoreCache, index_state
+from .status import status
 from .vocabulary import Vocabulary
 
 POOL = 16  # idle searchers kept per process (one per thread at most is in use)
@@ -43,6 +49,7 @@ class IndexHandle:
         self.close = weakref.finalize(self, _close_all, self._pool)
         self._manifest: tuple[Path | None, dict] = (None, {})  # a generation and its files' sizes
         self.cache = ScoreCache()
+        self._loaded: Generation | None = None  # the generation :meth:`load` read last
 
     def generation(self) -> Generation:
         """The served generation, opened (once per generation and process)."""
@@ -102,14 +109,36 @@ class IndexHandle:
                     self._gen = None
         raise AssertionError("unreachable")
 
-    def ready(self) -> bool:
-        """Open the served generation now (its data mapped, to be shared by the processes
-        forked from this one); whether there is an index that opens."""
+    def load(self) -> Generation | None:
+        """Read now what every search reads, once per generation and process: jieba's
+        dictionary, and the served generation opened (its data mapped, to be shared by the
+        processes forked from this one) with its build record (every results page shows its
+        counts), its wordings and synonyms, its similar passages' table and the order of its
+        places. None when there is no index that opens (the request says what is wrong).
+
+        ``search.prepare`` calls it before a server forks its workers; a process not
+        prepared (a development server, the tests') on its first request and on the first
+        after each build, before the request's clock starts: loading is not the search's
+        time, and a search stopped by it would be a 503 for nothing."""
+        loaded = self._loaded
+        if loaded is not None and current_path(self.index_dir) == loaded.path:
+            return loaded
+        segmenter()
         try:
-            self.generation()
+            gen = self.generation()
         except (IndexMissing, IndexDamaged, EmptyIndexError, OSError):
-            return False
-        return True
+            return None
+        status(gen.record)
+        _ = gen.wordings  # the short forms and near-synonyms every search expands with
+        synonyms()
+        for name in gen.region_names:  # the region facet orders places (and those above them) by these
+            path = name.split(PLACE_SEP)
+            for depth in range(1, len(path) + 1):
+                place_key(path[:depth])
+        self.derived(gen, SIMILAR, SimilarPack)  # every hit says in how many other reports it stands (另见)
+        "".encode(TEXT_ENCODING)  # the texts' codec, looked up once
+        self._loaded = gen
+        return gen
 
     def prime(self) -> None:
         """In a process just forked: a searcher of its own, opened now and kept in the pool
