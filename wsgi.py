@@ -8,5 +8,5 @@ from search import create_app, prepare
 gunicorn.http.wsgi.SERVER = "-"
 
 app = create_app()
-prepare(app)  # templates compiled, jieba and the generation loaded: a worker's first search is like its later ones
+prepare(app)  # templates compiled, jieba and the generation loaded: a worker's first search is like the rest
 app.extensions["exports"].server.fork_from(app)  # the export server, sharing all that with the workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import os
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer.schema import corpus_dir, index_dir
 
 from .limits import DEFAULTS as LIMITS
+from .scoring import TIME_LIMIT
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -51,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         TRUSTED_HOSTS=["127.0.0.1", "localhost", "::1"],
         PUBLIC_URL="http://127.0.0.1:8000",  # scheme and host of absolute links (OpenSearch); paths from url_for
         SEND_FILE_MAX_AGE_DEFAULT=31536000,  # static files: their URLs carry their version
+        TIME_LIMIT=TIME_LIMIT,  # seconds a search may take before it is stopped (a 503 asking to retry)
         RESPONSE_CACHE_MB=64,  # answers kept per process until the next build (search.cache); 0: none
         EXPORT_MAX_ROWS=50_000,  # paragraphs one export lists at most (more: a 413 saying how to ask in parts)
         EXPORT_CONCURRENCY=4,  # exports one process streams at once (more: a 503 with Retry-After)
@@ -63,6 +66,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if isinstance(app.config["TRUSTED_HOSTS"], str):
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in app.config["TRUSTED_HOSTS"].split(",") if h.strip()]
+    try:
+        app.config["TIME_LIMIT"] = limit = float(app.config["TIME_LIMIT"])
+    except (TypeError, ValueError):
+        limit = math.nan
+    if not limit > 0:
+        raise ValueError(f"SEARCH_TIME_LIMIT is seconds above 0, not {app.config['TIME_LIMIT']!r}")
     if isinstance(app.json, DefaultJSONProvider):
         app.json.ensure_ascii = False  # Chinese as it is, not \u escapes
 

@@ -27,6 +27,7 @@ from .snippets import stored_snippet
 
 __all__ = [
     "TIME_LIMIT",
+    "busy",
     "Group",
     "Hit",
     "SearchResult",
@@ -42,10 +43,12 @@ HEAD = 500  # documents of a tier sorted at once (the others when a list is read
 FEW = 10  # fewer paragraphs than this hold every word: those holding all but one follow
 
 
-BUSY = (
-    f"这次搜索超过 {TIME_LIMIT:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
-    "或加上更具体的词、年份或地区。"
-)
+def busy(limit: float) -> str:
+    """What a search stopped at its time limit (``limit`` seconds) says to the reader."""
+    return (
+        f"这次搜索超过 {limit:g} 秒仍未完成，已停止。服务器可能正忙：请稍后再试，"
+        "或加上更具体的词、年份或地区。"
+    )
 
 
 class SearchTimeout(Exception):
@@ -267,7 +270,7 @@ def search(
         else:
             docs = list(islice(stream, needed))[(page - 1) * per_page :]
     except TimeLimit:
-        raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
+        raise SearchTimeout("the search passed its deadline and was stopped") from None
     marks = needles(parsed)
 
     def hit(docnum: int) -> Hit:
@@ -343,7 +346,7 @@ def listing(
         stream = iter(_Ordered(scorer, p, found, misses, lacks, scorer.columns(), sort))
         head = list(islice(stream, 1))  # the ranking's own work (leads, keyword ranks) done here
     except TimeLimit:
-        raise SearchTimeout(f"the search took longer than {TIME_LIMIT:g} s and was stopped") from None
+        raise SearchTimeout("the search passed its deadline and was stopped") from None
     scorer.deadline = math.inf
     return total, _rows(searcher, p, misses, lacks, chain(head, stream))
 

@@ -10,7 +10,7 @@ from whoosh.collectors import TimeLimit
 
 from indexer.store import IndexDamaged, IndexMissing
 
-from .engine import BUSY, SearchTimeout
+from .engine import SearchTimeout, busy
 
 
 def _wants_json() -> bool:
@@ -76,7 +76,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(SearchTimeout)
     @app.errorhandler(TimeLimit)  # a deadline passed outside engine.search (completion, a feed)
     def timed_out(exc: Exception) -> ResponseReturnValue:
-        return render_error(ServiceUnavailable(BUSY, retry_after=5))
+        return render_error(ServiceUnavailable(busy(app.config["TIME_LIMIT"]), retry_after=5))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:

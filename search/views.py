@@ -57,7 +57,7 @@ def start_the_clock() -> None:
     is loaded (already, in a server prepared before it forked; else now, on a process's first
     request and the first after a build)."""
     _handle().load()
-    g.deadline = time.perf_counter() + engine.TIME_LIMIT
+    g.deadline = time.perf_counter() + current_app.config["TIME_LIMIT"]
 
 
 def _handle() -> IndexHandle:
@@ -171,7 +171,8 @@ def index() -> ResponseReturnValue:
         text, parsed, result = _run_search(facets=True, group="report")
     except engine.SearchTimeout:  # the server's problem, said in the page that keeps the query
         text, parsed = query_args(request.args)
-        return _index_page(text, parsed, None, busy=engine.BUSY), 503, {"Retry-After": "5"}
+        busy = engine.busy(current_app.config["TIME_LIMIT"])
+        return _index_page(text, parsed, None, busy=busy), 503, {"Retry-After": "5"}
     hints: list[Suggestion] = []
     corrected = None
     if result is not None and result.matched < engine.FEW:

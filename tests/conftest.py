@@ -72,9 +72,17 @@ def _isolated_cache(tmp_path_factory):
 # --- the browser ---------------------------------------------------------------------------
 
 
+# The browser tests' searches are not stopped at the served 3 s: they test what pages do, on
+# a machine running two test processes, their browsers and builds at once (CI answered one a
+# 503 there). The limit itself is tested on the session app (test_app, test_api_contract).
+BROWSER_TIME_LIMIT = 20.0  # under Playwright's 30 s wait
+
+
 @pytest.fixture(scope="session")
-def live(app):
-    with LiveServer(app) as server:
+def live(index_dir, corpus_dir):
+    """The session's index served to Chromium, by an app of its own."""
+    config = {"INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "TIME_LIMIT": BROWSER_TIME_LIMIT}
+    with LiveServer(create_app({"TESTING": True, **config})) as server:
         yield server
 
 

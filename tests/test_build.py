@@ -124,7 +124,6 @@ def test_loading_a_generation_is_not_charged_to_the_search_that_meets_it(corpus,
     """A process not prepared before it forked (a development server, the tests') loads what
     every search reads on its first request and on the first after each build, before that
     request's clock starts: a load slowed by a busy machine is not a search stopped with a 503."""
-    from search import engine
     from search import handle as served
 
     index = tmp_path / "index"
@@ -136,8 +135,7 @@ def test_loading_a_generation_is_not_charged_to_the_search_that_meets_it(corpus,
         return opened(index_dir)
 
     monkeypatch.setattr(served, "open_current", slow_open)
-    monkeypatch.setattr(engine, "TIME_LIMIT", 0.5)
-    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index), "TIME_LIMIT": 0.5}).test_client()
     assert client.get("/api/search", query_string={"q": "河涌"}).status_code == 200
     write(corpus, "more-2020.txt", "第一次碧道建设。" * 3)
     build(corpus, index)
