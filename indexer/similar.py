@@ -162,6 +162,8 @@ def shared(a: str, b: str) -> float:
         a, b = b, a
     if not a:
         return 0.0
+    if a == b:  # a copy (most pairs between reports are): each character is in a run both hold
+        return 1.0 if len(a) >= VERIFIED else 0.0
     held = {b[i : i + VERIFIED] for i in range(len(b) - VERIFIED + 1)}
     covered = bytearray(len(a))
     for i in range(len(a) - VERIFIED + 1):

@@ -76,6 +76,14 @@ def test_wording_folds_script_digits_and_punctuation():
     )
     assert shared(wording("一二三四五六七八九十" * 3), wording("一二三四五六七八九十" * 3 + "甲乙丙")) == 1.0
     assert shared("甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未申酉") == 0.0
+    # a copy (most pairs of a library are) is all shared, as a run-by-run count has it: a text
+    # shorter than a run has none
+    assert (
+        shared("一二三四五六七八九十", "一二三四五六七八九十")
+        == 1.0
+        == shared("一二三四五六七八九十", "一二三四五六七八九十乙")
+    )
+    assert shared("一二三四五六七", "一二三四五六七") == 0.0 == shared("一二三四五六七", "一二三四五六七乙")
 
 
 def test_each_copied_paragraph_lists_the_national_one_and_the_own_one_none(client):
