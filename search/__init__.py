@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(_assets("static")),
         instance_path=str(ROOT / "instance"),
     )
+    # A URL is answered as sent: a doubled slash (a report id that starts with "/", %2F) is
+    # that id, not a redirect Werkzeug would answer in HTML on the JSON API.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(
         INDEX_DIR=str(index_dir()),
         CORPUS_DIR=str(corpus_dir()),
